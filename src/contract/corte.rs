@@ -1,0 +1,190 @@
+//! `corte.json`: written last by the central database. Its presence and the
+//! matching hashes of every member are what make a snapshot complete.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::error::{ContractError, Result};
+use super::ids::{is_sha256_hex, plain_key_problem};
+
+pub const CORTE_FILE: &str = "corte.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorteMeta {
+    pub contract_version: u32,
+    pub process_id: String,
+    /// Strictly increasing per process: corte 1, 2, 3…
+    pub seq: u32,
+    /// The corte time, RFC 3339 with the entidad's UTC offset
+    /// (`2024-06-02T20:00:00-06:00`).
+    pub timestamp: String,
+    /// The last corte of the night (participation then uses the ruleset's
+    /// `participacion_ultimo_corte`).
+    #[serde(rename = "final", default)]
+    pub final_corte: bool,
+    /// Every member file with its size and SHA-256.
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Relative path: `catalog.json` or `actas/<ELECTION>.csv`.
+    pub path: String,
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> ContractError {
+    ContractError::new(CORTE_FILE, message).at_field(field)
+}
+
+impl CorteMeta {
+    /// Parses and checks `corte.json`: the contract version first (so a newer
+    /// contract gets a clear refusal, not a confusing field error), then the
+    /// fields.
+    pub fn from_json(bytes: &[u8]) -> Result<CorteMeta> {
+        super::check_version_in_json(CORTE_FILE, bytes)?;
+        let meta: CorteMeta = serde_json::from_slice(bytes)
+            .map_err(|e| ContractError::new(CORTE_FILE, format!("not a valid corte.json: {e}")))?;
+        meta.validate()?;
+        Ok(meta)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        super::check_version(CORTE_FILE, self.contract_version)?;
+        if let Some(p) = plain_key_problem(&self.process_id) {
+            return Err(err(
+                "process_id",
+                format!("`{}` is not a plain key: it {p}", self.process_id),
+            ));
+        }
+        if self.seq == 0 {
+            return Err(err("seq", "corte sequence numbers start at 1"));
+        }
+        parse_timestamp(&self.timestamp).map_err(|m| err("timestamp", m))?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, m) in self.members.iter().enumerate() {
+            let field = format!("members[{i}]");
+            member_election(&m.path).map_err(|msg| err(format!("{field}.path"), msg))?;
+            if !is_sha256_hex(&m.sha256) {
+                return Err(err(
+                    format!("{field}.sha256"),
+                    format!(
+                        "`{}` is not a lowercase hex SHA-256 (64 characters 0-9a-f)",
+                        m.sha256
+                    ),
+                ));
+            }
+            if !seen.insert(m.path.as_str()) {
+                return Err(err(
+                    format!("{field}.path"),
+                    format!("`{}` is listed twice", m.path),
+                ));
+            }
+        }
+        if !seen.contains(super::catalog::CATALOG_FILE) {
+            return Err(err(
+                "members",
+                "catalog.json is not listed among the members",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The corte time with its offset. Validated at load, so this cannot fail
+    /// on a loaded snapshot.
+    pub fn time(&self) -> DateTime<FixedOffset> {
+        parse_timestamp(&self.timestamp).unwrap_or_default()
+    }
+
+    /// The corte's id in the published layout: `00012-20240602-2000`
+    /// (sequence first, so ids sort in publication order).
+    pub fn id(&self) -> String {
+        let t = self.time();
+        format!("{:05}-{}", self.seq, t.format("%Y%m%d-%H%M"))
+    }
+}
+
+/// `catalog.json` → None; `actas/GUB.csv` → Some("GUB"); anything else is refused.
+pub fn member_election(path: &str) -> std::result::Result<Option<&str>, String> {
+    if path == super::catalog::CATALOG_FILE {
+        return Ok(None);
+    }
+    let election = path
+        .strip_prefix("actas/")
+        .and_then(|rest| rest.strip_suffix(".csv"))
+        .ok_or_else(|| {
+            format!("`{path}` is not a snapshot member (catalog.json or actas/<ELECTION>.csv)")
+        })?;
+    match plain_key_problem(election) {
+        Some(p) => Err(format!(
+            "`{path}`: the election id `{election}` is not a plain key: it {p}"
+        )),
+        None => Ok(Some(election)),
+    }
+}
+
+/// RFC 3339 with an explicit offset.
+pub fn parse_timestamp(s: &str) -> std::result::Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| {
+        format!("`{s}` is not a timestamp with offset ({e}); expected RFC 3339, e.g. 2024-06-02T20:00:00-06:00")
+    })
+}
+
+/// `(UTC-6)`, `(UTC+5:30)`, `(UTC)`: the offset as the PREP prints it.
+pub fn utc_label(offset: &FixedOffset) -> String {
+    let secs = offset.local_minus_utc();
+    if secs == 0 {
+        return "(UTC)".into();
+    }
+    let sign = if secs < 0 { '-' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, (secs.abs() % 3600) / 60);
+    if m == 0 {
+        format!("(UTC{sign}{h})")
+    } else {
+        format!("(UTC{sign}{h}:{m:02})")
+    }
+}
+
+/// `02/06/2024 20:00 (UTC-6)`: the corte time on every page and file.
+pub fn corte_label(t: &DateTime<FixedOffset>) -> String {
+    format!("{} {}", t.format("%d/%m/%Y %H:%M"), utc_label(t.offset()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corte_time_prints_as_the_prep_does() {
+        let t = parse_timestamp("2024-06-02T20:00:00-06:00").unwrap();
+        assert_eq!(corte_label(&t), "02/06/2024 20:00 (UTC-6)");
+        let t = parse_timestamp("2021-06-07T20:00:00-05:00").unwrap();
+        assert_eq!(corte_label(&t), "07/06/2021 20:00 (UTC-5)");
+    }
+
+    #[test]
+    fn member_paths_are_only_catalog_and_actas() {
+        assert_eq!(member_election("catalog.json"), Ok(None));
+        assert_eq!(member_election("actas/GUB.csv"), Ok(Some("GUB")));
+        assert!(member_election("actas/../x.csv").is_err());
+        assert!(member_election("/etc/passwd").is_err());
+        assert!(member_election("actas/GUB.txt").is_err());
+    }
+
+    #[test]
+    fn corte_id_sorts_by_sequence() {
+        let meta = CorteMeta {
+            contract_version: 1,
+            process_id: "p".into(),
+            seq: 12,
+            timestamp: "2024-06-02T20:00:00-06:00".into(),
+            final_corte: false,
+            members: vec![],
+        };
+        assert_eq!(meta.id(), "00012-20240602-2000");
+    }
+}

@@ -1,0 +1,1 @@
+//! Realistic synthetic snapshots for demos, tests and benchmarks.
