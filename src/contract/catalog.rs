@@ -184,7 +184,9 @@ pub struct Unit {
 #[serde(deny_unknown_fields)]
 pub struct Seccion {
     pub id: String,
-    pub distrito: String,
+    /// None only in imports of files that do not say (an Alcaldías file alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distrito: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demarcacion: Option<String>,
 }
@@ -414,12 +416,14 @@ impl Catalog {
         for (i, s) in self.secciones.iter().enumerate() {
             let field = format!("secciones[{i}]");
             check_key(&format!("{field}.id"), &s.id)?;
-            if !ix.distrito_by_id.contains_key(&s.distrito) {
+            if let Some(d) = &s.distrito
+                && !ix.distrito_by_id.contains_key(d)
+            {
                 return Err(err(
                     format!("{field}.distrito"),
                     format!(
-                        "sección `{}` names distrito `{}`, which is not in `distritos`",
-                        s.id, s.distrito
+                        "sección `{}` names distrito `{d}`, which is not in `distritos`",
+                        s.id
                     ),
                 ));
             }
@@ -492,7 +496,7 @@ impl Catalog {
                 "distrito",
                 &c.key,
                 c.distrito.as_deref(),
-                sec.map(|s| s.distrito.as_str()),
+                sec.and_then(|s| s.distrito.as_deref()),
                 &ix.distrito_by_id,
             )?;
             let demarcacion = resolve_unit(

@@ -44,3 +44,17 @@ pub fn by_id(id: &str) -> Option<(&'static str, &'static str, &'static str)> {
         .copied()
         .find(|(k, _, _)| k.parse::<u32>().ok() == Some(n))
 }
+
+/// The IANA time zone most of an entidad lives in (informative: every
+/// timestamp in a snapshot carries its own offset).
+pub fn time_zone(id: &str) -> &'static str {
+    match id.trim().parse::<u32>().unwrap_or(9) {
+        2 => "America/Tijuana",
+        3 | 18 | 25 => "America/Mazatlan",
+        8 => "America/Chihuahua",
+        26 => "America/Hermosillo",
+        4 | 31 => "America/Merida",
+        23 => "America/Cancun",
+        _ => "America/Mexico_City",
+    }
+}

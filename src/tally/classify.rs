@@ -107,10 +107,11 @@ pub fn classify(acta: &Acta, casilla: Option<&Casilla>) -> ActaResult {
             total_calculado: 0,
             publicada: false,
         },
+        // Fuera de catálogo: its figures are shown as captured, never counted.
         _ => ActaResult {
             contabilizada: Contabilizada::FueraCatalogo,
             observacion: None,
-            total_calculado: 0,
+            total_calculado: total,
             publicada: false,
         },
     }

@@ -1,0 +1,432 @@
+//! Writes the official database files of a corte: per election the Anexo 13
+//! CSV in the IECM 2024 layout, the candidates file and the LEEME, each
+//! election zipped as the institute names it, and one zip with everything.
+//! Pure and deterministic: the same snapshot gives the same bytes.
+
+use std::io::Write;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{leeme, unit_column};
+use crate::contract::corte::{corte_label, utc_label};
+use crate::contract::{Acta, Campo, ContestLevel, EstadoActa, Snapshot, TipoCasilla};
+use crate::tally::summary::FIELD_NAMES;
+use crate::tally::{ActaResult, ElectionResults, Results};
+
+/// One file of the datasets: its name and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The separator line of the IECM 2024 export (tabs in quotes).
+pub const SEPARATOR_LINE: &str = "\"\t\",\"\t\",\"\t\",\"\t\"";
+
+/// `CDMX_GUB_2024.csv`.
+pub fn database_name(snapshot: &Snapshot, election: usize) -> String {
+    format!(
+        "{}_{}_{}.csv",
+        snapshot.catalog.entidad.abbr,
+        snapshot.catalog.elections[election].id,
+        year(snapshot)
+    )
+}
+
+/// `CDMX_GUB_CANDIDATURAS_2024.csv`.
+pub fn candidaturas_name(snapshot: &Snapshot, election: usize) -> String {
+    format!(
+        "{}_{}_CANDIDATURAS_{}.csv",
+        snapshot.catalog.entidad.abbr,
+        snapshot.catalog.elections[election].id,
+        year(snapshot)
+    )
+}
+
+/// `20240602_2000_PREP_GUB_CDMX.zip` (per election) or `20240602_2000_PREP_CDMX.zip` (all).
+pub fn zip_name(snapshot: &Snapshot, election: Option<usize>) -> String {
+    let t = snapshot.corte.time();
+    let stamp = t.format("%Y%m%d_%H%M");
+    match election {
+        Some(e) => format!(
+            "{stamp}_PREP_{}_{}.zip",
+            snapshot.catalog.elections[e].id, snapshot.catalog.entidad.abbr
+        ),
+        None => format!("{stamp}_PREP_{}.zip", snapshot.catalog.entidad.abbr),
+    }
+}
+
+fn year(snapshot: &Snapshot) -> String {
+    snapshot.corte.time().format("%Y").to_string()
+}
+
+/// Every dataset file of the corte, in a fixed order.
+pub fn datasets(snapshot: &Snapshot, results: &Results) -> Vec<DatasetFile> {
+    let mut files = Vec::new();
+    let mut all = Vec::new();
+    for (e, election) in snapshot.catalog.elections.iter().enumerate() {
+        let r = &results.elections[e];
+        let database = DatasetFile {
+            name: database_name(snapshot, e),
+            bytes: database(snapshot, r, e),
+        };
+        let candidaturas = DatasetFile {
+            name: candidaturas_name(snapshot, e),
+            bytes: candidaturas(snapshot, e),
+        };
+        let leeme = DatasetFile {
+            name: format!("LEEME_{}.txt", election.id),
+            bytes: leeme::leeme(snapshot, &results.ruleset, e).into_bytes(),
+        };
+        let members = [
+            (database.name.clone(), &database.bytes),
+            (candidaturas.name.clone(), &candidaturas.bytes),
+            ("LEEME.txt".to_string(), &leeme.bytes),
+        ];
+        let zipped = DatasetFile {
+            name: zip_name(snapshot, Some(e)),
+            bytes: zip(snapshot, &members),
+        };
+        for f in [&database, &candidaturas, &leeme] {
+            all.push((format!("{}/{}", election.id, f.name), f.bytes.clone()));
+        }
+        files.extend([database, candidaturas, leeme, zipped]);
+    }
+    let refs: Vec<(String, &Vec<u8>)> = all.iter().map(|(n, b)| (n.clone(), b)).collect();
+    files.push(DatasetFile {
+        name: zip_name(snapshot, None),
+        bytes: zip(snapshot, &refs),
+    });
+    files
+}
+
+/// A zip with fixed timestamps (the corte time) and fixed compression, so
+/// the same files always give the same bytes.
+pub fn zip(snapshot: &Snapshot, members: &[(String, &Vec<u8>)]) -> Vec<u8> {
+    let t = snapshot.corte.time();
+    let when = zip::DateTime::from_date_and_time(
+        t.format("%Y").to_string().parse().unwrap_or(1980),
+        t.format("%m").to_string().parse().unwrap_or(1),
+        t.format("%d").to_string().parse().unwrap_or(1),
+        t.format("%H").to_string().parse().unwrap_or(0),
+        t.format("%M").to_string().parse().unwrap_or(0),
+        0,
+    )
+    .unwrap_or_default();
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(when)
+        .unix_permissions(0o644);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in members {
+        // Writing to memory cannot fail short of running out of it.
+        let _ = w.start_file(name.as_str(), options);
+        let _ = w.write_all(bytes);
+    }
+    w.finish().map(|c| c.into_inner()).unwrap_or_default()
+}
+
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `02/06/2024 19:45:12 (UTC-6)`, or `N/A`.
+fn fecha(t: &Option<DateTime<FixedOffset>>) -> String {
+    match t {
+        Some(t) => format!(
+            "{} {}",
+            t.format("%d/%m/%Y %H:%M:%S"),
+            utc_label(t.offset())
+        ),
+        None => "N/A".into(),
+    }
+}
+
+fn campo(c: Campo) -> String {
+    match c {
+        Campo::NoAplica => "N/A".into(),
+        c => c.text().into_owned(),
+    }
+}
+
+/// The column header of the election's database file.
+pub fn columns(snapshot: &Snapshot, election: usize) -> Vec<String> {
+    let e = &snapshot.catalog.elections[election];
+    let mut h: Vec<String> = [
+        "CLAVE_CASILLA",
+        "CLAVE_ACTA",
+        "ID_ENTIDAD",
+        "ENTIDAD",
+        &unit_column(&snapshot.catalog, e.contest),
+        "SECCION",
+        "ID_CASILLA",
+        "TIPO_CASILLA",
+        "EXT_CONTIGUA",
+        "UBICACION_CASILLA",
+        "TIPO_ACTA",
+        "TOTAL_BOLETAS_SOBRANTES",
+        "TOTAL_PERSONAS_VOTARON",
+        "TOTAL_REP_PARTIDO_CI_VOTARON",
+        "TOTAL_VOTOS_SACADOS",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    h.extend(e.options.iter().map(|o| o.column.clone()));
+    h.extend(
+        [
+            "TOTAL_VOTOS_ASENTADO",
+            "TOTAL_VOTOS_CALCULADO",
+            "LISTA_NOMINAL",
+            "REPRESENTANTES_PP_CI",
+            "OBSERVACIONES",
+            "CONTABILIZADA",
+            "MECANISMOS_TRASLADO",
+            "CODIGO_INTEGRIDAD",
+            "FECHA_HORA_ACOPIO",
+            "FECHA_HORA_CAPTURA",
+            "FECHA_HORA_VERIFICACION",
+            "ORIGEN",
+            "DIGITALIZACION",
+            "TIPO_DOCUMENTO",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    h
+}
+
+/// The order of rows: votes from abroad first, then voto anticipado and
+/// prisión preventiva, then every other casilla by key; fuera de catálogo last.
+fn row_rank(tipo: Option<TipoCasilla>) -> u8 {
+    match tipo {
+        Some(TipoCasilla::M) => 0,
+        Some(TipoCasilla::A) => 1,
+        Some(TipoCasilla::P) => 2,
+        Some(_) => 3,
+        None => 4,
+    }
+}
+
+/// The Anexo 13 database file of one election.
+pub fn database(snapshot: &Snapshot, r: &ElectionResults, election: usize) -> Vec<u8> {
+    let catalog = &snapshot.catalog;
+    let e = &catalog.elections[election];
+    let mut out = Vec::new();
+    let _ = writeln!(out, "{}", quoted(&e.name));
+    let _ = writeln!(out, "{}", quoted(&corte_label(&snapshot.corte.time())));
+    let _ = writeln!(out, "{SEPARATOR_LINE}");
+    let _ = writeln!(out, "{}", FIELD_NAMES.join(","));
+    let _ = writeln!(out, "{}", r.summary.values().join(","));
+    let _ = writeln!(out, "{SEPARATOR_LINE}");
+
+    // Every expected acta, registered or not, then the fuera de catálogo ones.
+    enum Row<'a> {
+        Registered(&'a Acta, &'a ActaResult),
+        Pending(u32, &'a str),
+    }
+    let actas = &snapshot.actas[election];
+    let mut registered = std::collections::HashSet::with_capacity(actas.len());
+    let mut rows: Vec<(u8, &str, &str, Row)> = Vec::with_capacity(actas.len());
+    for (a, res) in actas.iter().zip(&r.actas) {
+        let tipo = a.casilla.map(|c| catalog.casillas[c as usize].tipo);
+        if let Some(c) = a.casilla {
+            registered.insert((c, a.tipo_acta.as_str()));
+        }
+        rows.push((
+            row_rank(tipo),
+            &a.clave_casilla,
+            &a.tipo_acta,
+            Row::Registered(a, res),
+        ));
+    }
+    for (c, casilla) in catalog.casillas.iter().enumerate() {
+        for t in casilla.actas.get(&e.id).into_iter().flatten() {
+            if !registered.contains(&(c as u32, t.as_str())) {
+                rows.push((
+                    row_rank(Some(casilla.tipo)),
+                    &casilla.key,
+                    t,
+                    Row::Pending(c as u32, t),
+                ));
+            }
+        }
+    }
+    rows.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    let header = columns(snapshot, election);
+    let _ = w.write_record(&header);
+    let mut fields: Vec<String> = Vec::with_capacity(header.len());
+    for (_, _, _, row) in &rows {
+        fields.clear();
+        match row {
+            Row::Registered(a, res) => registered_row(snapshot, election, a, res, &mut fields),
+            Row::Pending(c, t) => pending_row(snapshot, election, *c, t, &mut fields),
+        }
+        let _ = w.write_record(&fields);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn identification(
+    snapshot: &Snapshot,
+    election: usize,
+    casilla: Option<u32>,
+    clave: &str,
+    tipo: &str,
+    f: &mut Vec<String>,
+) {
+    let catalog = &snapshot.catalog;
+    let na = || "N/A".to_string();
+    let clave = if clave.is_empty() { "-" } else { clave };
+    f.push(clave.to_string());
+    f.push(format!("{clave}{tipo}"));
+    f.push(catalog.entidad.id.clone());
+    f.push(catalog.entidad.name.clone());
+    match casilla {
+        Some(c) => {
+            let cas = &catalog.casillas[c as usize];
+            let ix = &snapshot.index;
+            let unit = match catalog.elections[election].contest {
+                ContestLevel::Demarcacion => ix.casilla_demarcacion[c as usize]
+                    .map(|d| catalog.demarcaciones[d as usize].id.clone()),
+                _ => ix.casilla_distrito[c as usize]
+                    .map(|d| catalog.distritos[d as usize].id.clone()),
+            };
+            f.push(unit.unwrap_or_else(na));
+            f.push(cas.seccion.clone().unwrap_or_else(na));
+            f.push(format!("{:02}", cas.numero));
+            f.push(cas.tipo.letter().to_string());
+            f.push(format!("{:02}", cas.ext_contigua));
+            f.push(format!("{:02}", cas.ubicacion));
+        }
+        None => {
+            f.extend(["-", "-", "-", "-", "-"].iter().map(|s| s.to_string()));
+            f.push("03".into());
+        }
+    }
+    f.push(if tipo.is_empty() {
+        "-".into()
+    } else {
+        tipo.to_string()
+    });
+}
+
+fn registered_row(
+    snapshot: &Snapshot,
+    election: usize,
+    a: &Acta,
+    res: &ActaResult,
+    f: &mut Vec<String>,
+) {
+    let catalog = &snapshot.catalog;
+    identification(
+        snapshot,
+        election,
+        a.casilla,
+        &a.clave_casilla,
+        &a.tipo_acta,
+        f,
+    );
+    let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
+    let value = |c: Campo| {
+        if sin_acta {
+            "SIN ACTA".to_string()
+        } else {
+            campo(c)
+        }
+    };
+    for c in [
+        a.boletas_sobrantes,
+        a.personas_votaron,
+        a.rep_votaron,
+        a.votos_sacados,
+    ] {
+        f.push(value(c));
+    }
+    f.extend(a.votos.iter().map(|c| value(*c)));
+    f.push(value(a.total_asentado));
+    f.push(if sin_acta {
+        "SIN ACTA".into()
+    } else {
+        res.total_calculado.to_string()
+    });
+    match a.casilla {
+        Some(c) => {
+            let cas = &catalog.casillas[c as usize];
+            f.push(cas.lista_nominal.to_string());
+            f.push(cas.representantes.to_string());
+        }
+        None => f.extend(["-".to_string(), "-".to_string()]),
+    }
+    let obs = res.observaciones(a);
+    f.push(if obs.is_empty() {
+        "--".into()
+    } else {
+        obs.into()
+    });
+    f.push(res.contabilizada.code().to_string());
+    f.push(a.mecanismo.unwrap_or("").to_string());
+    f.push(a.codigo_integridad.clone().unwrap_or_else(|| "N/A".into()));
+    f.push(fecha(&a.acopio));
+    f.push(fecha(&a.captura));
+    f.push(fecha(&a.verificacion));
+    for v in [a.origen, a.digitalizacion, a.tipo_documento] {
+        f.push(v.unwrap_or("N/A").to_string());
+    }
+}
+
+/// An expected acta not yet registered: identification and lista nominal,
+/// everything else empty.
+fn pending_row(snapshot: &Snapshot, election: usize, c: u32, tipo: &str, f: &mut Vec<String>) {
+    let cas = &snapshot.catalog.casillas[c as usize];
+    identification(snapshot, election, Some(c), &cas.key, tipo, f);
+    let n = snapshot.catalog.elections[election].options.len();
+    f.extend(std::iter::repeat_n(String::new(), 4 + n + 2));
+    f.push(cas.lista_nominal.to_string());
+    f.push(cas.representantes.to_string());
+    f.extend(std::iter::repeat_n(String::new(), 10));
+}
+
+/// The candidates file: one row per candidacy and contest unit. `PARTIDO_CI`
+/// is the candidacy key (its parties joined by `_`, or the independent's column).
+pub fn candidaturas(snapshot: &Snapshot, election: usize) -> Vec<u8> {
+    let catalog = &snapshot.catalog;
+    let e = &catalog.elections[election];
+    let eix = &snapshot.index.elections[election];
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let per_unit = e.contest != ContestLevel::Entidad;
+    let mut header = vec!["ID_ENTIDAD".to_string()];
+    if per_unit {
+        header.push(unit_column(catalog, e.contest));
+    }
+    header.extend(
+        [
+            "PARTIDO_CI",
+            "CANDIDATURA_PROPIETARIA",
+            "CANDIDATURA_SUPLENTE",
+        ]
+        .map(String::from),
+    );
+    let _ = w.write_record(&header);
+    for (u, unit) in eix.units.iter().enumerate() {
+        for &k in &eix.unit_candidacies[u] {
+            let cand = &e.candidacies[k as usize];
+            let mut row = vec![catalog.entidad.id.clone()];
+            if per_unit {
+                row.push(unit.clone());
+            }
+            row.push(eix.candidacy_key[k as usize].clone());
+            row.push(cand.name.clone());
+            row.push(cand.suplente.clone());
+            let _ = w.write_record(&row);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}

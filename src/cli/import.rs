@@ -1,0 +1,181 @@
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::anexo13::import::{self, Comun, Input, Options};
+use crate::contract::{ContestLevel, RulesetRef};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Turn published PREP database files (Anexo 13 CSV, any year's quirks)
+    /// into a snapshot: one file per election.
+    Anexo13(Anexo13Args),
+}
+
+#[derive(clap::Args)]
+pub struct Anexo13Args {
+    /// The published database files (`CDMX_GUB_2024.csv`, …), one per election.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The candidates file of each database file, in the same order.
+    #[arg(long)]
+    pub candidaturas: Vec<PathBuf>,
+    /// A built-in ruleset name or a TOML file.
+    #[arg(long, default_value = crate::tally::ruleset::DEFAULT)]
+    pub ruleset: String,
+    /// Mark the snapshot as the final corte.
+    #[arg(long)]
+    pub r#final: bool,
+    /// The corte's sequence number.
+    #[arg(long, default_value_t = 1)]
+    pub seq: u32,
+    /// Process id (default: the entidad's short name and the year, `cdmx-2024`).
+    #[arg(long)]
+    pub process: Option<String>,
+    /// Boletas approved per casilla especial (published files do not carry them).
+    #[arg(long, default_value_t = 750)]
+    pub boletas_especiales: u32,
+    /// UTC offset when the file's corte line gives none, e.g. -06:00.
+    #[arg(long)]
+    pub utc_offset: Option<String>,
+    /// A candidatura común column and its shares in basis points, remainder to
+    /// the first: `MORENA_PT_PVEM=MORENA:5333,PT:2000,PVEM:2667`.
+    #[arg(long)]
+    pub comun: Vec<String>,
+    /// Force an election's contest level: `GUB=entidad`, `DIP_LOC=distrito`, `ALC=demarcacion`.
+    #[arg(long)]
+    pub contest: Vec<String>,
+    /// Where to write the snapshot: a folder, or a path ending in .tar.gz.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Anexo13(args) => anexo13(args),
+    }
+}
+
+fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
+    if !args.candidaturas.is_empty() && args.candidaturas.len() != args.files.len() {
+        bail!(
+            "give one --candidaturas per database file ({} files, {} candidates files)",
+            args.files.len(),
+            args.candidaturas.len()
+        );
+    }
+    let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut inputs = Vec::new();
+    for (i, f) in args.files.iter().enumerate() {
+        let candidaturas = match args.candidaturas.get(i) {
+            Some(c) => Some((name(c), read(c)?)),
+            None => None,
+        };
+        inputs.push(Input {
+            file: name(f),
+            bytes: read(f)?,
+            candidaturas,
+        });
+    }
+    let ruleset = crate::tally::ruleset::from_arg(&args.ruleset).map_err(anyhow::Error::msg)?;
+    let ruleset_ref = if crate::tally::ruleset::builtin(&args.ruleset).is_some() {
+        RulesetRef::Named(args.ruleset.clone())
+    } else {
+        RulesetRef::Inline(ruleset)
+    };
+    let utc_offset = match &args.utc_offset {
+        Some(o) => Some(
+            chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{o}"))
+                .map(|t| *t.offset())
+                .map_err(|_| anyhow::anyhow!("--utc-offset {o}: expected the form -06:00"))?,
+        ),
+        None => None,
+    };
+    let comunes = args
+        .comun
+        .iter()
+        .map(|c| Comun::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let contest = args
+        .contest
+        .iter()
+        .map(|c| {
+            let (e, level) = c
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--contest {c}: expected ELECTION=LEVEL"))?;
+            let level = match level {
+                "entidad" => ContestLevel::Entidad,
+                "distrito" => ContestLevel::Distrito,
+                "demarcacion" => ContestLevel::Demarcacion,
+                other => bail!("--contest {c}: `{other}` is not entidad, distrito or demarcacion"),
+            };
+            Ok((e.to_string(), level))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let opts = Options {
+        ruleset: ruleset_ref,
+        final_corte: args.r#final,
+        seq: args.seq,
+        process_id: args.process.clone(),
+        boletas_especiales: args.boletas_especiales,
+        utc_offset,
+        comunes,
+        contest,
+    };
+    let imported = import::import(&inputs, &opts)?;
+    if crate::source::is_archive(&args.out) {
+        crate::source::write_archive(&args.out, &imported.snapshot)?;
+    } else {
+        crate::source::write(&args.out, &imported.snapshot)?;
+    }
+    println!("wrote {}", args.out.display());
+    // Read back what was written, tally it, and set it beside the published summary.
+    let snapshot = crate::source::load(&args.out)?;
+    let ruleset = crate::tally::ruleset_of(&snapshot).map_err(anyhow::Error::msg)?;
+    let results = crate::tally::tally(&snapshot, &ruleset);
+    for (report, r) in imported.report.elections.iter().zip(&results.elections) {
+        println!();
+        println!("{} → election {}", report.file, report.election);
+        println!(
+            "  {} rows: {} captured, {} sin acta, {} fuera de catálogo, {} not yet captured",
+            report.rows,
+            report.capturadas,
+            report.sin_acta,
+            report.fuera_catalogo,
+            report.pendientes
+        );
+        for note in &report.notes {
+            println!("  note: {note}");
+        }
+        if !report.publicadas.is_empty() {
+            println!(
+                "  {} rows keep the file's published observation, which the rules do not derive from the published fields:",
+                report.publicadas.len()
+            );
+            for (line, published, ours) in report.publicadas.iter().take(10) {
+                println!(
+                    "    row {line}: published {published}; rules on the published fields: {ours}"
+                );
+            }
+            if report.publicadas.len() > 10 {
+                println!("    … and {} more", report.publicadas.len() - 10);
+            }
+        }
+        if !report.published_summary.is_empty() {
+            println!("  {:<36} {:>12} {:>12}", "summary", "published", "corte");
+            for (name, published, ours) in
+                import::compare_summary(&report.published_summary, &r.summary)
+            {
+                let mark = if published == ours { "" } else { "  ≠" };
+                println!("  {name:<36} {published:>12} {ours:>12}{mark}");
+            }
+        }
+    }
+    Ok(())
+}
