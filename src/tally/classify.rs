@@ -116,3 +116,180 @@ pub fn classify(acta: &Acta, casilla: Option<&Casilla>) -> ActaResult {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::contract::{MotivoSinActa, TipoCasilla};
+
+    fn casilla(
+        tipo: TipoCasilla,
+        lista_nominal: u32,
+        representantes: u32,
+        boletas: Option<u32>,
+    ) -> Casilla {
+        Casilla {
+            key: "090001B0100".into(),
+            seccion: None,
+            tipo,
+            numero: 1,
+            ext_contigua: 0,
+            ubicacion: 1,
+            lista_nominal,
+            representantes,
+            boletas,
+            distrito: None,
+            demarcacion: None,
+            actas: BTreeMap::new(),
+        }
+    }
+
+    fn acta(estado: EstadoActa, votos: Vec<Campo>) -> Acta {
+        Acta {
+            casilla: Some(0),
+            clave_casilla: "090001B0100".into(),
+            tipo_acta: "A02".into(),
+            estado,
+            votos: votos.into_boxed_slice(),
+            total_asentado: Campo::NoAplica,
+            boletas_sobrantes: Campo::NoAplica,
+            personas_votaron: Campo::NoAplica,
+            rep_votaron: Campo::NoAplica,
+            votos_sacados: Campo::NoAplica,
+            codigo_integridad: None,
+            mecanismo: None,
+            acopio: None,
+            captura: None,
+            verificacion: None,
+            origen: None,
+            digitalizacion: None,
+            tipo_documento: None,
+            observacion_publicada: None,
+            line: 2,
+        }
+    }
+
+    use Campo::{Ilegible, Num, SinDato};
+
+    #[test]
+    fn an_acta_with_every_field_legible_within_the_lista_nominal_is_counted() {
+        let r = classify(
+            &acta(EstadoActa::Capturada, vec![Num(100), Num(50), Num(3)]),
+            Some(&casilla(TipoCasilla::B, 200, 4, None)),
+        );
+        assert_eq!(
+            (r.contabilizada, r.observacion, r.total_calculado),
+            (Contabilizada::Si, None, 153)
+        );
+    }
+
+    #[test]
+    fn an_acta_whose_votes_exceed_the_lista_nominal_plus_representatives_is_not_counted() {
+        let c = casilla(TipoCasilla::B, 150, 4, None);
+        let at_limit = classify(
+            &acta(EstadoActa::Capturada, vec![Num(150), Num(4)]),
+            Some(&c),
+        );
+        assert_eq!(
+            at_limit.contabilizada,
+            Contabilizada::Si,
+            "equal to the limit is counted"
+        );
+        let over = classify(
+            &acta(EstadoActa::Capturada, vec![Num(150), Num(5)]),
+            Some(&c),
+        );
+        assert_eq!(over.contabilizada, Contabilizada::No);
+        assert_eq!(over.observacion, Some(Observacion::ExcedeListaNominal));
+        assert_eq!(over.total_calculado, 155, "the votes are still recorded");
+    }
+
+    #[test]
+    fn exceeding_takes_precedence_over_illegible_fields() {
+        let r = classify(
+            &acta(EstadoActa::Capturada, vec![Num(300), Ilegible]),
+            Some(&casilla(TipoCasilla::C, 100, 0, None)),
+        );
+        assert_eq!(r.observacion, Some(Observacion::ExcedeListaNominal));
+    }
+
+    #[test]
+    fn a_casilla_especial_is_limited_by_its_boletas_not_its_lista_nominal() {
+        let c = casilla(TipoCasilla::S, 0, 10, Some(750));
+        assert_eq!(
+            classify(&acta(EstadoActa::Capturada, vec![Num(760)]), Some(&c)).contabilizada,
+            Contabilizada::Si
+        );
+        assert_eq!(
+            classify(&acta(EstadoActa::Capturada, vec![Num(761)]), Some(&c)).contabilizada,
+            Contabilizada::No
+        );
+    }
+
+    #[test]
+    fn an_acta_with_no_legible_field_is_not_counted() {
+        let r = classify(
+            &acta(EstadoActa::Capturada, vec![Ilegible, SinDato]),
+            Some(&casilla(TipoCasilla::B, 100, 0, None)),
+        );
+        assert_eq!(
+            (r.contabilizada, r.observacion),
+            (Contabilizada::No, Some(Observacion::TodosIlegiblesOSinDato))
+        );
+    }
+
+    #[test]
+    fn an_acta_with_some_field_illegible_is_counted_with_its_observation() {
+        let r = classify(
+            &acta(EstadoActa::Capturada, vec![Num(10), SinDato, Num(0)]),
+            Some(&casilla(TipoCasilla::B, 100, 0, None)),
+        );
+        assert_eq!(
+            (r.contabilizada, r.observacion),
+            (
+                Contabilizada::Si,
+                Some(Observacion::AlgunCampoIlegibleOSinDato)
+            )
+        );
+        assert_eq!(r.total_calculado, 10, "non-numeric fields count as 0");
+    }
+
+    #[test]
+    fn options_off_the_ballot_do_not_make_an_acta_illegible() {
+        let r = classify(
+            &acta(EstadoActa::Capturada, vec![Num(10), Campo::NoAplica]),
+            Some(&casilla(TipoCasilla::B, 100, 0, None)),
+        );
+        assert_eq!(r.observacion, None);
+    }
+
+    #[test]
+    fn a_sin_acta_is_not_counted_and_says_why() {
+        let a = acta(
+            EstadoActa::SinActa(MotivoSinActa::CasillaNoInstalada),
+            vec![Campo::NoAplica],
+        );
+        let r = classify(&a, Some(&casilla(TipoCasilla::B, 100, 0, None)));
+        assert_eq!(r.contabilizada, Contabilizada::No);
+        assert_eq!(r.observaciones(&a), "SIN ACTA POR CASILLA NO INSTALADA");
+    }
+
+    #[test]
+    fn an_acta_fuera_de_catalogo_is_contabilizada_2() {
+        let mut a = acta(EstadoActa::FueraCatalogo, vec![Num(5)]);
+        a.casilla = None;
+        let r = classify(&a, None);
+        assert_eq!(r.contabilizada.code(), 2);
+        assert_eq!(r.observaciones(&a), "FUERA DE CATALOGO");
+    }
+
+    #[test]
+    fn a_published_observation_overrides_the_rules_and_is_marked() {
+        let mut a = acta(EstadoActa::Capturada, vec![Num(0), Num(0)]);
+        a.observacion_publicada = Some(Some(Observacion::ExcedeListaNominal));
+        let r = classify(&a, Some(&casilla(TipoCasilla::B, 100, 0, None)));
+        assert_eq!((r.contabilizada, r.publicada), (Contabilizada::No, true));
+    }
+}

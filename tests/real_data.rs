@@ -1,0 +1,457 @@
+//! The real published PREP files are the final word: importing them and
+//! writing the database files again must reproduce their official figures.
+//! The files are read from `../shared/data/real` (beside the repository).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use corte::anexo13::import::{self, Input, Options};
+use corte::anexo13::reader;
+use corte::contract::RulesetRef;
+use corte::contract::Snapshot;
+use corte::tally::{self, Results};
+
+fn real(path: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/real")
+        .join(path);
+    assert!(
+        p.exists(),
+        "{} is missing: the real PREP files live in ../shared/data/real beside the repository",
+        p.display()
+    );
+    p
+}
+
+fn read(path: &str) -> (String, Vec<u8>) {
+    let p = real(path);
+    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+    (name, std::fs::read(&p).unwrap())
+}
+
+struct Imported {
+    snapshot: Snapshot,
+    results: Results,
+    report: import::Report,
+    _dir: tempfile::TempDir,
+}
+
+/// Imports a published file as `corte import anexo13` does, writes the
+/// snapshot to disk, loads it back and tallies it.
+fn import_real(database: &str, candidaturas: &str, ruleset: &str, final_corte: bool) -> Imported {
+    let (file, bytes) = read(database);
+    let input = Input {
+        file,
+        bytes,
+        candidaturas: Some(read(candidaturas)),
+    };
+    let opts = Options {
+        ruleset: RulesetRef::Named(ruleset.into()),
+        final_corte,
+        ..Options::default()
+    };
+    import_inputs(vec![input], &opts)
+}
+
+fn import_inputs(inputs: Vec<Input>, opts: &Options) -> Imported {
+    let imported = import::import(&inputs, opts).unwrap_or_else(|e| panic!("import failed: {e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let snap_dir = dir.path().join("snapshot");
+    corte::source::write(&snap_dir, &imported.snapshot).unwrap();
+    let snapshot = corte::source::load(&snap_dir)
+        .unwrap_or_else(|e| panic!("the imported snapshot does not load: {e}"));
+    let ruleset = tally::ruleset_of(&snapshot).unwrap();
+    let results = tally::tally(&snapshot, &ruleset);
+    Imported {
+        snapshot,
+        results,
+        report: imported.report,
+        _dir: dir,
+    }
+}
+
+/// Our database file for the snapshot's only election, parsed back.
+fn our_database(imp: &Imported) -> reader::PublishedFile {
+    let files = corte::anexo13::datasets(&imp.snapshot, &imp.results);
+    let name = corte::anexo13::writer::database_name(&imp.snapshot, 0);
+    let f = files
+        .iter()
+        .find(|f| f.name == name)
+        .expect("the database file is among the datasets");
+    reader::read(&name, &f.bytes).unwrap()
+}
+
+fn summary_of(file: &reader::PublishedFile) -> Vec<(String, String)> {
+    file.summary.clone()
+}
+
+/// Rows keyed by (CLAVE_CASILLA, TIPO_ACTA); fuera de catálogo rows in order.
+fn rows_by_acta(
+    file: &reader::PublishedFile,
+) -> (HashMap<(String, String), Vec<String>>, Vec<Vec<String>>) {
+    let clave = file.column("CLAVE_CASILLA").unwrap();
+    let tipo = file.column("TIPO_ACTA").unwrap();
+    let cont = file.column("CONTABILIZADA").unwrap();
+    let obs = file.column("OBSERVACIONES").unwrap();
+    let mut keyed = HashMap::new();
+    let mut fuera = Vec::new();
+    for r in &file.rows {
+        let is_fuera = r.fields[cont] == "2" || r.fields[obs].contains("FUERA DE CAT");
+        if is_fuera {
+            fuera.push(r.fields.clone());
+        } else {
+            let prev = keyed.insert(
+                (r.fields[clave].clone(), r.fields[tipo].clone()),
+                r.fields.clone(),
+            );
+            assert!(
+                prev.is_none(),
+                "{}: duplicate acta {} {}",
+                file.file,
+                r.fields[clave],
+                r.fields[tipo]
+            );
+        }
+    }
+    (keyed, fuera)
+}
+
+/// Observation texts of different years mean the same thing.
+fn same_observation(a: &str) -> String {
+    let a = a.trim().to_uppercase();
+    if a == "--" || a.is_empty() {
+        return String::new();
+    }
+    if a.starts_with("ALGUN") {
+        return "ALGUN CAMPO ILEGIBLE O SIN DATO".into();
+    }
+    a.replace("SIN SOBRE", "SIN BOLSA")
+}
+
+/// Every row of the official file has the same CONTABILIZADA (and, when
+/// asked, the same OBSERVACIONES) in ours.
+fn assert_rows_match(
+    official: &reader::PublishedFile,
+    ours: &reader::PublishedFile,
+    observations: bool,
+) -> usize {
+    let (official_rows, official_fuera) = rows_by_acta(official);
+    let (our_rows, our_fuera) = rows_by_acta(ours);
+    assert_eq!(
+        official_rows.len(),
+        our_rows.len(),
+        "number of actas in the catalog"
+    );
+    assert_eq!(
+        official_fuera.len(),
+        our_fuera.len(),
+        "fuera de catálogo rows"
+    );
+    let (oc, oo) = (
+        official.column("CONTABILIZADA").unwrap(),
+        official.column("OBSERVACIONES").unwrap(),
+    );
+    let (uc, uo) = (
+        ours.column("CONTABILIZADA").unwrap(),
+        ours.column("OBSERVACIONES").unwrap(),
+    );
+    let mut checked = 0;
+    for (key, row) in &official_rows {
+        let mine = our_rows
+            .get(key)
+            .unwrap_or_else(|| panic!("acta {key:?} is missing from our file"));
+        assert_eq!(row[oc], mine[uc], "CONTABILIZADA of acta {key:?}");
+        if observations {
+            assert_eq!(
+                same_observation(&row[oo]),
+                same_observation(&mine[uo]),
+                "OBSERVACIONES of acta {key:?}"
+            );
+        }
+        checked += 1;
+    }
+    for (row, mine) in official_fuera.iter().zip(&our_fuera) {
+        assert_eq!(
+            mine[uc], "2",
+            "a fuera de catálogo acta is CONTABILIZADA 2 in the IECM 2024 layout"
+        );
+        assert!(row[oc] == "2" || row[oc] == "0");
+    }
+    checked
+}
+
+#[test]
+fn campeche_2021_final_corte_reproduces_the_official_summary_and_every_row() {
+    let imp = import_real(
+        "campeche-2021-gob/CAMP_GOB_2021.csv",
+        "campeche-2021-gob/CAMP_GOB_CANDIDATURA_2021.csv",
+        "campeche-2021",
+        true,
+    );
+    let official = reader::read(
+        "CAMP_GOB_2021.csv",
+        &read("campeche-2021-gob/CAMP_GOB_2021.csv").1,
+    )
+    .unwrap();
+    let ours = our_database(&imp);
+    assert_eq!(
+        summary_of(&ours),
+        summary_of(&official),
+        "all 13 summary values"
+    );
+    assert_eq!(official.summary_value("ACTAS_CONTABILIZADAS"), Some("1050"));
+    assert_eq!(
+        official.summary_value("PORCENTAJE_PARTICIPACION_CIUDADANA"),
+        Some("63.2564")
+    );
+    let checked = assert_rows_match(&official, &ours, false);
+    assert_eq!(checked, 1190);
+    // Campeche published every illegible field as 0 and withheld the votes of
+    // exceeding actas: those rows keep their published observation, and only those.
+    let kept = &imp.report.elections[0].publicadas;
+    assert_eq!(kept.len(), 242, "{kept:?}");
+    assert_eq!(
+        imp.results.elections[0].actas_con_observacion_publicada,
+        242
+    );
+}
+
+#[test]
+fn quintana_roo_2019_final_corte_reproduces_the_official_summary_and_every_row() {
+    let imp = import_real(
+        "qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv",
+        "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
+        "qroo-2019",
+        true,
+    );
+    let official = reader::read(
+        "QROO_DIP_LOC_2019.csv",
+        &read("qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv").1,
+    )
+    .unwrap();
+    let ours = our_database(&imp);
+    assert_eq!(
+        summary_of(&ours),
+        summary_of(&official),
+        "all 13 summary values"
+    );
+    assert_eq!(
+        official.summary_value("PORCENTAJE_ACTAS_INCONSISTENCIAS"),
+        Some("23.0337")
+    );
+    assert_eq!(assert_rows_match(&official, &ours, true), 2136);
+    // Six actas exceed the lista nominal plus the accredited representatives
+    // yet were counted: the file's limit used more representatives than it
+    // publishes. Only those keep their published observation.
+    assert_eq!(imp.report.elections[0].publicadas.len(), 6);
+}
+
+fn json_votes(path: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_slice(&read(path).1).unwrap();
+    v["json"][0].clone()
+}
+
+#[test]
+fn quintana_roo_party_totals_after_distribution_equal_the_publication() {
+    let imp = import_real(
+        "qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv",
+        "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
+        "qroo-2019",
+        true,
+    );
+    let r = &imp.results.elections[0];
+    let slots = &r.plan.slots;
+    let published: serde_json::Value =
+        serde_json::from_slice(&read("qroo-2019-dip-loc/publication-json/entidad_pp_ci.json").1)
+            .unwrap();
+    let mut compared = 0;
+    let mut cand_ind = 0;
+    for (slot, votes) in slots.iter().zip(&r.entidad.parties) {
+        if slot.starts_with("CAND_IND") {
+            cand_ind += votes;
+            continue;
+        }
+        let key = slot.to_lowercase();
+        let expected = published["json"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["partido"] == key.as_str())
+            .unwrap_or_else(|| panic!("{key} is not in entidad_pp_ci.json"))["votos"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(*votes, expected, "distributed votes of {slot}");
+        compared += 1;
+    }
+    assert_eq!(compared, 12, "ten parties, no registrados and nulos");
+    assert_eq!(cand_ind, 3775);
+    assert_eq!(
+        r.entidad.parties.iter().sum::<u64>(),
+        263005,
+        "distribution conserves every vote"
+    );
+
+    // Per candidacy: a coalition where it ran, each party alone elsewhere.
+    let entidad = json_votes("qroo-2019-dip-loc/publication-json/entidad.json");
+    let eix = &imp.snapshot.index.elections[0];
+    for (key, votes) in eix.candidacy_keys.iter().zip(&r.entidad.candidacies) {
+        if key.starts_with("CAND_IND") {
+            continue;
+        }
+        let expected = entidad[key.to_lowercase().as_str()]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} in entidad.json"));
+        assert_eq!(*votes, expected, "votes of candidacy {key}");
+    }
+}
+
+#[test]
+fn iecm_2024_drill_reproduces_every_row_and_the_summary_where_the_file_agrees_with_itself() {
+    let imp = import_real(
+        "iecm-2024-simulacro/CDMX_GUB_2024.csv",
+        "iecm-2024-simulacro/CDMX_GUB_CANDIDATURAS_2024.csv",
+        "iecm-2024",
+        false,
+    );
+    let official = reader::read(
+        "CDMX_GUB_2024.csv",
+        &read("iecm-2024-simulacro/CDMX_GUB_2024.csv").1,
+    )
+    .unwrap();
+    let ours = our_database(&imp);
+    assert_eq!(assert_rows_match(&official, &ours, true), 13424);
+    // The drill declares 71 expected actas it does not list.
+    assert_eq!(imp.report.elections[0].no_listadas, 71);
+    let ours: HashMap<String, String> = summary_of(&ours).into_iter().collect();
+    let theirs: HashMap<String, String> = summary_of(&official).into_iter().collect();
+    for field in [
+        "ACTAS_ESPERADAS",
+        "ACTAS_REGISTRADAS",
+        "ACTAS_FUERA_CATALOGO",
+        "ACTAS_CAPTURADAS",
+        "ACTAS_CONTABILIZADAS",
+        "PORCENTAJE_ACTAS_CONTABILIZADAS",
+        "ACTAS_NO_CONTABILIZADAS",
+        "LISTA_NOMINAL_ACTAS_CONTABILIZADAS",
+    ] {
+        assert_eq!(ours[field], theirs[field], "{field}");
+    }
+    // The drill rounds where the rules truncate: 13424 / 13495 = 99.47388…
+    assert_eq!(theirs["PORCENTAJE_ACTAS_CAPTURADAS"], "99.4739");
+    assert_eq!(ours["PORCENTAJE_ACTAS_CAPTURADAS"], "99.4738");
+    // Its header disagrees with its own rows: the sum of its TOTAL_VOTOS_CALCULADOS
+    // over its CONTABILIZADA=1 rows is 9,714,484 (ours), the header says 9,715,234;
+    // without especiales 9,683,734, the header says 9,715,192; its rows carry
+    // 519 inconsistent observations, the header's 3.8607 % needs 521.
+    let rows_sum = |especiales: bool| -> u64 {
+        let (c, t, tipo) = (
+            official.column("CONTABILIZADA").unwrap(),
+            official.column("TOTAL_VOTOS_CALCULADO").unwrap(),
+            official.column("TIPO_CASILLA").unwrap(),
+        );
+        official
+            .rows
+            .iter()
+            .filter(|r| r.fields[c] == "1" && (especiales || r.fields[tipo] != "S"))
+            .map(|r| r.fields[t].parse::<u64>().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(ours["TOTAL_VOTOS_C_CS"], rows_sum(true).to_string());
+    assert_eq!(ours["TOTAL_VOTOS_S_CS"], rows_sum(false).to_string());
+    assert_eq!(theirs["TOTAL_VOTOS_C_CS"], "9715234");
+    assert_eq!(ours["PORCENTAJE_ACTAS_INCONSISTENCIAS"], "3.8458");
+    assert_eq!(imp.report.elections[0].publicadas.len(), 7);
+}
+
+/// datasets → import → datasets gives the same bytes.
+fn assert_round_trip(imp: &Imported, ruleset: &str) {
+    let first = corte::anexo13::datasets(&imp.snapshot, &imp.results);
+    let e = 0;
+    let database = corte::anexo13::writer::database_name(&imp.snapshot, e);
+    let candidaturas = corte::anexo13::writer::candidaturas_name(&imp.snapshot, e);
+    let get = |files: &[corte::anexo13::DatasetFile], name: &str| {
+        files
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} among the datasets"))
+            .bytes
+            .clone()
+    };
+    let input = Input {
+        file: database.clone(),
+        bytes: get(&first, &database),
+        candidaturas: Some((candidaturas.clone(), get(&first, &candidaturas))),
+    };
+    let opts = Options {
+        ruleset: RulesetRef::Named(ruleset.into()),
+        final_corte: imp.snapshot.corte.final_corte,
+        ..Options::default()
+    };
+    let again = import_inputs(vec![input], &opts);
+    let second = corte::anexo13::datasets(&again.snapshot, &again.results);
+    assert_eq!(first.len(), second.len());
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!(a.name, b.name);
+        assert!(
+            a.bytes == b.bytes,
+            "{} differs after datasets → import → datasets",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn datasets_import_datasets_gives_identical_bytes_for_every_real_file() {
+    for (db, cand, ruleset, fin) in [
+        (
+            "campeche-2021-gob/CAMP_GOB_2021.csv",
+            "campeche-2021-gob/CAMP_GOB_CANDIDATURA_2021.csv",
+            "campeche-2021",
+            true,
+        ),
+        (
+            "qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv",
+            "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
+            "qroo-2019",
+            true,
+        ),
+        (
+            "iecm-2024-simulacro/CDMX_GUB_2024.csv",
+            "iecm-2024-simulacro/CDMX_GUB_CANDIDATURAS_2024.csv",
+            "iecm-2024",
+            false,
+        ),
+    ] {
+        let imp = import_real(db, cand, ruleset, fin);
+        assert_round_trip(&imp, ruleset);
+    }
+}
+
+#[test]
+fn the_candidates_file_of_each_unit_becomes_its_candidacies() {
+    let imp = import_real(
+        "qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv",
+        "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
+        "qroo-2019",
+        true,
+    );
+    let eix = &imp.snapshot.index.elections[0];
+    // Distrito 1: the PAN-PRD-PESQROO coalition and PVEM, PT, MORENA apart.
+    let unit = eix.unit_by_id["1"] as usize;
+    let keys: Vec<&str> = eix.unit_candidacies[unit]
+        .iter()
+        .map(|k| eix.candidacy_key[*k as usize].as_str())
+        .collect();
+    assert!(keys.contains(&"PAN_PRD_PESQROO"), "{keys:?}");
+    assert!(
+        keys.contains(&"PVEM") && keys.contains(&"MORENA"),
+        "{keys:?}"
+    );
+    // Distrito 11 alone has the first independent.
+    let d11 = eix.unit_by_id["11"] as usize;
+    let keys: Vec<&str> = eix.unit_candidacies[d11]
+        .iter()
+        .map(|k| eix.candidacy_key[*k as usize].as_str())
+        .collect();
+    assert!(keys.contains(&"CAND_IND_1"), "{keys:?}");
+}
