@@ -15,5 +15,6 @@ pub mod anexo13;
 pub mod cli;
 pub mod contract;
 pub mod generator;
+pub mod site;
 pub mod source;
 pub mod tally;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A percentage in ten-thousandths of a percent: `Porcentaje(850052)` is 85.0052 %.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -33,6 +33,32 @@ impl fmt::Display for Porcentaje {
 impl Serialize for Porcentaje {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.plain())
+    }
+}
+
+impl std::str::FromStr for Porcentaje {
+    type Err = String;
+
+    /// `35.1234` (exactly four decimals, as written).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a percentage with four decimals such as 35.1234");
+        let (int, frac) = s.split_once('.').ok_or_else(bad)?;
+        if frac.len() != 4
+            || int.is_empty()
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let int: u64 = int.parse().map_err(|_| bad())?;
+        let frac: u64 = frac.parse().map_err(|_| bad())?;
+        Ok(Porcentaje(int * 10_000 + frac))
+    }
+}
+
+impl<'de> Deserialize<'de> for Porcentaje {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,14 +1,14 @@
 //! The 13 summary fields of the database file, for an election or any level.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pct::Porcentaje;
 use super::{LevelTotals, Ruleset};
 use crate::contract::VotosBase;
 
 /// The header block of the Anexo 13 file, in its order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE", deny_unknown_fields)]
 pub struct Summary {
     pub actas_esperadas: u64,
     pub actas_registradas: u64,

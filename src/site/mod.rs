@@ -1,0 +1,259 @@
+//! The results site of one corte, rendered into memory.
+//!
+//! [`render`] turns a snapshot and its tally into a [`Build`]: every page,
+//! chart, dataset and asset as an [`Artifact`] (key, bytes, content type,
+//! cache class, SHA-256, and a gzip copy for text), plus the corte's
+//! [`Manifest`]. Pure and deterministic: the same inputs give byte-identical
+//! artifacts and manifest. Writing the build somewhere is `publish`'s job.
+//!
+//! Links inside the site are relative, so the same files work at the stable
+//! root, under `cortes/<corte-id>/`, in a difusor's mirror and from a folder.
+
+pub mod api;
+pub mod charts;
+pub mod compress;
+pub mod datasets;
+pub mod format;
+pub mod history;
+pub mod manifest;
+pub mod pages;
+pub mod theme;
+
+use rayon::prelude::*;
+
+pub use history::History;
+pub use manifest::{CacheClass, FileEntry, Manifest};
+pub use theme::Theme;
+
+use crate::contract::Snapshot;
+use crate::tally::Results;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("theme {file}: {message}")]
+    Theme { file: String, message: String },
+    #[error("rendering {page} with template {template}: {message}")]
+    Template {
+        page: String,
+        template: String,
+        message: String,
+    },
+    #[error("two artifacts share the key {0}")]
+    DuplicateKey(String),
+}
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Path relative to the site root: `gub/seccion/0001.html`.
+    pub key: String,
+    pub content_type: &'static str,
+    pub cache: CacheClass,
+    /// The bytes a reader gets.
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    /// The copy to store with `Content-Encoding: gzip` (pages, CSS, JS, JSON API).
+    pub gzip: Option<Vec<u8>>,
+}
+
+impl Artifact {
+    /// An artifact whose hash and gzip copy are filled in by [`render`].
+    pub fn new(key: impl Into<String>, bytes: Vec<u8>, cache: CacheClass) -> Artifact {
+        let key = key.into();
+        Artifact {
+            content_type: content_type(&key),
+            key,
+            cache,
+            bytes,
+            sha256: String::new(),
+            gzip: None,
+        }
+    }
+}
+
+/// The content type of a key, by extension.
+pub fn content_type(key: &str) -> &'static str {
+    match key.rsplit_once('.').map(|(_, e)| e).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "csv" => "text/csv; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/atom+xml",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether an artifact travels gzip-encoded. Datasets do not: people and
+/// auditors download them with tools that may not decompress, and must get
+/// exactly the bytes whose hash the manifest lists.
+pub fn transport_gzip(key: &str, content_type: &str) -> bool {
+    let text = content_type.starts_with("text/html")
+        || content_type.starts_with("text/css")
+        || content_type.starts_with("text/javascript")
+        || content_type == "image/svg+xml";
+    text || (content_type == "application/json" && key.starts_with("datos/api/"))
+}
+
+/// A rendered corte: its artifacts (sorted by key) and its manifest.
+#[derive(Debug, Clone)]
+pub struct Build {
+    pub corte_id: String,
+    pub artifacts: Vec<Artifact>,
+    pub manifest: Manifest,
+    /// `manifest.json`'s canonical bytes and their SHA-256.
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_sha256: String,
+}
+
+impl Build {
+    pub fn get(&self, key: &str) -> Option<&Artifact> {
+        self.artifacts
+            .binary_search_by(|a| a.key.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.artifacts[i])
+    }
+}
+
+/// What a render needs besides the snapshot and its tally.
+pub struct RenderOptions<'a> {
+    pub theme: &'a Theme,
+    /// Earlier cortes, oldest first, for the evolution charts.
+    pub history: &'a History,
+    /// The corte published before this one, if known.
+    pub previous: Option<String>,
+}
+
+/// Everything the page, chart and API renderers read.
+pub struct SiteContext<'a> {
+    pub snapshot: &'a Snapshot,
+    pub results: &'a Results,
+    pub theme: &'a Theme,
+    pub history: &'a History,
+    /// The dataset files of this corte (names under `datos/`).
+    pub datasets: &'a [Artifact],
+}
+
+/// Renders a whole corte into memory.
+pub fn render(
+    snapshot: &Snapshot,
+    results: &Results,
+    opts: &RenderOptions,
+) -> Result<Build, SiteError> {
+    let mut artifacts: Vec<Artifact> = opts
+        .theme
+        .assets
+        .iter()
+        .map(|a| Artifact::new(a.key.clone(), a.bytes.clone(), CacheClass::Immutable))
+        .collect();
+    let datasets = datasets::artifacts(snapshot, results);
+    let ctx = SiteContext {
+        snapshot,
+        results,
+        theme: opts.theme,
+        history: opts.history,
+        datasets: &datasets,
+    };
+    let pages = pages::render_all(&ctx)?;
+    artifacts.extend(api::artifacts(&ctx));
+    artifacts.extend(pages);
+    artifacts.extend(datasets);
+    artifacts.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    if let Some(w) = artifacts.windows(2).find(|w| w[0].key == w[1].key) {
+        return Err(SiteError::DuplicateKey(w[0].key.clone()));
+    }
+    artifacts.par_iter_mut().for_each(|a| {
+        a.sha256 = crate::source::sha256_hex(&a.bytes);
+        if transport_gzip(&a.key, a.content_type) {
+            a.gzip = Some(compress::gzip(&a.bytes));
+        }
+    });
+    let manifest = manifest_of(snapshot, results, &artifacts, opts.previous.clone());
+    let manifest_bytes = manifest.to_canonical_json();
+    let manifest_sha256 = crate::source::sha256_hex(&manifest_bytes);
+    Ok(Build {
+        corte_id: snapshot.corte.id(),
+        artifacts,
+        manifest,
+        manifest_bytes,
+        manifest_sha256,
+    })
+}
+
+fn manifest_of(
+    snapshot: &Snapshot,
+    results: &Results,
+    artifacts: &[Artifact],
+    previous: Option<String>,
+) -> Manifest {
+    use manifest::*;
+    let catalog = &snapshot.catalog;
+    let files = artifacts
+        .iter()
+        .map(|a| {
+            let gzip = a.gzip.as_ref().map(|g| GzipEntry {
+                sha256: crate::source::sha256_hex(g),
+                size: g.len() as u64,
+            });
+            let entry = FileEntry {
+                sha256: a.sha256.clone(),
+                size: a.bytes.len() as u64,
+                content_type: a.content_type.to_string(),
+                cache: a.cache,
+                gzip,
+            };
+            (a.key.clone(), entry)
+        })
+        .collect();
+    let elections = catalog
+        .elections
+        .iter()
+        .zip(&results.elections)
+        .enumerate()
+        .map(|(e, (election, r))| {
+            let eix = &snapshot.index.elections[e];
+            ManifestElection {
+                id: election.id.clone(),
+                name: election.name.clone(),
+                summary: r.summary.clone(),
+                candidacies: eix
+                    .candidacy_keys
+                    .iter()
+                    .zip(&r.entidad.candidacies)
+                    .map(|(key, votes)| CandidacyVotes {
+                        key: key.clone(),
+                        votes: *votes,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Manifest {
+        manifest_version: MANIFEST_VERSION,
+        generator: format!("corte {}", env!("CARGO_PKG_VERSION")),
+        process: ManifestProcess {
+            id: catalog.process.id.clone(),
+            name: catalog.process.name.clone(),
+            entidad: catalog.entidad.name.clone(),
+        },
+        corte: ManifestCorte {
+            id: snapshot.corte.id(),
+            seq: snapshot.corte.seq,
+            timestamp: snapshot.corte.timestamp.clone(),
+            final_corte: snapshot.corte.final_corte,
+        },
+        previous,
+        snapshot: snapshot.corte.members.clone(),
+        ruleset: results.ruleset.clone(),
+        elections,
+        files,
+    }
+}

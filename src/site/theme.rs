@@ -1,0 +1,153 @@
+//! Themes: minijinja templates, CSS and a little progressive-enhancement JS,
+//! loaded once per process. The default theme (`themes/default/`) is built
+//! into the binary; an institute brands its site by passing another folder
+//! with the same file names (`--theme DIR`), without code changes.
+//!
+//! A theme folder holds `theme.toml`, `templates/*.html` and `static/*`.
+//! Static files are published content-hashed (`assets/style.3f2a9c1b.css`).
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde::Deserialize;
+
+use super::SiteError;
+
+/// The default theme's files, embedded at build time.
+const DEFAULT_FILES: &[(&str, &str)] = &[
+    (
+        "theme.toml",
+        include_str!("../../themes/default/theme.toml"),
+    ),
+    (
+        "templates/base.html",
+        include_str!("../../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/macros.html",
+        include_str!("../../themes/default/templates/macros.html"),
+    ),
+    (
+        "templates/home.html",
+        include_str!("../../themes/default/templates/home.html"),
+    ),
+    (
+        "templates/level.html",
+        include_str!("../../themes/default/templates/level.html"),
+    ),
+    (
+        "templates/seccion.html",
+        include_str!("../../themes/default/templates/seccion.html"),
+    ),
+    (
+        "templates/consulta.html",
+        include_str!("../../themes/default/templates/consulta.html"),
+    ),
+    (
+        "templates/verificacion.html",
+        include_str!("../../themes/default/templates/verificacion.html"),
+    ),
+    (
+        "templates/datos.html",
+        include_str!("../../themes/default/templates/datos.html"),
+    ),
+    (
+        "static/style.css",
+        include_str!("../../themes/default/static/style.css"),
+    ),
+    (
+        "static/app.js",
+        include_str!("../../themes/default/static/app.js"),
+    ),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Institute name shown in the header and footer.
+    #[serde(default)]
+    pub institute: String,
+}
+
+/// A static file of the theme, published under `assets/` with a content hash.
+#[derive(Debug, Clone)]
+pub struct ThemeAsset {
+    /// `style.css`.
+    pub name: String,
+    /// `assets/style.3f2a9c1b.css`.
+    pub key: String,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+pub struct Theme {
+    pub meta: ThemeMeta,
+    pub env: Environment<'static>,
+    pub assets: Vec<ThemeAsset>,
+}
+
+impl Theme {
+    /// The theme built into corte.
+    pub fn embedded() -> Result<Theme, SiteError> {
+        let files = DEFAULT_FILES
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.as_bytes().to_vec()))
+            .collect();
+        Theme::from_files("themes/default", files)
+    }
+
+    /// Builds a theme from its files (relative path → bytes). `origin` names
+    /// the theme in errors.
+    pub fn from_files(origin: &str, files: BTreeMap<String, Vec<u8>>) -> Result<Theme, SiteError> {
+        let err = |file: &str, message: String| SiteError::Theme {
+            file: format!("{origin}/{file}"),
+            message,
+        };
+        let meta_bytes = files
+            .get("theme.toml")
+            .ok_or_else(|| err("theme.toml", "is missing".into()))?;
+        let meta_text = std::str::from_utf8(meta_bytes)
+            .map_err(|_| err("theme.toml", "is not UTF-8".into()))?;
+        let meta: ThemeMeta =
+            toml::from_str(meta_text).map_err(|e| err("theme.toml", e.to_string()))?;
+        let mut env = Environment::new();
+        super::format::register_filters(&mut env);
+        let mut assets = Vec::new();
+        for (path, bytes) in files {
+            if let Some(name) = path.strip_prefix("templates/") {
+                let text =
+                    String::from_utf8(bytes).map_err(|_| err(&path, "is not UTF-8".into()))?;
+                env.add_template_owned(name.to_string(), text)
+                    .map_err(|e| err(&path, e.to_string()))?;
+            } else if let Some(name) = path.strip_prefix("static/") {
+                let content_type = super::content_type(name);
+                let hash = crate::source::sha256_hex(&bytes);
+                let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+                let key = format!("assets/{stem}.{}.{ext}", &hash[..10]);
+                assets.push(ThemeAsset {
+                    name: name.to_string(),
+                    key,
+                    bytes,
+                    content_type,
+                });
+            }
+        }
+        for required in super::pages::TEMPLATES {
+            if env.get_template(required).is_err() {
+                return Err(err(&format!("templates/{required}"), "is missing".into()));
+            }
+        }
+        Ok(Theme { meta, env, assets })
+    }
+
+    /// The published key of a static file (`style.css` → `assets/style.3f2a9c1b.css`).
+    pub fn asset_key(&self, name: &str) -> Option<&str> {
+        self.assets
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.key.as_str())
+    }
+}
