@@ -17,14 +17,27 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate a snapshot, then print each election's summary.
     Check(check::Args),
+    /// Write corte.json for a snapshot folder holding catalog.json and actas/*.csv.
+    Seal(seal::Args),
+    /// Write the official database files (Anexo 13 CSV, candidates, LEEME, zips).
+    Datasets(datasets::Args),
+    /// Turn files published elsewhere into a snapshot.
+    #[command(subcommand)]
+    Import(import::Command),
 }
 
 mod check;
+mod datasets;
+mod import;
+mod seal;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Seal(args) => seal::run(args),
+        Command::Datasets(args) => datasets::run(args),
+        Command::Import(cmd) => import::run(cmd),
     };
     match result {
         Ok(()) => 0,
@@ -33,4 +46,16 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// `--ruleset NAME|FILE` if given, else the ruleset the catalog names.
+pub(crate) fn choose_ruleset(
+    arg: Option<&str>,
+    snapshot: &crate::contract::Snapshot,
+) -> anyhow::Result<crate::tally::Ruleset> {
+    match arg {
+        Some(r) => crate::tally::ruleset::from_arg(r),
+        None => crate::tally::ruleset_of(snapshot),
+    }
+    .map_err(anyhow::Error::msg)
 }
