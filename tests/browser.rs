@@ -264,7 +264,13 @@ fn every_kind_of_page_reads_right_in_a_real_browser() {
                 std::fs::write(&shot, &v.png).expect("the screenshot is written");
                 let at = format!("{} ({}, {}, {js_name})", page.name, page.key, vp.name);
                 for p in &v.problems {
-                    failures.push(format!("{at}: {p}"));
+                    let hint = if p.contains("/favicon.ico") {
+                        " (browsers ask for /favicon.ico when a page names no icon: \
+                         give the theme's base template a <link rel=\"icon\">)"
+                    } else {
+                        ""
+                    };
+                    failures.push(format!("{at}: {p}{hint}"));
                 }
                 let votes = miles(page.leader_votes);
                 for (what, text) in [
