@@ -86,6 +86,7 @@ fn summary_of(file: &reader::PublishedFile) -> Vec<(String, String)> {
 }
 
 /// Rows keyed by (CLAVE_CASILLA, TIPO_ACTA); fuera de catálogo rows in order.
+#[allow(clippy::type_complexity)]
 fn rows_by_acta(
     file: &reader::PublishedFile,
 ) -> (HashMap<(String, String), Vec<String>>, Vec<Vec<String>>) {
