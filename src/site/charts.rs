@@ -608,3 +608,72 @@ fn darken(c: RGBColor) -> RGBColor {
         .find(|d| contrast(*d, WHITE) >= 3.0)
         .unwrap_or(BLACK)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_y_axis_ends_on_a_round_step_above_the_highest_point() {
+        assert_eq!(y_scale(0), (10_000, 10_000));
+        assert_eq!(y_scale(35_000), (40_000, 10_000));
+        assert_eq!(y_scale(451_234), (500_000, 100_000));
+        assert_eq!(y_scale(950_000), (1_000_000, 200_000));
+        assert_eq!(y_scale(1_000_000), (1_000_000, 200_000));
+        assert_eq!(y_scale(1_500_000), (1_000_000, 250_000), "capped at 100 %");
+    }
+
+    #[test]
+    fn corte_labels_under_the_axis_keep_apart() {
+        let labels: Vec<String> = (0..96).map(|i| format!("02/06 {:02}:00", i % 24)).collect();
+        let ticks = x_ticks(&labels, 306);
+        assert_eq!(ticks.first().map(|t| t.0), Some(0));
+        assert_eq!(ticks.last().map(|t| t.0), Some(95));
+        let w = text_width(&labels[0], SMALL) as usize;
+        let spacing = 306 * (ticks[1].0 - ticks[0].0) / 95;
+        assert!(spacing >= w * 3 / 2, "{spacing} < {w} * 1.5");
+        assert_eq!(x_ticks(&labels[..1], 306).len(), 1);
+        assert_eq!(x_ticks(&labels[..2], 306).len(), 2);
+    }
+
+    #[test]
+    fn labels_that_do_not_fit_are_shortened() {
+        assert_eq!(fit("MORENA", 200), "MORENA");
+        let cut = fit("Candidatura Común Sigamos Haciendo Historia", 150);
+        assert!(cut.ends_with('…') && text_width(&cut, FONT) <= 150, "{cut}");
+        assert_eq!(fit("ABC", 0), "…");
+    }
+
+    #[test]
+    fn colours_meet_wcag_contrast() {
+        assert!((contrast(BLACK, WHITE) - 21.0).abs() < 1e-9);
+        for c in [
+            CONTABILIZADAS,
+            NO_CONTABILIZADAS,
+            PARTICIPACION,
+            NEUTRAL,
+            OUTLINE,
+        ] {
+            assert!(contrast(c, WHITE) >= 3.0, "{c:?}");
+        }
+        let yellow = RGBColor(0xFF, 0xD7, 0x00);
+        assert!(contrast(yellow, WHITE) < 3.0);
+        assert!(contrast(darken(yellow), WHITE) >= 3.0);
+        assert_eq!(parse_color("#0049a1"), Some(RGBColor(0x00, 0x49, 0xA1)));
+        assert_eq!(parse_color("0049A1"), None);
+        assert_eq!(parse_color("#ZZ49A1"), None);
+    }
+
+    #[test]
+    fn compaction_drops_only_default_attributes() {
+        let raw = "<svg width=\"360\" height=\"20\" viewBox=\"0 0 360 20\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+            <rect x=\"0\" y=\"0\" width=\"5\" height=\"5\" opacity=\"1\" fill=\"#010203\" stroke=\"none\"/>\n\
+            <text x=\"1\" y=\"2\" dy=\"-0.5ex\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"9.67741935483871\" opacity=\"1\" fill=\"#010203\">\n\
+            a &quot;b&quot; opacity=&quot;1&quot;\n</text>\n</svg>\n";
+        let svg = compact(raw, 20, "t");
+        assert!(svg.ends_with(
+            "<rect x=\"0\" y=\"0\" width=\"5\" height=\"5\" fill=\"#010203\"/>\
+             <text x=\"1\" y=\"2\" text-anchor=\"end\" font-size=\"12\">a &quot;b&quot; opacity=&quot;1&quot;</text></svg>"
+        ), "{svg}");
+    }
+}
