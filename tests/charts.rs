@@ -365,3 +365,27 @@ fn long_labels_are_shortened_to_leave_the_figures_readable() {
         "the text alternative keeps it whole"
     );
 }
+
+#[test]
+fn extreme_figures_do_not_panic() {
+    let huge = vec![bar("A", u64::MAX, None), bar("B", u64::MAX, None)];
+    let long_label = "x".repeat(100_000);
+    for chart in [
+        charts::votes("Votos", &huge),
+        charts::votes_with_total("Votos", &huge, 1),
+        charts::votes("Votos", &[bar(&long_label, 1, None)]),
+        charts::actas(u64::MAX, u64::MAX, u64::MAX),
+        charts::participation(Porcentaje(u64::MAX)),
+        charts::evolution(
+            "Votos",
+            &["20:00".to_string(), long_label.clone()],
+            &[Series {
+                label: long_label.clone(),
+                color: None,
+                points: vec![Porcentaje(u64::MAX), Porcentaje(0)],
+            }],
+        ),
+    ] {
+        parse("extreme", &chart.svg);
+    }
+}

@@ -99,7 +99,7 @@ type Drawn = Result<(), DrawingAreaErrorKind<std::fmt::Error>>;
 /// that counts in the total (no registrados and nulos included), or use
 /// [`votes_with_total`].
 pub fn votes(title: &str, bars: &[Bar]) -> Chart {
-    let total = bars.iter().map(|b| b.value).sum();
+    let total = bars.iter().fold(0u64, |t, b| t.saturating_add(b.value));
     votes_with_total(title, bars, total)
 }
 
@@ -144,7 +144,7 @@ pub fn votes_with_total(title: &str, bars: &[Bar], total: u64) -> Chart {
     render(alt, height, |area| {
         for (i, (bar, figure)) in bars.iter().zip(&figures).enumerate() {
             let top = i as i32 * ROW;
-            let room = (X1 - X0) as u32 - text_width(figure, FONT) - 10;
+            let room = ((X1 - X0) as u32).saturating_sub(text_width(figure, FONT) + 10);
             text(area, figure, X1, top + 14, HPos::Right, FONT)?;
             text(area, &fit(&bar.label, room), X0, top + 14, HPos::Left, FONT)?;
             let color = bar
@@ -289,7 +289,7 @@ pub fn evolution(title: &str, labels: &[String], series: &[Series]) -> Chart {
             ))?;
             let figure = s.points.get(..n).and_then(|p| p.last()).map(|p| pct(*p));
             let figure = figure.unwrap_or_default();
-            let room = (X1 - X0 - 20) as u32 - text_width(&figure, FONT) - 10;
+            let room = ((X1 - X0 - 20) as u32).saturating_sub(text_width(&figure, FONT) + 10);
             text(area, &fit(&s.label, room), X0 + 20, base, HPos::Left, FONT)?;
             text(area, &figure, X1, base, HPos::Right, FONT)?;
         }
@@ -326,6 +326,7 @@ fn evolution_alt(title: &str, labels: &[String], series: &[Series]) -> String {
 /// percent): at most five steps of 1, 2, 5, 10, 20 or 25 points, up to 100 %.
 fn y_scale(max: u64) -> (u64, u64) {
     const POINT: u64 = 10_000;
+    let max = max.min(100 * POINT);
     for step in [1, 2, 5, 10, 20, 25] {
         let top = max.div_ceil(step * POINT).max(1) * step * POINT;
         if top <= 5 * step * POINT {
@@ -464,18 +465,28 @@ fn fit(label: &str, room: u32) -> String {
     if text_width(&label, FONT) <= room {
         return label.into_owned();
     }
-    let mut cut: String = label.into_owned();
-    while !cut.is_empty() && text_width(&cut, FONT) + text_width("…", FONT) > room {
-        cut.pop();
+    let budget = room.saturating_sub(text_width("…", FONT));
+    let mut em = 0;
+    let mut end = 0;
+    for (i, c) in label.char_indices() {
+        em += advance(c) as u64;
+        if width_of(em, FONT) > budget {
+            break;
+        }
+        end = i + c.len_utf8();
     }
-    format!("{}…", cut.trim_end())
+    format!("{}…", label[..end].trim_end())
 }
 
 /// Estimated width of `s` at `size`, in SVG units: Helvetica/Arial advance
 /// widths (thousandths of an em) plus 5 % for other sans-serif faces.
 pub fn text_width(s: &str, size: u32) -> u32 {
-    let em: u32 = s.chars().map(advance).sum();
-    (em as u64 * size as u64 * 105 / 100_000) as u32 + 1
+    width_of(s.chars().map(|c| advance(c) as u64).sum(), size)
+}
+
+fn width_of(em: u64, size: u32) -> u32 {
+    let units = em.saturating_mul(size as u64) * 105 / 100_000 + 1;
+    units.min(u32::MAX as u64) as u32
 }
 
 fn advance(c: char) -> u32 {
@@ -550,7 +561,8 @@ mod tests {
         assert_eq!(y_scale(451_234), (500_000, 100_000));
         assert_eq!(y_scale(950_000), (1_000_000, 200_000));
         assert_eq!(y_scale(1_000_000), (1_000_000, 200_000));
-        assert_eq!(y_scale(1_500_000), (1_000_000, 250_000), "capped at 100 %");
+        assert_eq!(y_scale(1_500_000), (1_000_000, 200_000), "capped at 100 %");
+        assert_eq!(y_scale(u64::MAX), (1_000_000, 200_000));
     }
 
     #[test]
