@@ -309,6 +309,10 @@ fn evolution_tolerates_ragged_series() {
     let chart = charts::evolution("Actas", &labels, &series);
     parse("ragged", &chart.svg);
     assert!(
+        chart.svg.contains(">0.0005 %<"),
+        "a short line's legend shows its last point"
+    );
+    assert!(
         chart
             .alt
             .contains("larga: 20:00 100.0000 %, 20:30 100.0000 %, 21:00 100.0000 %.")

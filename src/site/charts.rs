@@ -236,7 +236,7 @@ pub fn evolution(title: &str, labels: &[String], series: &[Series]) -> Chart {
     let alt = evolution_alt(title, labels, series);
     if n == 0 || series.is_empty() {
         return render(alt, 22, |area| {
-            text(area, "Sin cortes anteriores", X0, 15, HPos::Left, FONT)
+            text(area, "Sin datos", X0, 15, HPos::Left, FONT)
         });
     }
     // Plot box, then x labels, then one legend row per series.
@@ -287,7 +287,7 @@ pub fn evolution(title: &str, labels: &[String], series: &[Series]) -> Chart {
                 vec![(X0, base - 5), (X0 + 14, base - 5)],
                 color.stroke_width(3),
             ))?;
-            let figure = s.points.get(..n).and_then(|p| p.last()).map(|p| pct(*p));
+            let figure = s.points[..s.points.len().min(n)].last().map(|p| pct(*p));
             let figure = figure.unwrap_or_default();
             let room = ((X1 - X0 - 20) as u32).saturating_sub(text_width(&figure, FONT) + 10);
             text(area, &fit(&s.label, room), X0 + 20, base, HPos::Left, FONT)?;
