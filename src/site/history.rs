@@ -64,7 +64,12 @@ pub struct Evolution {
     /// PORCENTAJE_ACTAS_CONTABILIZADAS per corte.
     pub actas_contabilizadas: Vec<Porcentaje>,
     /// Per candidacy of the current corte, in ballot order: votes × 100 /
-    /// total votes (TOTAL_VOTOS_C_CS), truncated, per corte.
+    /// total votes (TOTAL_VOTOS_C_CS), truncated, per corte. A key missing
+    /// from an earlier corte counts 0 there.
+    ///
+    /// In an election with RP actas, TOTAL_VOTOS_C_CS also holds their votes
+    /// while the candidacy totals (entidad, MR) do not, so shares come out a
+    /// little low; the manifest would need the entidad's own total to fix it.
     pub candidacies: Vec<CandidacyShares>,
 }
 
