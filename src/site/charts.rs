@@ -7,7 +7,7 @@
 //!   attribute values, and labels escaped by the backend that writes it;
 //! - it scales: a `viewBox` 360 units wide (a phone's width, so 14-unit text
 //!   reads at about 14 px there), `width="100%"` and no fixed pixel size; a
-//!   theme caps it on wide screens with CSS on `svg.chart` (`max-width`);
+//!   theme caps it on wide screens with CSS (`max-width`, `max-height`);
 //! - it is accessible: `role="img"` and an `aria-label` holding `alt`; text
 //!   never sits on a bar (labels and figures go above it, in `currentColor`,
 //!   so they follow the page's text colour and contrast); bars too light to
@@ -426,7 +426,7 @@ fn render(alt: String, height: u32, draw: impl FnOnce(&Area) -> Drawn) -> Chart 
     let mut svg = String::with_capacity(2048 + alt.len());
     svg.push_str(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 "#);
     svg.push_str(&format!(
-        r#"{WIDTH} {height}" width="100%" class="chart" role="img" aria-label=""#
+        r#"{WIDTH} {height}" width="100%" role="img" aria-label=""#
     ));
     escape_into(&mut svg, &alt);
     svg.push_str(&format!(
