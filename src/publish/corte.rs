@@ -136,6 +136,7 @@ impl Corte {
                 headers: Headers::for_entry(entry, in_corte_tree, &target.cache),
                 size: stored_size(entry),
                 body: self.body(key)?,
+                copy_from: None,
             })
         })
         .collect()

@@ -15,7 +15,7 @@ use object_store::{Attribute, AttributeValue, Attributes};
 use serde::{Deserialize, Serialize};
 
 use super::config::CachePolicy;
-use crate::site::{CacheClass, FileEntry};
+use crate::site::{CacheClass, FileEntry, Manifest};
 
 pub const POINTER: &str = "latest.json";
 pub const PUBLIC_KEY: &str = "public-key.pem";
@@ -297,6 +297,30 @@ impl Headers {
             sha256: crate::source::sha256_hex(bytes),
         }
     }
+}
+
+/// The headers a reader should get for `key` when the store keeps none (a
+/// `file://` target): under `cortes/<id>/` from that corte's manifest (via
+/// `manifest_of`), at the root from the live corte's manifest, and by name
+/// for the publisher's own documents. This is the rule `corte serve` applies.
+pub fn headers_for(
+    key: &str,
+    live: Option<&Manifest>,
+    manifest_of: impl Fn(&str) -> Option<Manifest>,
+    cache: &CachePolicy,
+) -> Option<Headers> {
+    if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED {
+        return Some(Headers::document(key, b"", cache));
+    }
+    if let Some(rest) = key.strip_prefix("cortes/") {
+        let (id, file) = rest.split_once('/')?;
+        if file == MANIFEST || file == SIGNATURE {
+            return Some(Headers::document(key, b"", cache));
+        }
+        let m = manifest_of(id)?;
+        return m.files.get(file).map(|e| Headers::for_entry(e, true, cache));
+    }
+    live?.files.get(key).map(|e| Headers::for_entry(e, false, cache))
 }
 
 pub fn cache_control(class: CacheClass, cache: &CachePolicy) -> &str {

@@ -69,6 +69,9 @@ pub async fn mirror(
         moved: false,
         elapsed: Duration::ZERO,
     };
+    // The previous corte complete in the destination: unchanged objects
+    // are copied from its tree there instead of read from the source.
+    let mut base: Option<Corte> = None;
     for (_, id) in &ids {
         let corte = Corte::from_store(source, id, key).await?;
         let there = transfer::get(dest, &layout::manifest_key(id))
@@ -76,11 +79,13 @@ pub async fn mirror(
             .map_err(|e| dest.store_err(Step::Mirror, &layout::manifest_key(id), e))?;
         if there.is_some_and(|(b, _)| b == corte.manifest_bytes) {
             report.present.push(id.clone());
-            continue;
+        } else {
+            let b = base.as_ref().map(|c| (c.id.as_str(), &c.manifest));
+            let c = publish::upload_corte(dest, &corte, b, false, progress).await?;
+            report.counts.add(c);
+            report.copied.push(id.clone());
         }
-        let c = publish::upload_corte(dest, &corte, false, progress).await?;
-        report.counts.add(c);
-        report.copied.push(id.clone());
+        base = Some(corte);
     }
     go_live(
         source,

@@ -27,6 +27,7 @@ pub mod publish;
 pub mod rollback;
 pub mod sign;
 pub mod status;
+pub mod synthetic;
 pub mod target;
 pub mod transfer;
 pub mod verify;

@@ -169,8 +169,13 @@ pub async fn publish(
         }
     }
 
+    let base = match &live {
+        Some((p, _)) => Some((p.corte.clone(), pointer::live_manifest(target, p).await?)),
+        None => None,
+    };
     let t = Instant::now();
-    let counts = upload_corte(target, corte, opts.dry_run, progress).await?;
+    let base_ref = base.as_ref().map(|(id, m)| (id.as_str(), m));
+    let counts = upload_corte(target, corte, base_ref, opts.dry_run, progress).await?;
     report.steps.push((Step::CorteTree, counts, t.elapsed()));
 
     // The version read here is what the pointer move is conditioned on.
@@ -183,9 +188,10 @@ pub async fn publish(
         report.elapsed = started.elapsed();
         return Ok(report);
     }
-    let from = match &live {
-        Some((p, _)) => Some(pointer::live_manifest(target, p).await?),
-        None => None,
+    let from = match (&live, base) {
+        (Some((p, _)), Some((id, m))) if p.corte == id => Some(m),
+        (Some((p, _)), _) => Some(pointer::live_manifest(target, p).await?),
+        (None, _) => None,
     };
     report.from = live.as_ref().map(|(p, _)| p.corte.clone());
     let new = Pointer {
@@ -254,10 +260,13 @@ fn is_live(target: &Target, corte: &Corte, p: &Pointer) -> Result<bool, PublishE
 
 /// Step 1: the corte tree, its signature and its manifest. Returns what was
 /// uploaded; a corte whose manifest is already there with the same bytes is
-/// complete and nothing is sent.
+/// complete and nothing is sent. Objects identical to those of `base` (the
+/// previous corte on this target: its id and manifest) are copied
+/// server-side from its tree instead of uploaded.
 pub async fn upload_corte(
     target: &Target,
     corte: &Corte,
+    base: Option<(&str, &Manifest)>,
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Counts, PublishError> {
@@ -280,7 +289,17 @@ pub async fn upload_corte(
     let listed = transfer::list(target, &layout::corte_prefix(&corte.id))
         .await
         .map_err(|e| target.store_err(step, &layout::corte_prefix(&corte.id), e))?;
-    let items = corte.items(target, true, corte.manifest.files.keys());
+    let mut items = corte.items(target, true, corte.manifest.files.keys());
+    if let Some((base_id, base)) = base {
+        let prefix = format!("{}/", layout::corte_prefix(&corte.id));
+        for item in &mut items {
+            let key = item.key.strip_prefix(&prefix).unwrap_or(&item.key);
+            if base.files.get(key).is_some() && base.files.get(key) == corte.manifest.files.get(key)
+            {
+                item.copy_from = Some(layout::corte_key(base_id, key));
+            }
+        }
+    }
     let bytes: u64 = items.iter().map(|i| i.size).sum();
     progress.begin(&target.name, step, items.len() as u64, bytes);
     let counts = transfer::put_all(target, step, items, Some(&listed), dry_run, progress).await?;

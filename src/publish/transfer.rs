@@ -152,6 +152,16 @@ pub async fn get(
     }
 }
 
+/// Server-side copy; false when the source is not there (the caller uploads).
+pub async fn copy(target: &Target, from: &str, to: &str) -> object_store::Result<bool> {
+    let (from, to) = (path(from), path(to));
+    match retry(&target.policy, to.as_ref(), || target.store.copy(&from, &to)).await {
+        Ok(()) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn delete(target: &Target, key: &str) -> object_store::Result<()> {
     let location = path(key);
     match retry(&target.policy, key, || target.store.delete(&location)).await {
@@ -276,6 +286,9 @@ pub struct Item {
     pub headers: Headers,
     pub size: u64,
     pub body: Body,
+    /// An object on the same target with the same bytes and headers (the
+    /// previous corte's copy): copied server-side instead of uploaded.
+    pub copy_from: Option<String>,
 }
 
 /// What a step did.
@@ -283,6 +296,8 @@ pub struct Item {
 pub struct Counts {
     pub uploaded: u64,
     pub uploaded_bytes: u64,
+    /// Copied server-side from the previous corte's tree: no bytes sent.
+    pub copied: u64,
     pub skipped: u64,
     pub deleted: u64,
 }
@@ -291,6 +306,7 @@ impl Counts {
     pub fn add(&mut self, other: Counts) {
         self.uploaded += other.uploaded;
         self.uploaded_bytes += other.uploaded_bytes;
+        self.copied += other.copied;
         self.skipped += other.skipped;
         self.deleted += other.deleted;
     }
@@ -323,6 +339,18 @@ pub async fn put_all(
                     progress.advance(&target.name, item.size, false);
                     return Ok(Counts {
                         skipped: 1,
+                        ..Counts::default()
+                    });
+                }
+            }
+            if let Some(from) = &item.copy_from {
+                let copied = dry_run || copy(target, from, &item.key)
+                    .await
+                    .map_err(|e| target.store_err(step, &item.key, e))?;
+                if copied {
+                    progress.advance(&target.name, item.size, true);
+                    return Ok(Counts {
+                        copied: 1,
                         ..Counts::default()
                     });
                 }
