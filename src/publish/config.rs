@@ -165,7 +165,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn default_name(url: &str) -> String {
+/// The name a target given only by its URL goes by in reports.
+pub fn default_name(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "file" => format!("file:{}", u.path()),
         Ok(u) => match u.host_str() {

@@ -80,7 +80,7 @@ pub struct PublishError {
     pub target: String,
     pub step: Step,
     pub object: Option<String>,
-    pub kind: ErrorKind,
+    pub kind: Box<ErrorKind>,
 }
 
 impl PublishError {
@@ -89,7 +89,7 @@ impl PublishError {
             target: target.to_string(),
             step,
             object: None,
-            kind,
+            kind: Box::new(kind),
         }
     }
 
@@ -99,7 +99,7 @@ impl PublishError {
     }
 
     pub fn is_superseded(&self) -> bool {
-        matches!(self.kind, ErrorKind::Superseded { .. })
+        matches!(*self.kind, ErrorKind::Superseded { .. })
     }
 }
 
@@ -115,7 +115,7 @@ impl fmt::Display for PublishError {
 
 impl std::error::Error for PublishError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.kind)
+        std::error::Error::source(&*self.kind)
     }
 }
 

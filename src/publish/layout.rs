@@ -318,9 +318,15 @@ pub fn headers_for(
             return Some(Headers::document(key, b"", cache));
         }
         let m = manifest_of(id)?;
-        return m.files.get(file).map(|e| Headers::for_entry(e, true, cache));
+        return m
+            .files
+            .get(file)
+            .map(|e| Headers::for_entry(e, true, cache));
     }
-    live?.files.get(key).map(|e| Headers::for_entry(e, false, cache))
+    live?
+        .files
+        .get(key)
+        .map(|e| Headers::for_entry(e, false, cache))
 }
 
 pub fn cache_control(class: CacheClass, cache: &CachePolicy) -> &str {

@@ -145,16 +145,16 @@ pub async fn publish(
         .map_err(|m| target.err(Step::Open, ErrorKind::Invalid(m)))?;
 
     let live = pointer::read(target).await?;
-    if let Some((p, _)) = &live {
-        if is_live(target, corte, p)? {
-            report.outcome = Outcome::AlreadyLive;
-            report.from = p.previous.clone();
-            if !opts.dry_run {
-                finish(target, corte, p, opts, progress, &mut report).await?;
-            }
-            report.elapsed = started.elapsed();
-            return Ok(report);
+    if let Some((p, _)) = &live
+        && is_live(target, corte, p)?
+    {
+        report.outcome = Outcome::AlreadyLive;
+        report.from = p.previous.clone();
+        if !opts.dry_run {
+            finish(target, corte, p, opts, progress, &mut report).await?;
         }
+        report.elapsed = started.elapsed();
+        return Ok(report);
     }
     if !opts.allow_withdrawn {
         let (ix, _) = pointer::read_index(target).await?;
@@ -294,7 +294,7 @@ pub async fn upload_corte(
         let prefix = format!("{}/", layout::corte_prefix(&corte.id));
         for item in &mut items {
             let key = item.key.strip_prefix(&prefix).unwrap_or(&item.key);
-            if base.files.get(key).is_some() && base.files.get(key) == corte.manifest.files.get(key)
+            if base.files.contains_key(key) && base.files.get(key) == corte.manifest.files.get(key)
             {
                 item.copy_from = Some(layout::corte_key(base_id, key));
             }

@@ -66,9 +66,17 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     let mut artifacts: Vec<Artifact> = (0..shape.pages)
         .into_par_iter()
         .map(|i| {
-            let epoch = if i % shape.change_one_in.max(1) == 0 { seq } else { 0 };
+            let epoch = if i % shape.change_one_in.max(1) == 0 {
+                seq
+            } else {
+                0
+            };
             let key = format!("gub/seccion/{:05}.html", i);
-            Artifact::new(key, page(i, epoch, shape.page_bytes, &css_key), CacheClass::Short)
+            Artifact::new(
+                key,
+                page(i, epoch, shape.page_bytes, &css_key),
+                CacheClass::Short,
+            )
         })
         .collect();
     artifacts.push(Artifact::new(
@@ -76,12 +84,24 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
         page(usize::MAX, seq, shape.page_bytes, &css_key),
         CacheClass::Short,
     ));
-    artifacts.push(Artifact::new(css_key, css.into_bytes(), CacheClass::Immutable));
+    artifacts.push(Artifact::new(
+        css_key,
+        css.into_bytes(),
+        CacheClass::Immutable,
+    ));
     for d in 0..shape.datasets {
         let csv = dataset(d, seq, shape.dataset_bytes);
         let gz = crate::site::compress::gzip(&csv);
-        artifacts.push(Artifact::new(format!("datos/ELECCION_{d}.csv.gz"), gz, CacheClass::Short));
-        artifacts.push(Artifact::new(format!("datos/ELECCION_{d}.csv"), csv, CacheClass::Short));
+        artifacts.push(Artifact::new(
+            format!("datos/ELECCION_{d}.csv.gz"),
+            gz,
+            CacheClass::Short,
+        ));
+        artifacts.push(Artifact::new(
+            format!("datos/ELECCION_{d}.csv"),
+            csv,
+            CacheClass::Short,
+        ));
     }
     artifacts.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
     artifacts.par_iter_mut().for_each(|a| {
@@ -174,7 +194,11 @@ fn dataset(d: usize, seq: u32, bytes: usize) -> Vec<u8> {
         x ^= x >> 7;
         x ^= x << 17;
         let (a, b, c) = (x % 300, (x >> 9) % 300, (x >> 18) % 300);
-        s.push_str(&format!("09-{row:06},{a},{b},{c},{},{}\n", x % 9, a + b + c));
+        s.push_str(&format!(
+            "09-{row:06},{a},{b},{c},{},{}\n",
+            x % 9,
+            a + b + c
+        ));
         row += 1;
     }
     s.into_bytes()

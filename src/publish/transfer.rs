@@ -155,7 +155,11 @@ pub async fn get(
 /// Server-side copy; false when the source is not there (the caller uploads).
 pub async fn copy(target: &Target, from: &str, to: &str) -> object_store::Result<bool> {
     let (from, to) = (path(from), path(to));
-    match retry(&target.policy, to.as_ref(), || target.store.copy(&from, &to)).await {
+    match retry(&target.policy, to.as_ref(), || {
+        target.store.copy(&from, &to)
+    })
+    .await
+    {
         Ok(()) => Ok(true),
         Err(object_store::Error::NotFound { .. }) => Ok(false),
         Err(e) => Err(e),
@@ -344,9 +348,10 @@ pub async fn put_all(
                 }
             }
             if let Some(from) = &item.copy_from {
-                let copied = dry_run || copy(target, from, &item.key)
-                    .await
-                    .map_err(|e| target.store_err(step, &item.key, e))?;
+                let copied = dry_run
+                    || copy(target, from, &item.key)
+                        .await
+                        .map_err(|e| target.store_err(step, &item.key, e))?;
                 if copied {
                     progress.advance(&target.name, item.size, true);
                     return Ok(Counts {
