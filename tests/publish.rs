@@ -307,6 +307,43 @@ async fn a_stop_between_any_two_steps_leaves_a_complete_corte_live(
     }
 }
 
+/// A publish that stopped halfway through the stable tree and was never run
+/// again: the next corte puts every key it touched right, even keys whose
+/// bytes are the same in the live corte and the next.
+async fn an_unfinished_corte_is_put_right_by_the_next(b: Backend) {
+    let t = b.target("t");
+    let shape = Shape::small(8);
+    let (c1, c2) = (corte(1, &shape), corte(2, &shape));
+    publish(&t, &c1, &opts(), &Quiet).await.unwrap();
+    // The corte tree (one write per file), the signature, the manifest, then two stable keys.
+    let stop = c2.manifest.files.len() as u64 + 2 + 2;
+    let (ft, f) = b.faulty(
+        "t",
+        Faults {
+            stop_after_writes: Some(stop),
+            ..Faults::default()
+        },
+    );
+    assert!(publish(&ft, &c2, &opts(), &Quiet).await.is_err() && f.stopped());
+    assert_eq!(live(&t).await.as_deref(), Some(c1.id.as_str()));
+    let c3 = Corte::from_build(
+        synthetic::relabel(synthetic::build(1, &shape), 3),
+        Some(key()),
+    );
+    let r = publish(&t, &c3, &opts(), &Quiet).await.unwrap();
+    // Every key the unfinished corte may have written (not knowing which it did).
+    let touched = c2
+        .manifest
+        .files
+        .iter()
+        .filter(|(k, e)| c1.manifest.files.get(*k) != Some(*e))
+        .count() as u64;
+    let stable = r.counts(corte::publish::Step::StableTree);
+    assert_eq!(stable.uploaded, touched, "{r:?}");
+    assert_stable_tree_is(&t, &c3).await;
+    assert_verifies(&t, None).await;
+}
+
 async fn failing_and_slow_puts_are_retried(b: Backend) {
     let t0 = b.target("t");
     let shape = Shape::small(12);
@@ -637,6 +674,10 @@ macro_rules! suite {
             async fn a_stop_between_any_two_steps_leaves_a_complete_corte_live() {
                 super::a_stop_between_any_two_steps_leaves_a_complete_corte_live(&make, $stop_every)
                     .await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn an_unfinished_corte_is_put_right_by_the_next() {
+                super::an_unfinished_corte_is_put_right_by_the_next(make()).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn failing_and_slow_puts_are_retried() {

@@ -118,7 +118,7 @@ async fn go_live(
             Some((p, _)) => Some(pointer::live_manifest(dest, p).await?),
             None => None,
         };
-        let (c, _) = sync_stable(dest, &corte, from.as_ref(), false, progress).await?;
+        let (c, _) = sync_stable(dest, &corte, from.as_ref(), &[], false, progress).await?;
         report.counts.add(c);
         if let Some((pem, _)) = transfer::get(source, layout::PUBLIC_KEY)
             .await

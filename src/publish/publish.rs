@@ -377,7 +377,10 @@ pub async fn go_live(
     report: &mut Report,
 ) -> Result<(), PublishError> {
     let t = Instant::now();
-    let (counts, written) = sync_stable(target, corte, from, opts.dry_run, progress).await?;
+    let live_seq = from.map(|m| m.corte.seq);
+    let unsettled = unsettled(target, live_seq, &corte.id).await?;
+    let (counts, written) =
+        sync_stable(target, corte, from, &unsettled, opts.dry_run, progress).await?;
     report.steps.push((Step::StableTree, counts, t.elapsed()));
     if opts.dry_run {
         if opts.delete_stale
@@ -471,6 +474,47 @@ async fn finish(
     Ok(())
 }
 
+/// Complete cortes newer than the live one that never went live (other than
+/// `ours`): a publish of theirs may have stopped halfway through the stable
+/// tree, so the keys they wrote must be put right too. Typically none; one
+/// LIST call to find out.
+pub async fn unsettled(
+    target: &Target,
+    live_seq: Option<u32>,
+    ours: &str,
+) -> Result<Vec<Manifest>, PublishError> {
+    let prefix = transfer::path(layout::CORTES);
+    let listing = transfer::retry(&target.policy, layout::CORTES, || {
+        target.store.list_with_delimiter(Some(&prefix))
+    })
+    .await
+    .map_err(|e| target.store_err(Step::StableTree, layout::CORTES, e))?;
+    let mut out = Vec::new();
+    for p in listing.common_prefixes {
+        let Some(id) = p.filename() else { continue };
+        let seq: u32 = id
+            .split('-')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        if id == ours || seq <= live_seq.unwrap_or(0) {
+            continue;
+        }
+        let mkey = layout::manifest_key(id);
+        if let Some((bytes, _)) = transfer::get(target, &mkey)
+            .await
+            .map_err(|e| target.store_err(Step::StableTree, &mkey, e))?
+        {
+            out.push(Manifest::from_json(&bytes).map_err(|m| {
+                target
+                    .err(Step::StableTree, ErrorKind::Integrity(m))
+                    .at(&mkey)
+            })?);
+        }
+    }
+    Ok(out)
+}
+
 /// Keys of `from`'s stable tree that `to` does not have.
 pub fn stale_keys(from: &Manifest, to: &Manifest) -> Vec<String> {
     from.files
@@ -488,16 +532,34 @@ pub async fn sync_stable(
     target: &Target,
     to: &Corte,
     from: Option<&Manifest>,
+    unsettled: &[Manifest],
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<(Counts, Vec<String>), PublishError> {
     let step = Step::StableTree;
+    let differs = |m: &Manifest, k: &String, e: &crate::site::FileEntry| {
+        m.files.get(k).is_some_and(|x| x != e)
+    };
     let changed: Vec<&String> = to
         .manifest
         .files
         .iter()
-        .filter(|(k, e)| from.and_then(|m| m.files.get(*k)) != Some(*e))
+        .filter(|(k, e)| {
+            from.and_then(|m| m.files.get(*k)) != Some(*e)
+                || unsettled.iter().any(|m| differs(m, k, e))
+        })
         .map(|(k, _)| k)
+        .collect();
+    // Keys only an unfinished corte wrote: neither the live corte nor ours has them.
+    let strays: Vec<String> = unsettled
+        .iter()
+        .flat_map(|m| m.files.keys())
+        .filter(|k| {
+            !to.manifest.files.contains_key(*k) && !from.is_some_and(|m| m.files.contains_key(*k))
+        })
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let rank = |k: &str| match () {
         _ if k == "index.html" => 2,
@@ -518,6 +580,7 @@ pub async fn sync_stable(
         counts.add(transfer::put_all(target, step, batch, None, dry_run, progress).await?);
     }
     counts.skipped = (to.manifest.files.len() - changed.len()) as u64;
+    counts.add(transfer::delete_all(target, step, strays, dry_run).await?);
     Ok((counts, written))
 }
 

@@ -158,6 +158,19 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     }
 }
 
+/// The same files as another corte, under sequence `seq` (a corte whose
+/// figures did not move, or went back).
+pub fn relabel(mut build: Build, seq: u32) -> Build {
+    let id = corte_id(seq);
+    build.manifest.corte.id = id.clone();
+    build.manifest.corte.seq = seq;
+    build.manifest.previous = (seq > 1).then(|| corte_id(seq - 1));
+    build.manifest_bytes = build.manifest.to_canonical_json();
+    build.manifest_sha256 = crate::source::sha256_hex(&build.manifest_bytes);
+    build.corte_id = id;
+    build
+}
+
 /// A page of figures: a table whose numbers depend on the page and epoch.
 fn page(i: usize, epoch: u32, bytes: usize, css: &str) -> Vec<u8> {
     let mut s = format!(
