@@ -74,6 +74,7 @@ fn rclone(dir: &Path, server: &moto::Moto, bucket: &str, transfers: usize) -> Du
         .args(["sync", "--checksum", "--transfers", &transfers.to_string()])
         .arg(dir)
         .arg(format!("bench:{bucket}"))
+        .env_remove("AWS_CA_BUNDLE")
         .env("RCLONE_CONFIG_BENCH_TYPE", "s3")
         .env("RCLONE_CONFIG_BENCH_PROVIDER", "Other")
         .env("RCLONE_CONFIG_BENCH_ENDPOINT", server.endpoint())
