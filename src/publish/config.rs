@@ -335,6 +335,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_profiles_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("publish");
+        for name in ["local.toml", "s3-compatible.toml", "difusores.toml"] {
+            let c = Config::read(&dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!c.targets.is_empty(), "{name}");
+            assert!(c.publish.signing_key.is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn env_expansion() {
         // PATH is set in every test environment.
         let path = std::env::var("PATH").unwrap();

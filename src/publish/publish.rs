@@ -78,6 +78,23 @@ impl Report {
         }
     }
 
+    /// Records a finished step, and logs it as one structured line.
+    pub fn record(&mut self, step: Step, counts: Counts, elapsed: Duration) {
+        tracing::info!(
+            target = %self.target,
+            corte = %self.corte,
+            step = step.label(),
+            uploaded = counts.uploaded,
+            uploaded_bytes = counts.uploaded_bytes,
+            copied = counts.copied,
+            skipped = counts.skipped,
+            deleted = counts.deleted,
+            ms = elapsed.as_millis() as u64,
+            "publish step"
+        );
+        self.steps.push((step, counts, elapsed));
+    }
+
     pub fn counts(&self, step: Step) -> Counts {
         let mut c = Counts::default();
         for (s, n, _) in &self.steps {
@@ -151,7 +168,7 @@ pub async fn publish(
         report.outcome = Outcome::AlreadyLive;
         report.from = p.previous.clone();
         if !opts.dry_run {
-            finish(target, corte, p, opts, progress, &mut report).await?;
+            finish(target, corte, p, opts, &mut report).await?;
         }
         report.elapsed = started.elapsed();
         return Ok(report);
@@ -176,7 +193,7 @@ pub async fn publish(
     let t = Instant::now();
     let base_ref = base.as_ref().map(|(id, m)| (id.as_str(), m));
     let counts = upload_corte(target, corte, base_ref, opts.dry_run, progress).await?;
-    report.steps.push((Step::CorteTree, counts, t.elapsed()));
+    report.record(Step::CorteTree, counts, t.elapsed());
 
     // The version read here is what the pointer move is conditioned on.
     let live = pointer::read(target).await?;
@@ -194,21 +211,7 @@ pub async fn publish(
         (None, _) => None,
     };
     report.from = live.as_ref().map(|(p, _)| p.corte.clone());
-    let new = Pointer {
-        corte: corte.id.clone(),
-        seq: corte.seq,
-        timestamp: corte.manifest.corte.timestamp.clone(),
-        manifest: layout::manifest_key(&corte.id),
-        manifest_sha256: corte.manifest_sha256.clone(),
-        signature: corte
-            .signed
-            .as_ref()
-            .map(|_| layout::signature_key(&corte.id)),
-        public_key_sha256: corte.signed.as_ref().map(|s| s.public_key_sha256.clone()),
-        updated_at: pointer::now(),
-        action: Action::Publish,
-        previous: report.from.clone(),
-    };
+    let new = corte.pointer(Action::Publish, report.from.clone());
     go_live(
         target,
         corte,
@@ -362,7 +365,7 @@ fn manifest_conflict(target: &Target, corte: &Corte, there: &[u8]) -> PublishErr
         .at(layout::manifest_key(&corte.id))
 }
 
-/// Steps 2 to 5 for a corte whose tree is complete on `target`: stable
+/// Everything after the corte tree, for a corte whose tree is complete on `target`: stable
 /// tree, public key, pointer (conditional on `expected`), history, stale
 /// objects. Shared by publish, rollback and mirror.
 #[allow(clippy::too_many_arguments)]
@@ -381,14 +384,14 @@ pub async fn go_live(
     let unsettled = unsettled(target, live_seq, &corte.id).await?;
     let (counts, written) =
         sync_stable(target, corte, from, &unsettled, opts.dry_run, progress).await?;
-    report.steps.push((Step::StableTree, counts, t.elapsed()));
+    report.record(Step::StableTree, counts, t.elapsed());
     if opts.dry_run {
         if opts.delete_stale
             && let Some(from) = from
         {
             let stale = stale_keys(from, &corte.manifest);
             let c = transfer::delete_all(target, Step::Stale, stale, true).await?;
-            report.steps.push((Step::Stale, c, Duration::ZERO));
+            report.record(Step::Stale, c, Duration::ZERO);
         }
         return Ok(());
     }
@@ -422,20 +425,17 @@ pub async fn go_live(
             ));
         }
     }
-    report
-        .steps
-        .push((Step::Pointer, Counts::default(), t.elapsed()));
-    finish(target, corte, &new, opts, progress, report).await
+    report.record(Step::Pointer, Counts::default(), t.elapsed());
+    finish(target, corte, &new, opts, report).await
 }
 
-/// Steps 4 and 5, which are safe to repeat: after a crash past the pointer,
+/// The history and stale-object steps, which are safe to repeat: after a crash past the pointer,
 /// a re-run lands here directly.
 async fn finish(
     target: &Target,
     corte: &Corte,
     live: &Pointer,
     opts: &Options,
-    _progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<(), PublishError> {
     let t = Instant::now();
@@ -449,9 +449,7 @@ async fn finish(
         reason: opts.reason.clone(),
     };
     pointer::record(target, &corte.manifest, event).await?;
-    report
-        .steps
-        .push((Step::History, Counts::default(), t.elapsed()));
+    report.record(Step::History, Counts::default(), t.elapsed());
     if opts.delete_stale
         && let Some(prev) = &live.previous
     {
@@ -468,7 +466,7 @@ async fn finish(
             })?;
             let stale = stale_keys(&prev_manifest, &corte.manifest);
             let c = transfer::delete_all(target, Step::Stale, stale, false).await?;
-            report.steps.push((Step::Stale, c, t.elapsed()));
+            report.record(Step::Stale, c, t.elapsed());
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, Action, Pointer};
+use super::layout::{self, Action};
 use super::pointer;
 use super::progress::Progress;
 use super::publish::{Options, Outcome, Report, go_live};
@@ -48,21 +48,7 @@ pub async fn rollback(
         steps: Vec::new(),
         elapsed: Default::default(),
     };
-    let new = Pointer {
-        corte: corte.id.clone(),
-        seq: corte.seq,
-        timestamp: corte.manifest.corte.timestamp.clone(),
-        manifest: layout::manifest_key(&corte.id),
-        manifest_sha256: corte.manifest_sha256.clone(),
-        signature: corte
-            .signed
-            .as_ref()
-            .map(|_| layout::signature_key(&corte.id)),
-        public_key_sha256: corte.signed.as_ref().map(|s| s.public_key_sha256.clone()),
-        updated_at: pointer::now(),
-        action: Action::Rollback,
-        previous: Some(live.corte.clone()),
-    };
+    let new = corte.pointer(Action::Rollback, Some(live.corte.clone()));
     go_live(
         target,
         &corte,
