@@ -52,6 +52,12 @@ fn report_row(what: &str, r: &Report) {
         &format!("+{} server-side copies", tree.copied),
         r.elapsed,
     );
+    let steps: Vec<String> = r
+        .steps
+        .iter()
+        .map(|(s, _, t)| format!("{} {:.1} s", s.label(), t.as_secs_f64()))
+        .collect();
+    println!("    {}", steps.join(", "));
 }
 
 /// Writes a corte's stored bytes as a plain folder (what `corte render` writes).

@@ -3,6 +3,9 @@
 //! (dry run, then for real, to two folders), `status`, `verify` (and a
 //! tampered copy failing, naming the object), `mirror`, `rollback`.
 
+#[path = "support/moto.rs"]
+mod moto;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -183,4 +186,43 @@ fn an_operator_publishes_verifies_mirrors_and_rolls_back() {
         "{out}"
     );
     ok(&["verify", &site, "--key", &pubfile]);
+}
+
+/// An ad hoc `s3://` target configured only by the usual AWS_* variables.
+#[test]
+fn an_s3_target_from_the_environment() {
+    let server = moto::server();
+    let bucket = server.new_bucket();
+    let dir = tempfile::tempdir().unwrap();
+    let s1 = snapshot(dir.path(), 1);
+    let url = format!("s3://{bucket}/sitio");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_corte"))
+            .args(args)
+            .env_remove("CORTE_CONFIG")
+            .env("AWS_ENDPOINT", server.endpoint())
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .current_dir(dir.path())
+            .output()
+            .expect("running corte");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "corte {}:\n{text}", args.join(" "));
+        assert!(
+            !text.contains("testing"),
+            "a credential was printed:\n{text}"
+        );
+        text
+    };
+    run(&["publish", s1.to_str().unwrap(), "--to", &url, "--unsigned"]);
+    let out = run(&["verify", &url]);
+    assert!(out.contains("UNSIGNED") && out.ends_with("ok\n"), "{out}");
+    let out = run(&["status", &url]);
+    assert!(out.contains("live: corte 00001-"), "{out}");
 }

@@ -105,7 +105,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut failed = 0;
     for (name, r) in &results {
         match r {
-            Ok(report) => println!("{}", describe(report)),
+            Ok(report) => {
+                println!("{}", describe(report));
+                if report.outcome == Outcome::DryRun {
+                    print_keys(report);
+                }
+            }
             Err(e) if e.is_superseded() => {
                 failed += 1;
                 println!("  {name}: NOT PUBLISHED: {e}");
@@ -138,6 +143,17 @@ async fn history_of(t: &crate::publish::Target) -> anyhow::Result<(Vec<Manifest>
         }
     }
     Ok((manifests, live))
+}
+
+/// The stable-tree keys a dry run would write, the first few.
+pub fn print_keys(r: &Report) {
+    const SHOWN: usize = 20;
+    for k in r.stable_keys.iter().take(SHOWN) {
+        println!("      would update /{k}");
+    }
+    if r.stable_keys.len() > SHOWN {
+        println!("      … and {} more", r.stable_keys.len() - SHOWN);
+    }
 }
 
 /// One line per target: what moved and what it cost.

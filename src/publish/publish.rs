@@ -62,6 +62,8 @@ pub struct Report {
     /// The corte that was live before.
     pub from: Option<String>,
     pub steps: Vec<(Step, Counts, Duration)>,
+    /// Stable-tree keys written (or, in a dry run, that would be).
+    pub stable_keys: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -74,6 +76,7 @@ impl Report {
             outcome: Outcome::Published,
             from: None,
             steps: Vec::new(),
+            stable_keys: Vec::new(),
             elapsed: Duration::ZERO,
         }
     }
@@ -385,6 +388,7 @@ pub async fn go_live(
     let (counts, written) =
         sync_stable(target, corte, from, &unsettled, opts.dry_run, progress).await?;
     report.record(Step::StableTree, counts, t.elapsed());
+    report.stable_keys = written.clone();
     if opts.dry_run {
         if opts.delete_stale
             && let Some(from) = from

@@ -46,6 +46,7 @@ pub async fn rollback(
         outcome: Outcome::Published,
         from: Some(live.corte.clone()),
         steps: Vec::new(),
+        stable_keys: Vec::new(),
         elapsed: Default::default(),
     };
     let new = corte.pointer(Action::Rollback, Some(live.corte.clone()));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
 use super::config::{CachePolicy, Settings, TargetConfig, redact_url};
 use super::error::{ErrorKind, PublishError, Step};
@@ -118,8 +118,9 @@ impl Target {
             max_retries: settings.http_retries,
             retry_timeout: Duration::from_secs(settings.timeout_secs.saturating_mul(4).max(1)),
         };
-        let client =
-            ClientOptions::new().with_timeout(Duration::from_secs(settings.timeout_secs.max(1)));
+        // Set through the builders' config keys, not with_client_options,
+        // which would replace what from_env read (AWS_ALLOW_HTTP, proxies…).
+        let timeout = format!("{}s", settings.timeout_secs.max(1));
         let store_err = |e: object_store::Error| {
             PublishError::new(&config.name, Step::Open, ErrorKind::Store(e))
         };
@@ -140,7 +141,7 @@ impl Target {
                 let mut b = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(&bucket)
                     .with_retry(retry)
-                    .with_client_options(client);
+                    .with_config("timeout".parse().map_err(store_err)?, &timeout);
                 for (k, v) in &options {
                     b = b.with_config(k.parse().map_err(store_err)?, v);
                 }
@@ -150,7 +151,7 @@ impl Target {
                 let mut b = object_store::gcp::GoogleCloudStorageBuilder::from_env()
                     .with_bucket_name(&bucket)
                     .with_retry(retry)
-                    .with_client_options(client);
+                    .with_config("timeout".parse().map_err(store_err)?, &timeout);
                 for (k, v) in &options {
                     b = b.with_config(k.parse().map_err(store_err)?, v);
                 }
@@ -160,7 +161,7 @@ impl Target {
                 let mut b = object_store::azure::MicrosoftAzureBuilder::from_env()
                     .with_container_name(&bucket)
                     .with_retry(retry)
-                    .with_client_options(client);
+                    .with_config("timeout".parse().map_err(store_err)?, &timeout);
                 for (k, v) in &options {
                     b = b.with_config(k.parse().map_err(store_err)?, v);
                 }
