@@ -23,6 +23,7 @@ use super::publish::{self, put_document, stale_keys, sync_stable};
 use super::sign;
 use super::target::Target;
 use super::transfer::{self, Counts};
+use crate::site::Manifest;
 
 #[derive(Debug, Clone)]
 pub struct MirrorReport {
@@ -54,9 +55,14 @@ pub async fn mirror(
         )
     })?;
     let (index, _) = pointer::read_index(source).await?;
-    let mut ids: Vec<(u32, String)> = index.cortes.iter().map(|c| (c.seq, c.id.clone())).collect();
-    if !ids.iter().any(|(_, id)| *id == live.corte) {
-        ids.push((live.seq, live.corte.clone()));
+    // Each corte with the manifest hash the source's history lists for it.
+    let mut ids: Vec<(u32, String, String)> = index
+        .cortes
+        .iter()
+        .map(|c| (c.seq, c.id.clone(), c.manifest_sha256.clone()))
+        .collect();
+    if !ids.iter().any(|(_, id, _)| *id == live.corte) {
+        ids.push((live.seq, live.corte.clone(), live.manifest_sha256.clone()));
     }
     ids.sort();
     let mut report = MirrorReport {
@@ -71,21 +77,28 @@ pub async fn mirror(
     };
     // The previous corte complete in the destination: unchanged objects
     // are copied from its tree there instead of read from the source.
-    let mut base: Option<Corte> = None;
-    for (_, id) in &ids {
-        let corte = Corte::from_store(source, id, key).await?;
-        let there = transfer::get(dest, &layout::manifest_key(id))
+    let mut base: Option<(String, Manifest)> = None;
+    for (_, id, sha) in &ids {
+        let mkey = layout::manifest_key(id);
+        let there = transfer::get(dest, &mkey)
             .await
-            .map_err(|e| dest.store_err(Step::Mirror, &layout::manifest_key(id), e))?;
-        if there.is_some_and(|(b, _)| b == corte.manifest_bytes) {
+            .map_err(|e| dest.store_err(Step::Mirror, &mkey, e))?;
+        // Complete already: the destination's manifest is the one the source
+        // lists. Nothing is read from the source for it.
+        if let Some((b, _)) = there
+            && crate::source::sha256_hex(&b) == *sha
+            && let Ok(m) = Manifest::from_json(&b)
+        {
             report.present.push(id.clone());
-        } else {
-            let b = base.as_ref().map(|c| (c.id.as_str(), &c.manifest));
-            let c = publish::upload_corte(dest, &corte, b, false, progress).await?;
-            report.counts.add(c);
-            report.copied.push(id.clone());
+            base = Some((id.clone(), m));
+            continue;
         }
-        base = Some(corte);
+        let corte = Corte::from_store(source, id, key).await?;
+        let b = base.as_ref().map(|(id, m)| (id.as_str(), m));
+        let c = publish::upload_corte(dest, &corte, b, false, progress).await?;
+        report.counts.add(c);
+        report.copied.push(id.clone());
+        base = Some((corte.id.clone(), corte.manifest));
     }
     go_live(
         source,
