@@ -26,13 +26,32 @@ pub enum Command {
     /// Turn files published elsewhere into a snapshot.
     #[command(subcommand)]
     Import(import::Command),
+    /// Render a snapshot and publish it to one or more targets (a manual cutover).
+    Publish(publish::Args),
+    /// The live corte, the history and the corte trees of each target.
+    Status(status::Args),
+    /// Move the pointer back to an earlier complete corte (recorded in the history).
+    Rollback(rollback::Args),
+    /// Check a published corte against its manifest and signature.
+    Verify(verify::Args),
+    /// Copy every corte of a target into another, incrementally and verified.
+    Mirror(mirror::Args),
+    /// Make an Ed25519 key pair for signing manifests.
+    Keygen(keygen::Args),
 }
 
 mod check;
 mod datasets;
 mod r#gen;
 mod import;
+mod keygen;
+mod mirror;
+mod publish;
+mod rollback;
 mod seal;
+mod status;
+mod targets;
+mod verify;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -42,6 +61,12 @@ pub fn main() -> i32 {
         Command::Datasets(args) => datasets::run(args),
         Command::Gen(args) => r#gen::run(args),
         Command::Import(cmd) => import::run(cmd),
+        Command::Publish(args) => publish::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Mirror(args) => mirror::run(args),
+        Command::Keygen(args) => keygen::run(args),
     };
     match result {
         Ok(()) => 0,
