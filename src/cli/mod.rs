@@ -38,6 +38,8 @@ pub enum Command {
     Mirror(mirror::Args),
     /// Make an Ed25519 key pair for signing manifests.
     Keygen(keygen::Args),
+    /// Follow an inbox and publish every new corte to every target (the election-night daemon).
+    Watch(watch::Args),
 }
 
 mod check;
@@ -52,9 +54,11 @@ mod seal;
 mod status;
 mod targets;
 mod verify;
+mod watch;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Watch(_)));
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Seal(args) => seal::run(args),
@@ -67,6 +71,7 @@ pub fn main() -> i32 {
         Command::Verify(args) => verify::run(args),
         Command::Mirror(args) => mirror::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(()) => 0,
@@ -87,4 +92,38 @@ pub(crate) fn choose_ruleset(
         None => crate::tally::ruleset_of(snapshot),
     }
     .map_err(anyhow::Error::msg)
+}
+
+/// The theme of `--theme DIR`, or the one built into corte.
+pub(crate) fn load_theme(dir: Option<&std::path::Path>) -> anyhow::Result<crate::site::Theme> {
+    match dir {
+        Some(dir) => {
+            let files = crate::source::read_tree(dir)?;
+            Ok(crate::site::Theme::from_files(
+                &dir.display().to_string(),
+                files,
+            )?)
+        }
+        None => Ok(crate::site::Theme::embedded()?),
+    }
+}
+
+/// One structured line per event on stderr. The daemon logs at info by
+/// default, one-shot commands at warn; `RUST_LOG` overrides, and
+/// `CORTE_LOG_FORMAT=json` gives JSON lines for log collectors.
+fn init_logging(daemon: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if daemon { "corte=info" } else { "corte=warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    if std::env::var("CORTE_LOG_FORMAT").as_deref() == Ok("json") {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.compact().try_init();
+    }
 }

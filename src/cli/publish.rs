@@ -4,8 +4,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 
 use super::targets::{self, Common, bytes};
-use crate::publish::{Corte, Options, Outcome, Report, Step, pointer, sign};
-use crate::site::{History, Manifest, RenderOptions, Theme};
+use crate::publish::{Options, Outcome, Report, Step, sign};
+use crate::watch::{HistorySource, Publisher};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,76 +34,66 @@ pub struct Args {
     /// Publish a corte that a rollback withdrew.
     #[arg(long)]
     pub allow_withdrawn: bool,
+    /// Mark this corte as the final one of the night (participation then
+    /// follows the ruleset's final-corte base).
+    #[arg(long)]
+    pub r#final: bool,
+    /// A theme folder replacing the built-in one.
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+    /// The watcher's state folder: earlier cortes come from there (and this
+    /// one is recorded), so hand-published and watched cortes share history.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = args.common.config()?;
-    let key = match (
-        &args.signing_key,
-        &config.publish.signing_key,
-        args.unsigned,
-    ) {
-        (_, _, true) => None,
-        (Some(p), _, _) | (None, Some(p), _) => {
-            Some(sign::load_private(p).map_err(anyhow::Error::msg)?)
-        }
-        (None, None, false) => bail!(
-            "no signing key: give --signing-key FILE (make one with `corte keygen`), set [publish].signing_key or CORTE_SIGNING_KEY, or pass --unsigned"
-        ),
-    };
-    let targets = targets::open(&config, &args.to)?;
-    let rt = targets::runtime()?;
-    let snapshot = crate::source::load(&args.snapshot)?;
-    let ruleset = match &args.ruleset {
-        Some(r) => crate::tally::ruleset::from_arg(r),
-        None => crate::tally::ruleset_of(&snapshot),
+    let mut snapshot = crate::source::load(&args.snapshot)?;
+    if args.r#final {
+        // The operator closes the night: this corte is the last one.
+        snapshot.corte.final_corte = true;
     }
-    .map_err(anyhow::Error::msg)
-    .context("choosing the ruleset")?;
-    let results = crate::tally::tally(&snapshot, &ruleset);
-    // Earlier cortes (for the evolution charts and `previous`) come from the
-    // first target: the institute's own bucket in a configured list.
-    let (history, previous) = rt.block_on(history_of(&targets[0]))?;
-    let history = History::before(history, snapshot.corte.seq);
-    let theme = Theme::embedded()?;
-    let build = crate::site::render(
-        &snapshot,
-        &results,
-        &RenderOptions {
-            theme: &theme,
-            history: &history,
-            previous,
+    let publisher = Publisher {
+        targets: targets::open(&config, &args.to)?,
+        theme: super::load_theme(args.theme.as_deref())?,
+        key: signing_key(&args.signing_key, &config, args.unsigned)?,
+        ruleset: args
+            .ruleset
+            .as_deref()
+            .map(crate::tally::ruleset::from_arg)
+            .transpose()
+            .map_err(anyhow::Error::msg)
+            .context("choosing the ruleset")?,
+        options: Options {
+            dry_run: args.dry_run,
+            delete_stale: config.publish.delete_stale && !args.keep_stale,
+            allow_withdrawn: args.allow_withdrawn,
+            reason: None,
         },
-    )?;
-    let corte = Arc::new(Corte::from_build(build, key.as_ref()));
+        // Earlier cortes come from the first target: the institute's own bucket.
+        history: match &args.state {
+            Some(dir) => HistorySource::Folder(dir.clone()),
+            None => HistorySource::FirstTarget,
+        },
+    };
+    let signed = publisher.key.is_some();
+    let rt = targets::runtime()?;
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let cutover =
+        rt.block_on(publisher.cutover(Arc::new(snapshot), targets::progress(), &shutdown))?;
     println!(
         "corte {} (seq {}): {} files, manifest SHA-256 {}{}",
-        corte.id,
-        corte.seq,
-        corte.manifest.files.len(),
-        corte.manifest_sha256,
-        if key.is_some() {
-            ", signed"
-        } else {
-            ", UNSIGNED"
-        }
+        cutover.corte_id,
+        cutover.seq,
+        cutover.files,
+        cutover.manifest_sha256,
+        if signed { ", signed" } else { ", UNSIGNED" }
     );
-    let opts = Options {
-        dry_run: args.dry_run,
-        delete_stale: config.publish.delete_stale && !args.keep_stale,
-        allow_withdrawn: args.allow_withdrawn,
-        reason: None,
-    };
-    let results = rt.block_on(crate::publish::publish_all(
-        targets,
-        corte,
-        opts,
-        targets::progress(),
-    ));
     let mut failed = 0;
-    for (name, r) in &results {
+    for (name, r) in &cutover.targets {
         match r {
             Ok(report) => {
                 println!("{}", describe(report));
@@ -121,28 +111,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
+    if let (Some(state), true) = (&args.state, cutover.published_somewhere() && !args.dry_run) {
+        crate::watch::cutover::record_history(state, &cutover.manifest_bytes, &cutover.corte_id)
+            .with_context(|| format!("recording the corte in {}", state.display()))?;
+    }
     if failed > 0 {
-        bail!("{failed} of {} targets did not publish", results.len());
+        bail!(
+            "{failed} of {} targets did not publish",
+            cutover.targets.len()
+        );
     }
     Ok(())
 }
 
-async fn history_of(t: &crate::publish::Target) -> anyhow::Result<(Vec<Manifest>, Option<String>)> {
-    let live = pointer::read(t).await?.map(|(p, _)| p.corte);
-    let (ix, _) = pointer::read_index(t).await?;
-    let mut manifests = Vec::new();
-    for c in ix.cortes.iter().filter(|c| !c.withdrawn) {
-        if let Some((b, _)) = crate::publish::transfer::get(t, &c.manifest)
-            .await
-            .with_context(|| format!("target {}: reading {}", t.name, c.manifest))?
-        {
-            manifests.push(
-                Manifest::from_json(&b)
-                    .map_err(|m| anyhow::anyhow!("target {}: {}: {m}", t.name, c.manifest))?,
-            );
+/// The signing key from the flag, the config or the environment.
+pub fn signing_key(
+    flag: &Option<PathBuf>,
+    config: &crate::publish::Config,
+    unsigned: bool,
+) -> anyhow::Result<Option<sign::PrivateKey>> {
+    match (flag, &config.publish.signing_key, unsigned) {
+        (_, _, true) => Ok(None),
+        (Some(p), _, _) | (None, Some(p), _) => {
+            Ok(Some(sign::load_private(p).map_err(anyhow::Error::msg)?))
         }
+        (None, None, false) => bail!(
+            "no signing key: give --signing-key FILE (make one with `corte keygen`), set [publish].signing_key or CORTE_SIGNING_KEY, or pass --unsigned"
+        ),
     }
-    Ok((manifests, live))
 }
 
 /// The stable-tree keys a dry run would write, the first few.

@@ -176,6 +176,39 @@ fn read_archive(path: &Path) -> Result<Files, SourceError> {
     Ok(Files { corte, members })
 }
 
+/// One member of a snapshot archive (at its root or in its one top folder),
+/// read without extracting the rest; None if the archive has no such member.
+pub fn read_archive_member(path: &Path, member: &str) -> Result<Option<Vec<u8>>, SourceError> {
+    let file = fs::File::open(path).map_err(|e| SourceError::io(path, e))?;
+    let mut archive =
+        tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
+    let bad = |message: String| SourceError::Incomplete {
+        snapshot: path.to_path_buf(),
+        message,
+    };
+    for entry in archive.entries().map_err(|e| SourceError::io(path, e))? {
+        let mut entry = entry.map_err(|e| bad(format!("not a readable .tar.gz: {e}")))?;
+        let name = entry
+            .path()
+            .map_err(|e| bad(format!("bad entry name: {e}")))?
+            .to_string_lossy()
+            .into_owned();
+        let name = name.trim_start_matches("./");
+        let depth_ok = match name.split_once('/') {
+            None => name == member,
+            Some((_, rest)) => rest == member,
+        };
+        if depth_ok && entry.header().entry_type().is_file() {
+            let mut bytes = Vec::new();
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+            return Ok(Some(bytes));
+        }
+    }
+    Ok(None)
+}
+
 fn parse_corte(snapshot: &Path, bytes: &[u8]) -> Result<CorteMeta, SourceError> {
     CorteMeta::from_json(bytes).map_err(|error| SourceError::Contract {
         snapshot: snapshot.to_path_buf(),
@@ -330,4 +363,38 @@ pub fn write_archive(path: &Path, snapshot: &NewSnapshot) -> Result<(), SourceEr
     let file = gz.finish().map_err(io)?;
     file.sync_all().map_err(io)?;
     fs::rename(&tmp, path).map_err(|e| SourceError::io(path, e))
+}
+
+/// Every file under a folder, by path relative to it with `/` separators
+/// (a theme folder). Hidden files are skipped.
+pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, SourceError> {
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        out: &mut BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), SourceError> {
+        let entries = fs::read_dir(dir).map_err(|e| SourceError::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| SourceError::io(dir, e))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                let key = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(key, fs::read(&path).map_err(|e| SourceError::io(&path, e))?);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out)?;
+    Ok(out)
 }

@@ -1,0 +1,158 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::targets::{self, Common};
+use crate::publish::Options;
+use crate::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The folder the central database drops snapshots into (default: [watch].inbox).
+    #[arg(long)]
+    pub inbox: Option<PathBuf>,
+    /// Targets: URLs or names of [[target]]s in corte.toml (default: every configured target).
+    #[arg(long = "to", num_args = 1..)]
+    pub to: Vec<String>,
+    /// State, status and history of published cortes (default: [watch].state or INBOX/.state).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Ed25519 private key that signs each manifest (default: [publish].signing_key, CORTE_SIGNING_KEY).
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
+    /// Publish without signatures (trials only).
+    #[arg(long, conflicts_with = "signing_key")]
+    pub unsigned: bool,
+    /// A theme folder replacing the built-in one (default: [site].theme).
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+    /// A built-in ruleset or a TOML file, overriding the catalog's (default: [site].ruleset).
+    #[arg(long)]
+    pub ruleset: Option<String>,
+    /// Keep stable-tree objects a new corte no longer has.
+    #[arg(long)]
+    pub keep_stale: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `[watch]` and `[site]` of corte.toml; the other sections belong to publish.
+#[derive(serde::Deserialize, Default)]
+struct FileSections {
+    #[serde(default)]
+    watch: WatchSection,
+    #[serde(default)]
+    site: SiteSection,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WatchSection {
+    inbox: Option<PathBuf>,
+    state: Option<PathBuf>,
+    debounce_ms: Option<u64>,
+    incomplete_grace_secs: Option<u64>,
+    retry_secs: Option<u64>,
+    retry_max_secs: Option<u64>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SiteSection {
+    pub theme: Option<PathBuf>,
+    pub ruleset: Option<String>,
+}
+
+fn sections(common: &Common) -> anyhow::Result<FileSections> {
+    let path = common
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("CORTE_CONFIG").map(PathBuf::from))
+        .or_else(|| {
+            Some(PathBuf::from(crate::publish::config::DEFAULT_CONFIG)).filter(|p| p.exists())
+        });
+    let Some(path) = path else {
+        return Ok(FileSections::default());
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: [watch] or [site]", path.display()))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = args.common.config()?;
+    let file = sections(&args.common)?;
+    let inbox = args
+        .inbox
+        .clone()
+        .or(file.watch.inbox.clone())
+        .context("no inbox: give --inbox DIR or set [watch].inbox in corte.toml")?;
+    let mut opts = WatchOptions::new(inbox);
+    if let Some(s) = args.state.clone().or(file.watch.state.clone()) {
+        opts.state = s;
+    }
+    if let Some(ms) = file.watch.debounce_ms {
+        opts.debounce = Duration::from_millis(ms);
+    }
+    if let Some(s) = file.watch.incomplete_grace_secs {
+        opts.incomplete_grace = Duration::from_secs(s);
+    }
+    if let Some(s) = file.watch.retry_secs {
+        opts.retry = Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = file.watch.retry_max_secs {
+        opts.retry_max = Duration::from_secs(s.max(1));
+    }
+    let ruleset = args.ruleset.clone().or(file.site.ruleset.clone());
+    let publisher = Publisher {
+        targets: targets::open(&config, &args.to)?,
+        theme: super::load_theme(args.theme.as_deref().or(file.site.theme.as_deref()))?,
+        key: super::publish::signing_key(&args.signing_key, &config, args.unsigned)?,
+        ruleset: ruleset
+            .as_deref()
+            .map(crate::tally::ruleset::from_arg)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        options: Options {
+            delete_stale: config.publish.delete_stale && !args.keep_stale,
+            ..Options::default()
+        },
+        history: HistorySource::Folder(opts.state.clone()),
+    };
+    let rt = targets::runtime()?;
+    rt.block_on(async move {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("signal received: finishing or abandoning the current step");
+            let _ = stop.send(true);
+        });
+        let watcher = Watcher::new(publisher, opts)?.with_progress(targets::progress());
+        watcher.run(shutdown).await
+    })?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

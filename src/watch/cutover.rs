@@ -1,0 +1,257 @@
+//! One cutover: a loaded snapshot → tally → render → sign → publish to every
+//! target. The watcher and `corte publish` both come through here, so a
+//! corte published by hand and one published by the daemon are made the same
+//! way.
+//!
+//! Every step is timed and logged as one structured line. CPU-bound steps run
+//! off the async runtime; publishing runs on it, every target on its own task.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::contract::Snapshot;
+use crate::publish::{self, Corte, Progress, PublishError, Report, Target, sign};
+use crate::site::{History, Manifest, RenderOptions, Theme};
+use crate::tally::Ruleset;
+
+/// Where earlier cortes (for the evolution charts and the manifest's
+/// `previous`) come from.
+#[derive(Debug, Clone)]
+pub enum HistorySource {
+    /// A folder of manifests this publisher rendered and published (the
+    /// watcher's state): a re-run renders the very same bytes whatever the
+    /// targets answer.
+    Folder(PathBuf),
+    /// The first target's published history (`corte publish` without state).
+    FirstTarget,
+}
+
+/// What a cutover needs besides the snapshot. Built once, reused per corte.
+pub struct Publisher {
+    pub targets: Vec<Target>,
+    pub theme: Theme,
+    pub key: Option<sign::PrivateKey>,
+    /// Overrides the catalog's ruleset.
+    pub ruleset: Option<Ruleset>,
+    pub options: publish::Options,
+    pub history: HistorySource,
+}
+
+/// A step of the cutover and how long it took.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StepTime {
+    pub step: String,
+    pub ms: u64,
+}
+
+/// What one cutover did.
+pub struct Cutover {
+    pub corte_id: String,
+    pub seq: u32,
+    pub corte_time: DateTime<FixedOffset>,
+    pub manifest_sha256: String,
+    pub files: usize,
+    pub steps: Vec<StepTime>,
+    /// Per target, in the publisher's order.
+    pub targets: Vec<(String, Result<Report, PublishError>)>,
+    /// When the last pointer moved (None if no target went live).
+    pub flipped_at: Option<DateTime<Utc>>,
+    /// The rendered manifest (the watcher keeps it as history).
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+}
+
+impl Cutover {
+    pub fn published_somewhere(&self) -> bool {
+        self.targets.iter().any(|(_, r)| r.is_ok())
+    }
+
+    pub fn failed_targets(&self) -> Vec<&str> {
+        self.targets
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CutoverError {
+    #[error("choosing the ruleset: {0}")]
+    Ruleset(String),
+    #[error("reading the history: {0}")]
+    History(String),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
+    #[error("abandoned: shutting down")]
+    Abandoned,
+}
+
+fn timed<T>(
+    steps: &mut Vec<StepTime>,
+    step: &'static str,
+    corte: &str,
+    f: impl FnOnce() -> T,
+) -> T {
+    let t = Instant::now();
+    let out = f();
+    let ms = t.elapsed().as_millis() as u64;
+    tracing::info!(corte, step, ms, "cutover step");
+    steps.push(StepTime {
+        step: step.to_string(),
+        ms,
+    });
+    out
+}
+
+impl Publisher {
+    /// Tallies, renders, signs and publishes one snapshot. `shutdown` lets
+    /// the caller abandon between steps or during the upload: abandoning is as
+    /// safe as a crash (the previous corte stays live; a re-run finishes).
+    pub async fn cutover(
+        &self,
+        snapshot: Arc<Snapshot>,
+        progress: Arc<dyn Progress>,
+        shutdown: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Cutover, CutoverError> {
+        let corte_id = snapshot.corte.id();
+        let mut steps = Vec::new();
+        let ruleset = match &self.ruleset {
+            Some(r) => r.clone(),
+            None => crate::tally::ruleset_of(&snapshot).map_err(CutoverError::Ruleset)?,
+        };
+        let t = Instant::now();
+        let (history, previous) = self.history(snapshot.corte.seq).await?;
+        steps.push(StepTime {
+            step: "history".into(),
+            ms: t.elapsed().as_millis() as u64,
+        });
+        if *shutdown.borrow() {
+            return Err(CutoverError::Abandoned);
+        }
+        let snap = snapshot.clone();
+        let theme = &self.theme;
+        let key = self.key.clone();
+        let id = corte_id.clone();
+        // Tally and render are CPU work: keep them off the async workers.
+        let (build, mut cpu_steps) = tokio::task::block_in_place(|| {
+            let mut s = Vec::new();
+            let results = timed(&mut s, "tally", &id, || {
+                crate::tally::tally(&snap, &ruleset)
+            });
+            let build = timed(&mut s, "render", &id, || {
+                crate::site::render(
+                    &snap,
+                    &results,
+                    &RenderOptions {
+                        theme,
+                        history: &history,
+                        previous,
+                    },
+                )
+            });
+            (build, s)
+        });
+        steps.append(&mut cpu_steps);
+        let build = build?;
+        let manifest = build.manifest.clone();
+        let manifest_bytes = build.manifest_bytes.clone();
+        let files = build.artifacts.len();
+        let corte = timed(&mut steps, "sign", &corte_id, || {
+            Arc::new(Corte::from_build(build, key.as_ref()))
+        });
+        if *shutdown.borrow() {
+            return Err(CutoverError::Abandoned);
+        }
+        let t = Instant::now();
+        let mut stop = shutdown.clone();
+        let publishing = publish::publish_all(
+            self.targets.clone(),
+            corte.clone(),
+            self.options.clone(),
+            progress,
+        );
+        let targets = tokio::select! {
+            r = publishing => r,
+            _ = stop.wait_for(|s| *s) => return Err(CutoverError::Abandoned),
+        };
+        let ms = t.elapsed().as_millis() as u64;
+        tracing::info!(corte = %corte_id, step = "publish", ms, "cutover step");
+        steps.push(StepTime {
+            step: "publish".into(),
+            ms,
+        });
+        let flipped_at = targets.iter().any(|(_, r)| r.is_ok()).then(Utc::now);
+        Ok(Cutover {
+            corte_id,
+            seq: snapshot.corte.seq,
+            corte_time: snapshot.corte.time(),
+            manifest_sha256: corte.manifest_sha256.clone(),
+            files,
+            steps,
+            targets,
+            flipped_at,
+            manifest,
+            manifest_bytes,
+        })
+    }
+
+    /// Earlier cortes and the one before this.
+    async fn history(&self, seq: u32) -> Result<(History, Option<String>), CutoverError> {
+        let history = match &self.history {
+            HistorySource::Folder(dir) => {
+                let folder = dir.join("history");
+                if !folder.exists() {
+                    History::default()
+                } else {
+                    let files = crate::source::history::read_manifests(&folder)
+                        .map_err(|e| CutoverError::History(e.to_string()))?;
+                    History::from_manifest_bytes(files, seq)
+                        .map_err(|e| CutoverError::History(e.to_string()))?
+                }
+            }
+            HistorySource::FirstTarget => match self.targets.first() {
+                Some(t) => History::before(target_history(t).await?, seq),
+                None => History::default(),
+            },
+        };
+        let previous = history.cortes.last().map(|m| m.corte.id.clone());
+        Ok((history, previous))
+    }
+}
+
+/// Records a published corte's manifest as history for the next ones.
+pub fn record_history(state: &Path, manifest_bytes: &[u8], corte_id: &str) -> std::io::Result<()> {
+    let dir = state.join("history");
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!(".{corte_id}.json.tmp"));
+    std::fs::write(&tmp, manifest_bytes)?;
+    std::fs::rename(tmp, dir.join(format!("{corte_id}.json")))
+}
+
+/// Every non-withdrawn corte in a target's history.
+async fn target_history(t: &Target) -> Result<Vec<Manifest>, CutoverError> {
+    let h = |e: PublishError| CutoverError::History(e.to_string());
+    let (ix, _) = publish::pointer::read_index(t).await.map_err(h)?;
+    let mut manifests = Vec::new();
+    for c in ix.cortes.iter().filter(|c| !c.withdrawn) {
+        let got = publish::transfer::get(t, &c.manifest).await.map_err(|e| {
+            CutoverError::History(format!("target {}: reading {}: {e}", t.name, c.manifest))
+        })?;
+        if let Some((bytes, _)) = got {
+            let m = Manifest::from_json(&bytes).map_err(|m| {
+                CutoverError::History(format!("target {}: {}: {m}", t.name, c.manifest))
+            })?;
+            manifests.push(m);
+        }
+    }
+    Ok(manifests)
+}
+
+/// Seconds between two instants, for lag figures.
+pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_milliseconds() as f64 / 1000.0
+}

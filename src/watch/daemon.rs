@@ -1,0 +1,640 @@
+//! The watcher's loop: inbox events → the newest ready snapshot → a cutover.
+//!
+//! Each look at the inbox settles every candidate: older than the live corte
+//! → `.rejected/`; older than the newest candidate → `.skipped/` (the newest
+//! wins); the newest is loaded and, if valid, published to every target. A
+//! corte that reached at least one target goes to `.done/` and becomes
+//! history; targets that failed are retried with backoff until they have it
+//! or a newer corte supersedes it. A snapshot that fails everywhere stays in
+//! the inbox and is retried. Events come from `notify` (debounced); a slow
+//! periodic rescan covers missed events and picks up what arrived while the
+//! watcher was down.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use notify_debouncer_full::notify::RecursiveMode;
+
+use super::cutover::{
+    Cutover, CutoverError, HistorySource, Publisher, record_history, seconds_between,
+};
+use super::inbox::{self, Candidate};
+use super::status::{self, Attempt, Live, LiveCorte, State, Status, TargetStatus};
+use crate::publish::{self, Progress, Quiet};
+use crate::source::SourceError;
+
+/// How the watcher behaves; `corte.toml`'s `[watch]` section and flags.
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    pub inbox: PathBuf,
+    /// State and status files, and the history of published manifests.
+    pub state: PathBuf,
+    pub debounce: Duration,
+    /// A snapshot whose corte.json lists a member that is not there yet is
+    /// waited for this long, then rejected.
+    pub incomplete_grace: Duration,
+    /// First wait before retrying a target (or a snapshot) that failed; doubles up to `retry_max`.
+    pub retry: Duration,
+    pub retry_max: Duration,
+    /// Rescan the inbox at least this often, events or not.
+    pub rescan: Duration,
+}
+
+impl WatchOptions {
+    pub fn new(inbox: PathBuf) -> WatchOptions {
+        WatchOptions {
+            state: inbox.join(".state"),
+            inbox,
+            debounce: Duration::from_millis(200),
+            incomplete_grace: Duration::from_secs(120),
+            retry: Duration::from_secs(2),
+            retry_max: Duration::from_secs(60),
+            rescan: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("inbox {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("watching {path}: {message}")]
+    Notify { path: PathBuf, message: String },
+    #[error("state: {0}")]
+    State(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WatchError + '_ {
+    move |source| WatchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The corte whose targets are not all up to date, with when to try again.
+struct Pending {
+    snapshot: PathBuf,
+    corte: String,
+    targets: Vec<String>,
+    next: Instant,
+    wait: Duration,
+}
+
+pub struct Watcher {
+    publisher: Publisher,
+    opts: WatchOptions,
+    state: State,
+    status: Status,
+    /// When each candidate was first seen (name → wall clock, monotonic).
+    arrivals: HashMap<String, (DateTime<Utc>, Instant)>,
+    /// Snapshots that failed everywhere or were incomplete: when to look again.
+    backoff: HashMap<String, (Instant, Duration)>,
+    pending: Option<Pending>,
+    progress: Arc<dyn Progress>,
+}
+
+impl Watcher {
+    /// A watcher over `opts.inbox`. The publisher's history must be this
+    /// watcher's state folder so that re-runs render the same bytes.
+    pub fn new(mut publisher: Publisher, opts: WatchOptions) -> Result<Watcher, WatchError> {
+        inbox::prepare(&opts.inbox).map_err(io(&opts.inbox))?;
+        std::fs::create_dir_all(&opts.state).map_err(io(&opts.state))?;
+        publisher.history = HistorySource::Folder(opts.state.clone());
+        let state = status::read_state(&opts.state).map_err(WatchError::State)?;
+        let status = Status {
+            inbox: opts.inbox.display().to_string(),
+            pid: std::process::id(),
+            state: "idle".into(),
+            targets: publisher
+                .targets
+                .iter()
+                .map(|t| TargetStatus {
+                    name: t.name.clone(),
+                    url: t.url.clone(),
+                    live_corte: None,
+                    state: "ok".into(),
+                    last_error: None,
+                    last_success_at: None,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        Ok(Watcher {
+            publisher,
+            opts,
+            state,
+            status,
+            arrivals: HashMap::new(),
+            backoff: HashMap::new(),
+            pending: None,
+            progress: Arc::new(Quiet),
+        })
+    }
+
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Watcher {
+        self.progress = progress;
+        self
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// Runs until `shutdown` turns true. A shutdown during a cutover abandons
+    /// it safely (the previous corte stays live; the snapshot stays in the
+    /// inbox and is finished on the next start).
+    pub async fn run(
+        mut self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), WatchError> {
+        self.learn_live().await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let mut debouncer = notify_debouncer_full::new_debouncer(
+            self.opts.debounce,
+            None,
+            move |_: notify_debouncer_full::DebounceEventResult| {
+                let _ = tx.send(());
+            },
+        )
+        .map_err(|e| WatchError::Notify {
+            path: self.opts.inbox.clone(),
+            message: e.to_string(),
+        })?;
+        debouncer
+            .watch(&self.opts.inbox, RecursiveMode::Recursive)
+            .map_err(|e| WatchError::Notify {
+                path: self.opts.inbox.clone(),
+                message: e.to_string(),
+            })?;
+        tracing::info!(inbox = %self.opts.inbox.display(), targets = self.publisher.targets.len(), "watching");
+        let mut stop = shutdown.clone();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let busy = self.tick(&shutdown).await?;
+            if busy {
+                continue;
+            }
+            self.set_state(if self.pending.is_some() {
+                "retrying"
+            } else {
+                "idle"
+            });
+            let wait = self.next_wake();
+            tokio::select! {
+                _ = rx.recv() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+        self.set_state("stopped");
+        tracing::info!("watcher stopped");
+        Ok(())
+    }
+
+    fn next_wake(&self) -> Duration {
+        let now = Instant::now();
+        let mut wake = self.opts.rescan;
+        if let Some(p) = &self.pending {
+            wake = wake.min(p.next.saturating_duration_since(now));
+        }
+        for (at, _) in self.backoff.values() {
+            wake = wake.min(at.saturating_duration_since(now));
+        }
+        wake.max(Duration::from_millis(10))
+    }
+
+    /// The live corte: the state's, or else the first target's pointer.
+    async fn learn_live(&mut self) {
+        if self.state.live.is_some() {
+            return;
+        }
+        for t in &self.publisher.targets {
+            if let Ok(Some((p, _))) = publish::pointer::read(t).await {
+                tracing::info!(target = %t.name, corte = %p.corte, seq = p.seq, "live corte found on target");
+                self.state.live = Some(LiveCorte {
+                    id: p.corte,
+                    seq: p.seq,
+                });
+                break;
+            }
+        }
+    }
+
+    /// One look at the inbox; true if it did work (look again at once).
+    async fn tick(
+        &mut self,
+        shutdown: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<bool, WatchError> {
+        let scan = inbox::scan(&self.opts.inbox).map_err(io(&self.opts.inbox))?;
+        let now_wall = Utc::now();
+        let now = Instant::now();
+        for c in &scan.candidates {
+            self.arrivals
+                .entry(c.name.clone())
+                .or_insert((now_wall, now));
+        }
+        if let Some((path, error)) = scan.unreadable.first() {
+            self.reject(path, None, &format!("corte.json cannot be used: {error}"))?;
+            return Ok(true);
+        }
+        let live_seq = self.state.live.as_ref().map(|l| l.seq).unwrap_or(0);
+        let live_id = self.state.live.as_ref().map(|l| l.id.clone());
+        let newest_seq = scan.candidates.last().map(|c| c.meta.seq);
+        for c in &scan.candidates {
+            let same_as_live = Some(c.meta.id()) == live_id;
+            if c.meta.seq < live_seq || (c.meta.seq == live_seq && !same_as_live) {
+                let live = live_id.clone().unwrap_or_default();
+                self.reject(&c.path, Some(c), &format!(
+                    "corte {} (sequence {}) is not newer than the live corte {live} (sequence {live_seq}); a corte never moves backwards",
+                    c.meta.id(), c.meta.seq
+                ))?;
+                return Ok(true);
+            }
+            if Some(c.meta.seq) != newest_seq {
+                let newest = scan
+                    .candidates
+                    .last()
+                    .map(|n| n.meta.id())
+                    .unwrap_or_default();
+                self.skip(
+                    c,
+                    &format!(
+                        "superseded by corte {newest}, which arrived before this one was published"
+                    ),
+                )?;
+                return Ok(true);
+            }
+        }
+        if let Some(c) = scan.candidates.last() {
+            if let Some((at, _)) = self.backoff.get(&c.name)
+                && *at > now
+            {
+                return self.retry_pending(shutdown).await;
+            }
+            let c = c.clone();
+            return self.process(c, shutdown).await;
+        }
+        self.retry_pending(shutdown).await
+    }
+
+    async fn process(
+        &mut self,
+        c: Candidate,
+        shutdown: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<bool, WatchError> {
+        self.set_state("publishing");
+        let started = now();
+        let t0 = Instant::now();
+        let path = c.path.clone();
+        let loaded = tokio::task::block_in_place(|| crate::source::load(&path));
+        let load_ms = t0.elapsed().as_millis() as u64;
+        tracing::info!(snapshot = %c.name, step = "load", ms = load_ms, "cutover step");
+        let snapshot = match loaded {
+            Ok(s) => s,
+            Err(SourceError::Incomplete { message, .. }) => {
+                let first = self.arrivals.get(&c.name).map(|a| a.1).unwrap_or(t0);
+                if first.elapsed() >= self.opts.incomplete_grace {
+                    self.reject(
+                        &c.path,
+                        Some(&c),
+                        &format!(
+                            "still incomplete after {} s: {message}",
+                            self.opts.incomplete_grace.as_secs()
+                        ),
+                    )?;
+                    return Ok(true);
+                }
+                self.wait_for(
+                    &c.name,
+                    "waiting",
+                    &started,
+                    &format!("incomplete: {message}"),
+                    &c,
+                );
+                return Ok(false);
+            }
+            Err(e @ SourceError::Contract { .. }) => {
+                self.reject(&c.path, Some(&c), &e.to_string())?;
+                return Ok(true);
+            }
+            Err(e) => {
+                self.wait_for(&c.name, "failed", &started, &e.to_string(), &c);
+                return Ok(false);
+            }
+        };
+        if let Some(process) = &self.state.process_id
+            && process != &snapshot.corte.process_id
+        {
+            let message = format!(
+                "belongs to process `{}`, but this inbox publishes process `{process}`",
+                snapshot.corte.process_id
+            );
+            self.reject(&c.path, Some(&c), &message)?;
+            return Ok(true);
+        }
+        let snapshot = Arc::new(snapshot);
+        let result = self
+            .publisher
+            .cutover(snapshot.clone(), self.progress.clone(), shutdown)
+            .await;
+        let mut cutover = match result {
+            Ok(c) => c,
+            Err(CutoverError::Abandoned) => {
+                self.record(
+                    &c,
+                    &started,
+                    "abandoned",
+                    Some("shut down during the cutover".into()),
+                    vec![],
+                    None,
+                );
+                return Ok(false);
+            }
+            Err(e @ (CutoverError::Ruleset(_) | CutoverError::Site(_))) => {
+                self.reject(&c.path, Some(&c), &e.to_string())?;
+                return Ok(true);
+            }
+            Err(e) => {
+                self.wait_for(&c.name, "failed", &started, &e.to_string(), &c);
+                return Ok(false);
+            }
+        };
+        cutover.steps.insert(
+            0,
+            super::cutover::StepTime {
+                step: "load".into(),
+                ms: load_ms,
+            },
+        );
+        self.update_targets(&cutover);
+        if !cutover.published_somewhere() {
+            let errors = describe_failures(&cutover);
+            self.wait_for(&c.name, "failed", &started, &errors, &c);
+            return Ok(false);
+        }
+        // Live somewhere: it is history now, and leaves the inbox.
+        record_history(&self.opts.state, &cutover.manifest_bytes, &cutover.corte_id)
+            .map_err(io(&self.opts.state))?;
+        self.state.process_id = Some(snapshot.corte.process_id.clone());
+        self.state.live = Some(LiveCorte {
+            id: cutover.corte_id.clone(),
+            seq: cutover.seq,
+        });
+        status::write_json(&self.opts.state, status::STATE_FILE, &self.state)
+            .map_err(io(&self.opts.state))?;
+        let done = inbox::shelve(&self.opts.inbox, &c.path, inbox::DONE, None)
+            .map_err(io(&self.opts.inbox))?;
+        let arrival = self.arrivals.remove(&c.name);
+        self.backoff.remove(&c.name);
+        let flipped = cutover.flipped_at.unwrap_or_else(Utc::now);
+        let lag_arrival = arrival
+            .map(|(wall, _)| seconds_between(wall, flipped))
+            .unwrap_or(0.0);
+        self.status.live = Some(Live {
+            corte: cutover.corte_id.clone(),
+            seq: cutover.seq,
+            corte_time: cutover.corte_time.to_rfc3339(),
+            published_at: flipped.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            lag_from_corte_secs: seconds_between(cutover.corte_time.with_timezone(&Utc), flipped),
+            lag_from_arrival_secs: lag_arrival,
+        });
+        let failed: Vec<String> = cutover
+            .failed_targets()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let (outcome, message) = if failed.is_empty() {
+            ("published", None)
+        } else {
+            ("partial", Some(describe_failures(&cutover)))
+        };
+        tracing::info!(
+            corte = %cutover.corte_id,
+            seq = cutover.seq,
+            files = cutover.files,
+            lag_from_arrival_s = lag_arrival,
+            outcome,
+            "corte live"
+        );
+        self.pending = (!failed.is_empty()).then(|| Pending {
+            snapshot: done.join(&c.name),
+            corte: cutover.corte_id.clone(),
+            targets: failed,
+            next: Instant::now() + self.opts.retry,
+            wait: self.opts.retry,
+        });
+        self.record(
+            &c,
+            &started,
+            outcome,
+            message,
+            cutover.steps.clone(),
+            Some(lag_arrival),
+        );
+        Ok(true)
+    }
+
+    /// Publishes the last corte again to the targets that missed it.
+    async fn retry_pending(
+        &mut self,
+        shutdown: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<bool, WatchError> {
+        let Some(p) = &self.pending else {
+            return Ok(false);
+        };
+        if p.next > Instant::now() {
+            return Ok(false);
+        }
+        let (path, wanted, corte) = (p.snapshot.clone(), p.targets.clone(), p.corte.clone());
+        self.set_state("retrying");
+        let snapshot = match tokio::task::block_in_place(|| crate::source::load(&path)) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::warn!(corte = %corte, error = %e, "cannot reload a published snapshot for its failed targets");
+                self.pending = None;
+                return Ok(false);
+            }
+        };
+        let all = std::mem::take(&mut self.publisher.targets);
+        self.publisher.targets = all
+            .iter()
+            .filter(|t| wanted.contains(&t.name))
+            .cloned()
+            .collect();
+        let result = self
+            .publisher
+            .cutover(snapshot, self.progress.clone(), shutdown)
+            .await;
+        self.publisher.targets = all;
+        let Ok(cutover) = result else {
+            return Ok(false);
+        };
+        self.update_targets(&cutover);
+        let still: Vec<String> = cutover
+            .failed_targets()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        match &mut self.pending {
+            Some(p) if !still.is_empty() => {
+                p.targets = still;
+                p.wait = (p.wait * 2).min(self.opts.retry_max);
+                p.next = Instant::now() + p.wait;
+            }
+            _ => self.pending = None,
+        }
+        Ok(false)
+    }
+
+    fn update_targets(&mut self, cutover: &Cutover) {
+        for (name, result) in &cutover.targets {
+            if let Some(t) = self.status.targets.iter_mut().find(|t| &t.name == name) {
+                match result {
+                    Ok(_) => {
+                        t.live_corte = Some(cutover.corte_id.clone());
+                        t.state = "ok".into();
+                        t.last_error = None;
+                        t.last_success_at = Some(now());
+                    }
+                    Err(e) => {
+                        t.state = "failing".into();
+                        t.last_error = Some(e.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    fn wait_for(&mut self, name: &str, outcome: &str, started: &str, message: &str, c: &Candidate) {
+        let entry = self
+            .backoff
+            .entry(name.to_string())
+            .or_insert((Instant::now(), self.opts.retry / 2));
+        entry.1 = (entry.1 * 2).min(self.opts.retry_max).max(self.opts.retry);
+        entry.0 = Instant::now() + entry.1;
+        tracing::warn!(snapshot = %name, outcome, message, retry_in_s = entry.1.as_secs_f64(), "snapshot not published yet");
+        self.record(c, started, outcome, Some(message.to_string()), vec![], None);
+    }
+
+    fn reject(
+        &mut self,
+        path: &Path,
+        c: Option<&Candidate>,
+        error: &str,
+    ) -> Result<(), WatchError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = format!(
+            "corte could not publish this snapshot, and the live site was not touched.\n\nsnapshot: {name}\nrejected at: {}\n\n{error}\n",
+            now()
+        );
+        let to = inbox::shelve(
+            &self.opts.inbox,
+            path,
+            inbox::REJECTED,
+            Some(("error.txt", &text)),
+        )
+        .map_err(io(&self.opts.inbox))?;
+        tracing::warn!(snapshot = %name, to = %to.display(), error, "snapshot rejected");
+        self.arrivals.remove(&name);
+        self.backoff.remove(&name);
+        let started = now();
+        let attempt = Attempt {
+            snapshot: name,
+            corte: c.map(|c| c.meta.id()),
+            seq: c.map(|c| c.meta.seq),
+            started_at: started.clone(),
+            finished_at: started,
+            outcome: "rejected".into(),
+            message: Some(error.to_string()),
+            steps: vec![],
+            lag_from_arrival_secs: None,
+        };
+        self.status.record(attempt);
+        self.write_status();
+        Ok(())
+    }
+
+    fn skip(&mut self, c: &Candidate, reason: &str) -> Result<(), WatchError> {
+        let text = format!("{reason}\n");
+        inbox::shelve(
+            &self.opts.inbox,
+            &c.path,
+            inbox::SKIPPED,
+            Some(("reason.txt", &text)),
+        )
+        .map_err(io(&self.opts.inbox))?;
+        tracing::info!(snapshot = %c.name, reason, "snapshot skipped");
+        self.arrivals.remove(&c.name);
+        let started = now();
+        self.record(
+            c,
+            &started,
+            "skipped",
+            Some(reason.to_string()),
+            vec![],
+            None,
+        );
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        c: &Candidate,
+        started: &str,
+        outcome: &str,
+        message: Option<String>,
+        steps: Vec<super::cutover::StepTime>,
+        lag: Option<f64>,
+    ) {
+        self.status.record(Attempt {
+            snapshot: c.name.clone(),
+            corte: Some(c.meta.id()),
+            seq: Some(c.meta.seq),
+            started_at: started.to_string(),
+            finished_at: now(),
+            outcome: outcome.into(),
+            message,
+            steps,
+            lag_from_arrival_secs: lag,
+        });
+        self.write_status();
+    }
+
+    fn set_state(&mut self, state: &str) {
+        if self.status.state != state {
+            self.status.state = state.into();
+            self.write_status();
+        }
+    }
+
+    fn write_status(&mut self) {
+        self.status.updated_at = now();
+        if let Err(e) = status::write_json(&self.opts.state, status::STATUS_FILE, &self.status) {
+            tracing::warn!(error = %e, "cannot write the status file");
+        }
+    }
+}
+
+fn describe_failures(c: &Cutover) -> String {
+    c.targets
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

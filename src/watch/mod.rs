@@ -1,0 +1,19 @@
+//! Election night: the daemon that follows the inbox and publishes each new
+//! corte within seconds, and the cutover it shares with `corte publish`.
+//!
+//! - [`cutover`]: one snapshot → tally → render → sign → publish to every
+//!   target, each step timed and logged.
+//! - [`inbox`]: finding complete snapshots and moving handled ones aside.
+//! - [`daemon`]: the loop — events, the newest-wins queue, retries, status.
+//! - [`status`]: the state kept across restarts and the status file.
+//!
+//! What this module is not: it does not know how to render or upload; it
+//! orders the stages that do.
+
+pub mod cutover;
+pub mod daemon;
+pub mod inbox;
+pub mod status;
+
+pub use cutover::{Cutover, CutoverError, HistorySource, Publisher};
+pub use daemon::{WatchError, WatchOptions, Watcher};
