@@ -1,0 +1,309 @@
+//! The watcher end to end on real folders: snapshots dropped into an inbox
+//! (good, corrupt, half-written, older), published to a `file://` store,
+//! while a reader checks that `latest.json` only ever names complete cortes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use corte::publish::{Options, Target, TargetConfig};
+use corte::site::Theme;
+use corte::source::NewSnapshot;
+use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+
+fn fixture() -> BTreeMap<String, Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
+    let mut members = BTreeMap::new();
+    members.insert(
+        "catalog.json".to_string(),
+        std::fs::read(dir.join("catalog.json")).unwrap(),
+    );
+    for e in ["GUB", "DIP_LOC", "ALC"] {
+        members.insert(
+            format!("actas/{e}.csv"),
+            std::fs::read(dir.join(format!("actas/{e}.csv"))).unwrap(),
+        );
+    }
+    members
+}
+
+fn corte(seq: u32) -> NewSnapshot {
+    NewSnapshot {
+        process_id: "cdmx-prueba-2024".into(),
+        seq,
+        timestamp: format!(
+            "2024-06-02T{:02}:{:02}:00-06:00",
+            20 + seq / 4,
+            (seq % 4) * 15
+        ),
+        final_corte: false,
+        members: fixture(),
+    }
+}
+
+/// Writes a snapshot elsewhere and renames it into the inbox, as producers must.
+fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
+    let staging = inbox.parent().unwrap().join(format!("staging-{name}"));
+    corte::source::write(&staging, snap).unwrap();
+    let target = inbox.join(name);
+    std::fs::rename(&staging, &target).unwrap();
+    target
+}
+
+fn latest(store: &Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(store.join("latest.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn live_seq(store: &Path) -> u64 {
+    latest(store).and_then(|l| l["seq"].as_u64()).unwrap_or(0)
+}
+
+/// Every object the manifest that `latest.json` names lists is in its corte tree.
+fn check_complete(store: &Path) -> Result<(), String> {
+    let Some(l) = latest(store) else {
+        return Ok(());
+    };
+    let manifest_key = l["manifest"]
+        .as_str()
+        .ok_or("latest.json names no manifest")?;
+    let bytes =
+        std::fs::read(store.join(manifest_key)).map_err(|e| format!("{manifest_key}: {e}"))?;
+    let m = corte::site::Manifest::from_json(&bytes)?;
+    let tree = store.join("cortes").join(&m.corte.id);
+    for key in m.files.keys() {
+        if !tree.join(key).is_file() {
+            return Err(format!(
+                "latest.json names {} but {key} is missing from its tree",
+                m.corte.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::create_dir_all(&store).unwrap();
+    let target = Target::open(
+        &TargetConfig::from_url(&format!("file://{}", store.display())),
+        &Default::default(),
+        &Default::default(),
+    )
+    .unwrap();
+    let mut opts = WatchOptions::new(inbox.clone());
+    opts.rescan = Duration::from_millis(300);
+    let publisher = Publisher {
+        targets: vec![target],
+        theme: Theme::embedded().unwrap(),
+        key: None,
+        ruleset: None,
+        options: Options {
+            delete_stale: true,
+            ..Options::default()
+        },
+        history: HistorySource::FirstTarget,
+    };
+    let watcher = Watcher::new(publisher, opts).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(watcher.run(shutdown));
+
+    // A reader polls the pointer the whole time.
+    let done = Arc::new(AtomicBool::new(false));
+    let checks = Arc::new(AtomicU32::new(0));
+    let reader = {
+        let (store, done, checks) = (store.clone(), done.clone(), checks.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                if let Err(e) = check_complete(&store) {
+                    return Err(e);
+                }
+                let seq = live_seq(&store);
+                if seen.last() != Some(&seq) {
+                    seen.push(seq);
+                }
+                checks.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(seen)
+        })
+    };
+    let long = Duration::from_secs(120);
+    let inbox2 = inbox.clone();
+    let store2 = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let (inbox, store) = (inbox2, store2);
+        // 1: good.
+        drop_into(&inbox, "corte-01", &corte(1));
+        wait_until("corte 1 to go live", long, || live_seq(&store) == 1);
+
+        // 2: corrupt — a member altered after corte.json was written.
+        let staging = inbox.parent().unwrap().join("staging-02");
+        corte::source::write(&staging, &corte(2)).unwrap();
+        let gub = staging.join("actas/GUB.csv");
+        let mut bytes = std::fs::read(&gub).unwrap();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'7' { b'8' } else { b'7' };
+        std::fs::write(&gub, bytes).unwrap();
+        std::fs::rename(&staging, inbox.join("corte-02-corrupto")).unwrap();
+        let error = inbox.join(".rejected/corte-02-corrupto/error.txt");
+        wait_until("the corrupt corte to be rejected", long, || error.exists());
+        let text = std::fs::read_to_string(&error).unwrap();
+        assert!(
+            text.contains("actas/GUB.csv") && text.contains("SHA-256"),
+            "{text}"
+        );
+        assert_eq!(
+            live_seq(&store),
+            1,
+            "a rejected corte leaves the live site as it was"
+        );
+
+        // 3: half-written — members in place, corte.json not yet.
+        let half = inbox.join("corte-03");
+        let snap3 = corte(3);
+        std::fs::create_dir_all(half.join("actas")).unwrap();
+        for (path, bytes) in &snap3.members {
+            std::fs::write(half.join(path), bytes).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(live_seq(&store), 1, "no corte.json, nothing published");
+        assert!(half.exists(), "a half-written snapshot stays in the inbox");
+        // … and completed by writing corte.json last, through a rename.
+        std::fs::write(half.join(".corte.json.tmp"), snap3.corte_json()).unwrap();
+        std::fs::rename(half.join(".corte.json.tmp"), half.join("corte.json")).unwrap();
+        wait_until("the completed corte 3 to go live", long, || {
+            live_seq(&store) == 3
+        });
+
+        // 4: good, as a .tar.gz renamed in.
+        let archive = inbox.parent().unwrap().join("corte-04.tar.gz");
+        corte::source::write_archive(&archive, &corte(4)).unwrap();
+        std::fs::rename(&archive, inbox.join("corte-04.tar.gz")).unwrap();
+        wait_until("corte 4 to go live", long, || live_seq(&store) == 4);
+
+        // An older corte out of order: refused.
+        drop_into(&inbox, "corte-02-tardio", &corte(2));
+        let error = inbox.join(".rejected/corte-02-tardio/error.txt");
+        wait_until("the older corte to be refused", long, || error.exists());
+        let text = std::fs::read_to_string(&error).unwrap();
+        assert!(text.contains("not newer than the live corte"), "{text}");
+
+        // 5: good.
+        drop_into(&inbox, "corte-05", &corte(5));
+        wait_until("corte 5 to go live", long, || live_seq(&store) == 5);
+    })
+    .await
+    .unwrap();
+
+    done.store(true, Ordering::Relaxed);
+    let seen = reader
+        .join()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("the pointer named an incomplete corte: {e}"));
+    assert!(
+        checks.load(Ordering::Relaxed) > 20,
+        "the reader really polled"
+    );
+    assert_eq!(
+        seen.iter().filter(|s| **s > 0).copied().collect::<Vec<_>>(),
+        vec![1, 3, 4, 5],
+        "published in order, never backwards"
+    );
+
+    // The history lists exactly the good cortes, in order.
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("cortes/index.json")).unwrap()).unwrap();
+    let seqs: Vec<u64> = index["cortes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![1, 3, 4, 5]);
+    for name in ["corte-01", "corte-03", "corte-04.tar.gz", "corte-05"] {
+        assert!(
+            inbox.join(".done").join(name).join(name).exists(),
+            "{name} moved to .done/"
+        );
+    }
+
+    // The status file tells what is live and how the last attempt went.
+    let status: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(inbox.join(".state/status.json")).unwrap()).unwrap();
+    assert_eq!(status["live"]["seq"], 5);
+    assert_eq!(status["last_attempt"]["outcome"], "published");
+    assert!(status["live"]["lag_from_arrival_secs"].as_f64().unwrap() >= 0.0);
+    let outcomes: Vec<&str> = status["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "rejected").count(),
+        2,
+        "{outcomes:?}"
+    );
+
+    stop.send(true).unwrap();
+    running.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // They arrive while the watcher is down: it finds them on start.
+    for seq in [1, 2, 3] {
+        drop_into(&inbox, &format!("corte-{seq:02}"), &corte(seq));
+    }
+    let target = Target::open(
+        &TargetConfig::from_url(&format!("file://{}", store.display())),
+        &Default::default(),
+        &Default::default(),
+    )
+    .unwrap();
+    let publisher = Publisher {
+        targets: vec![target],
+        theme: Theme::embedded().unwrap(),
+        key: None,
+        ruleset: None,
+        options: Options::default(),
+        history: HistorySource::FirstTarget,
+    };
+    let watcher = Watcher::new(publisher, WatchOptions::new(inbox.clone())).unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(watcher.run(shutdown));
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || {
+        wait_until("corte 3", Duration::from_secs(120), || live_seq(&s) == 3)
+    })
+    .await
+    .unwrap();
+    for seq in [1, 2] {
+        let reason = inbox.join(format!(".skipped/corte-{seq:02}/reason.txt"));
+        let text = std::fs::read_to_string(&reason)
+            .unwrap_or_else(|e| panic!("{}: {e}", reason.display()));
+        assert!(text.contains("superseded by corte 00003"), "{text}");
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap().unwrap();
+}
