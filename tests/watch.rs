@@ -130,9 +130,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
         std::thread::spawn(move || {
             let mut seen = Vec::new();
             while !done.load(Ordering::Relaxed) {
-                if let Err(e) = check_complete(&store) {
-                    return Err(e);
-                }
+                check_complete(&store)?;
                 let seq = live_seq(&store);
                 if seen.last() != Some(&seq) {
                     seen.push(seq);
@@ -140,7 +138,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
                 checks.fetch_add(1, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(5));
             }
-            Ok(seen)
+            Ok::<_, String>(seen)
         })
     };
     let long = Duration::from_secs(120);
