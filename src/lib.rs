@@ -19,3 +19,4 @@ pub mod publish;
 pub mod site;
 pub mod source;
 pub mod tally;
+pub mod watch;
