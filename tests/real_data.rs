@@ -85,10 +85,11 @@ fn summary_of(file: &reader::PublishedFile) -> Vec<(String, String)> {
     file.summary.clone()
 }
 
+/// Rows keyed by (CLAVE_CASILLA, TIPO_ACTA).
+type RowsByActa = HashMap<(String, String), Vec<String>>;
+
 /// Rows keyed by (CLAVE_CASILLA, TIPO_ACTA); fuera de catálogo rows in order.
-fn rows_by_acta(
-    file: &reader::PublishedFile,
-) -> (HashMap<(String, String), Vec<String>>, Vec<Vec<String>>) {
+fn rows_by_acta(file: &reader::PublishedFile) -> (RowsByActa, Vec<Vec<String>>) {
     let clave = file.column("CLAVE_CASILLA").unwrap();
     let tipo = file.column("TIPO_ACTA").unwrap();
     let cont = file.column("CONTABILIZADA").unwrap();
