@@ -17,14 +17,27 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate a snapshot, then print each election's summary.
     Check(check::Args),
+    /// Import published files into a snapshot.
+    #[command(subcommand)]
+    Import(import::Command),
+    /// Write a snapshot's database files (Anexo 13 CSV, candidates, LEEME, zips).
+    Datasets(datasets::Args),
+    /// Render a snapshot's complete site (pages, assets, datasets, manifest) into a folder.
+    Render(render::Args),
 }
 
 mod check;
+mod datasets;
+mod import;
+mod render;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Import(cmd) => import::run(cmd),
+        Command::Datasets(args) => datasets::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(()) => 0,
@@ -33,4 +46,19 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// The ruleset to tally with: `--ruleset` (a built-in name or a TOML file),
+/// or the one the snapshot's catalog names.
+fn choose_ruleset(
+    arg: Option<&str>,
+    snapshot: &crate::contract::Snapshot,
+) -> anyhow::Result<crate::tally::Ruleset> {
+    use anyhow::Context;
+    match arg {
+        Some(r) => crate::tally::ruleset::from_arg(r),
+        None => crate::tally::ruleset_of(snapshot),
+    }
+    .map_err(anyhow::Error::msg)
+    .context("choosing the ruleset")
 }
