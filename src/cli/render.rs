@@ -65,8 +65,8 @@ fn read_theme(dir: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let mut files = BTreeMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
-        let entries =
-            std::fs::read_dir(&d).with_context(|| format!("reading the theme folder {}", d.display()))?;
+        let entries = std::fs::read_dir(&d)
+            .with_context(|| format!("reading the theme folder {}", d.display()))?;
         for entry in entries {
             let path = entry
                 .with_context(|| format!("reading the theme folder {}", d.display()))?

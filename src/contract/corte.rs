@@ -156,7 +156,11 @@ pub fn corte_label(t: &DateTime<FixedOffset>) -> String {
 
 /// `02/06/2024 19:45:12 (UTC-6)`: an acta's acopio, captura or verificación time.
 pub fn fecha_hora_label(t: &DateTime<FixedOffset>) -> String {
-    format!("{} {}", t.format("%d/%m/%Y %H:%M:%S"), utc_label(t.offset()))
+    format!(
+        "{} {}",
+        t.format("%d/%m/%Y %H:%M:%S"),
+        utc_label(t.offset())
+    )
 }
 
 #[cfg(test)]
