@@ -759,10 +759,8 @@ fn a_theme_folder_replaces_the_templates() {
     );
 }
 
-/// How fast the pages render: `cargo test --release --test site_pages -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn pages_per_second() {
+/// The CDMX 2024 drill (Jefatura de Gobierno, 5,547 secciones), tallied.
+fn simulacro() -> (Snapshot, Results) {
     let snapshot = import_real(
         "iecm-2024-simulacro/CDMX_GUB_2024.csv",
         "iecm-2024-simulacro/CDMX_GUB_CANDIDATURAS_2024.csv",
@@ -771,13 +769,17 @@ fn pages_per_second() {
     );
     let ruleset = tally::ruleset_of(&snapshot).unwrap();
     let results = tally::tally(&snapshot, &ruleset);
+    (snapshot, results)
+}
+
+/// How fast the pages alone render (templates, page data, charts):
+/// `cargo test --release --test site_pages pages_per_second -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn pages_per_second() {
+    let (snapshot, results) = simulacro();
     let theme = Theme::embedded().unwrap();
     let history = History::default();
-    let opts = RenderOptions {
-        theme: &theme,
-        history: &history,
-        previous: None,
-    };
     let datasets = corte::site::datasets::artifacts(&snapshot, &results);
     let ctx = corte::site::SiteContext {
         snapshot: &snapshot,
@@ -786,7 +788,7 @@ fn pages_per_second() {
         history: &history,
         datasets: &datasets,
     };
-    for _ in 0..3 {
+    for _ in 0..5 {
         let start = std::time::Instant::now();
         let pages = corte::site::pages::render_all(&ctx).unwrap();
         let elapsed = start.elapsed().as_secs_f64();
@@ -797,9 +799,17 @@ fn pages_per_second() {
             pages.len() as f64 / elapsed
         );
     }
+}
+
+/// How fast a whole corte renders (pages, gzip copies, hashes, datasets):
+/// `cargo test --release --test site_pages render_per_second -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn render_per_second() {
+    let (snapshot, results) = simulacro();
     for _ in 0..3 {
         let start = std::time::Instant::now();
-        let build = corte::site::render(&snapshot, &results, &opts).unwrap();
+        let build = render(&snapshot, &results);
         let elapsed = start.elapsed().as_secs_f64();
         let pages = build
             .artifacts
@@ -807,7 +817,7 @@ fn pages_per_second() {
             .filter(|a| a.key.ends_with(".html"))
             .count();
         eprintln!(
-            "{pages} pages, {} artifacts in {elapsed:.2} s (whole render: pages, gzip copies, hashes, datasets): {:.0} pages/s",
+            "whole render: {pages} pages, {} artifacts in {elapsed:.2} s: {:.0} pages/s",
             build.artifacts.len(),
             pages as f64 / elapsed
         );

@@ -69,20 +69,28 @@ pub struct CasillaView<'a> {
     pub representantes: u32,
     /// Casillas especiales: the boletas approved.
     pub boletas: Option<u32>,
-    /// Registered actas, one column each.
+    /// Registered actas, by acta type.
     pub actas: Vec<ActaView<'a>>,
-    /// One row per option on these actas' ballots: its name and the field
-    /// of each acta as captured.
-    pub filas: Vec<FilaView<'a>>,
     /// Expected acta types not yet registered.
     pub pendientes: Vec<&'a str>,
 }
 
+/// One option's field on an acta.
 #[derive(Debug, Serialize)]
-pub struct FilaView<'a> {
+pub struct CampoView<'a> {
+    /// The option's column (`PAN`, `PVEM_PT_MORENA`, `NULOS`).
     pub clave: &'a str,
     pub label: &'a str,
-    pub valores: Vec<Cow<'static, str>>,
+    pub valor: Valor,
+}
+
+/// A field as captured: a number, or `ILEGIBLE`, `SIN DATO`, `—` (not on
+/// this acta's ballot, or no acta), or a number with thousands separators.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Valor {
+    N(u32),
+    T(Cow<'static, str>),
 }
 
 #[derive(Debug, Serialize)]
@@ -90,6 +98,8 @@ pub struct ActaView<'a> {
     /// `CLAVE_ACTA`: the casilla key and the acta type.
     pub clave: String,
     pub tipo_acta: &'a str,
+    /// One field per option on the ballot of this casilla's actas, in ballot order.
+    pub votos: Vec<CampoView<'a>>,
     /// TOTAL_VOTOS_CALCULADO (None for sin acta).
     pub total_calculado: Option<u64>,
     pub total_asentado: Cow<'static, str>,
@@ -127,14 +137,20 @@ pub fn nombre_casilla(c: &Casilla) -> String {
     name
 }
 
-/// A field as captured: `1,234`, `ILEGIBLE`, `SIN DATO`; `—` where the
-/// option is not on this acta.
-fn campo(c: Campo) -> Cow<'static, str> {
+/// A field as it reads on the page.
+fn campo(c: Campo) -> Valor {
     match c {
-        Campo::Num(n) if n < 1000 => c.text(),
-        Campo::Num(n) => miles(n as u64).into(),
-        Campo::NoAplica => "—".into(),
-        other => other.text(),
+        Campo::Num(n) if n < 1000 => Valor::N(n),
+        Campo::Num(n) => Valor::T(miles(n as u64).into()),
+        Campo::NoAplica => Valor::T("—".into()),
+        other => Valor::T(other.text()),
+    }
+}
+
+fn texto(c: Campo) -> Cow<'static, str> {
+    match campo(c) {
+        Valor::N(n) => n.to_string().into(),
+        Valor::T(t) => t,
     }
 }
 
@@ -186,26 +202,26 @@ impl<'a> CasillaSource<'a> {
                 *o |= *v != Campo::NoAplica;
             }
         }
-        let filas = election
-            .options
-            .iter()
-            .enumerate()
-            .filter(|(o, _)| on_ballot[*o])
-            .map(|(o, opt)| FilaView {
-                clave: &opt.column,
-                label: &self.labels.options[o].short,
-                valores: registered
-                    .iter()
-                    .map(|a| match a.estado {
-                        EstadoActa::SinActa(_) => "—".into(),
-                        _ => campo(a.votos.get(o).copied().unwrap_or(Campo::NoAplica)),
-                    })
-                    .collect(),
-            })
+        let options: Vec<usize> = (0..election.options.len())
+            .filter(|o| on_ballot[*o])
             .collect();
         let actas = indexes
             .iter()
-            .map(|&i| acta_view(&all[i], self.results.get(i)))
+            .map(|&i| {
+                let a = &all[i];
+                let votos = options
+                    .iter()
+                    .map(|&o| CampoView {
+                        clave: &election.options[o].column,
+                        label: &self.labels.options[o].short,
+                        valor: match a.estado {
+                            EstadoActa::SinActa(_) => Valor::T("—".into()),
+                            _ => campo(a.votos.get(o).copied().unwrap_or(Campo::NoAplica)),
+                        },
+                    })
+                    .collect();
+                acta_view(a, self.results.get(i), votos)
+            })
             .collect();
         CasillaView {
             clave: &casilla.key,
@@ -215,7 +231,6 @@ impl<'a> CasillaSource<'a> {
             representantes: casilla.representantes,
             boletas: casilla.boletas,
             actas,
-            filas,
             pendientes,
         }
     }
@@ -231,14 +246,15 @@ fn mecanismo(code: &'static str) -> &'static str {
     }
 }
 
-fn acta_view<'a>(a: &'a Acta, r: Option<&ActaResult>) -> ActaView<'a> {
+fn acta_view<'a>(a: &'a Acta, r: Option<&ActaResult>, votos: Vec<CampoView<'a>>) -> ActaView<'a> {
     let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
-    let field = |c: Campo| if sin_acta { "—".into() } else { campo(c) };
+    let field = |c: Campo| if sin_acta { "—".into() } else { texto(c) };
     let fecha =
         |t: &Option<chrono::DateTime<chrono::FixedOffset>>| t.as_ref().map(fecha_hora_label);
     ActaView {
         clave: format!("{}{}", a.clave_casilla, a.tipo_acta),
         tipo_acta: &a.tipo_acta,
+        votos,
         total_calculado: r.filter(|_| !sin_acta).map(|r| r.total_calculado),
         total_asentado: field(a.total_asentado),
         personas_votaron: field(a.personas_votaron),
