@@ -17,11 +17,13 @@ pub struct Cli {
 pub enum Command {
     /// Load and validate a snapshot, then print each election's summary.
     Check(check::Args),
-    /// Import published files into a snapshot.
+    /// Write corte.json for a snapshot folder holding catalog.json and actas/*.csv.
+    Seal(seal::Args),
+    /// Write the official database files (Anexo 13 CSV, candidates, LEEME, zips).
+    Datasets(datasets::Args),
+    /// Turn files published elsewhere into a snapshot.
     #[command(subcommand)]
     Import(import::Command),
-    /// Write a snapshot's database files (Anexo 13 CSV, candidates, LEEME, zips).
-    Datasets(datasets::Args),
     /// Render a snapshot's complete site (pages, assets, datasets, manifest) into a folder.
     Render(render::Args),
 }
@@ -30,13 +32,15 @@ mod check;
 mod datasets;
 mod import;
 mod render;
+mod seal;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(args),
-        Command::Import(cmd) => import::run(cmd),
+        Command::Seal(args) => seal::run(args),
         Command::Datasets(args) => datasets::run(args),
+        Command::Import(cmd) => import::run(cmd),
         Command::Render(args) => render::run(args),
     };
     match result {
@@ -48,17 +52,14 @@ pub fn main() -> i32 {
     }
 }
 
-/// The ruleset to tally with: `--ruleset` (a built-in name or a TOML file),
-/// or the one the snapshot's catalog names.
-fn choose_ruleset(
+/// `--ruleset NAME|FILE` if given, else the ruleset the catalog names.
+pub(crate) fn choose_ruleset(
     arg: Option<&str>,
     snapshot: &crate::contract::Snapshot,
 ) -> anyhow::Result<crate::tally::Ruleset> {
-    use anyhow::Context;
     match arg {
         Some(r) => crate::tally::ruleset::from_arg(r),
         None => crate::tally::ruleset_of(snapshot),
     }
     .map_err(anyhow::Error::msg)
-    .context("choosing the ruleset")
 }

@@ -386,7 +386,8 @@ pub fn parse_actas(
     let mut seen: HashMap<(u32, String), u64> = HashMap::new();
     let mut line = 1u64;
     while read(&mut reader, &mut record, line + 1)? {
-        line = reader.position().line();
+        // The record's own position: the reader's is already past it.
+        line = record.position().map_or(line + 1, |p| p.line());
         let ctx = RowCtx {
             file,
             line,

@@ -378,8 +378,16 @@ impl Catalog {
         check_key("entidad.id", &self.entidad.id)?;
         check_key("entidad.abbr", &self.entidad.abbr)?;
         check_key("entidad.demarcacion_term", &self.entidad.demarcacion_term)?;
-        if let RulesetRef::Named(name) = &self.ruleset {
-            check_key("ruleset", name)?;
+        if let RulesetRef::Named(name) = &self.ruleset
+            && super::ruleset::builtin(name).is_none()
+        {
+            return Err(err(
+                "ruleset",
+                format!(
+                    "unknown ruleset `{name}`; the built-in rulesets are {}, or give the knobs inline",
+                    super::ruleset::BUILTIN_NAMES.join(", ")
+                ),
+            ));
         }
 
         let mut ix = CatalogIndex::default();
@@ -469,7 +477,7 @@ impl Catalog {
                     ),
                 ));
             }
-            if !(1..=3).contains(&c.ubicacion) {
+            if !(1..=2).contains(&c.ubicacion) {
                 return Err(err(
                     format!("{field}.ubicacion"),
                     format!(

@@ -47,7 +47,7 @@ impl CorteMeta {
     /// fields.
     pub fn from_json(bytes: &[u8]) -> Result<CorteMeta> {
         super::check_version_in_json(CORTE_FILE, bytes)?;
-        let meta: CorteMeta = serde_json::from_slice(bytes)
+        let meta: CorteMeta = serde_json::from_slice(super::json_text(CORTE_FILE, bytes)?)
             .map_err(|e| ContractError::new(CORTE_FILE, format!("not a valid corte.json: {e}")))?;
         meta.validate()?;
         Ok(meta)

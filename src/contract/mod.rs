@@ -44,13 +44,15 @@ pub(crate) fn check_version(file: &str, version: u32) -> Result<(), ContractErro
 /// Reads `contract_version` before anything else, so that a file of another
 /// version is refused for its version, not for a field it renamed.
 pub(crate) fn check_version_in_json(file: &str, bytes: &[u8]) -> Result<(), ContractError> {
-    #[derive(serde::Deserialize)]
-    struct Versioned {
-        contract_version: Option<serde_json::Value>,
-    }
-    let v: Versioned = serde_json::from_slice(bytes)
+    let value: serde_json::Value = serde_json::from_slice(json_text(file, bytes)?)
         .map_err(|e| ContractError::new(file, format!("is not valid JSON: {e}")))?;
-    match v.contract_version {
+    let object = value.as_object().ok_or_else(|| {
+        ContractError::new(
+            file,
+            "must be a JSON object ({ … }), not an array or a value",
+        )
+    })?;
+    match object.get("contract_version") {
         None => {
             Err(ContractError::new(file, "has no `contract_version`").at_field("contract_version"))
         }
@@ -64,6 +66,27 @@ pub(crate) fn check_version_in_json(file: &str, bytes: &[u8]) -> Result<(), Cont
         )
         .at_field("contract_version")),
     }
+}
+
+/// The bytes of a JSON member as UTF-8 text, a leading byte-order mark dropped.
+/// Another encoding is named as such, not reported as a syntax error.
+pub(crate) fn json_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a [u8], ContractError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let before = &bytes[..e.valid_up_to()];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.len()
+            - before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        return Err(ContractError::new(
+            file,
+            format!("is not valid UTF-8 (line {line}, column {column}): save it as UTF-8"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// A loaded, validated snapshot: one corte of one process.
@@ -132,7 +155,7 @@ impl Snapshot {
 /// Parses `catalog.json` (version first), without validating it.
 pub fn parse_catalog(bytes: &[u8]) -> Result<Catalog, ContractError> {
     check_version_in_json(catalog::CATALOG_FILE, bytes)?;
-    serde_json::from_slice(bytes).map_err(|e| {
+    serde_json::from_slice(json_text(catalog::CATALOG_FILE, bytes)?).map_err(|e| {
         ContractError::new(
             catalog::CATALOG_FILE,
             format!("does not follow the catalog contract: {e}"),

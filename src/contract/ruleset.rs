@@ -73,3 +73,34 @@ pub enum RulesetRef {
     Named(String),
     Inline(RulesetSpec),
 }
+
+/// The rulesets that ship with corte, each reproducing a real published file.
+pub fn builtin(name: &str) -> Option<RulesetSpec> {
+    use Inconsistencia::*;
+    let spec = |inconsistencias: Vec<Inconsistencia>| RulesetSpec {
+        name: name.to_string(),
+        inconsistencias,
+        sin_acta_no_contabilizada: true,
+        participacion_ultimo_corte: VotosBase::ConEspeciales,
+    };
+    match name {
+        // IECM LEEME 2024: inconsistencies exclude sin acta and fuera de catálogo.
+        "iecm-2024" => Some(spec(vec![
+            ExcedeListaNominal,
+            TodosIlegiblesOSinDato,
+            AlgunCampoIlegibleOSinDato,
+        ])),
+        // IEEC Campeche 2021: only all-illegible and exceeding actas.
+        "campeche-2021" => Some(spec(vec![ExcedeListaNominal, TodosIlegiblesOSinDato])),
+        // IEQROO 2019: as IECM 2024.
+        "qroo-2019" => Some(spec(vec![
+            ExcedeListaNominal,
+            TodosIlegiblesOSinDato,
+            AlgunCampoIlegibleOSinDato,
+        ])),
+        _ => None,
+    }
+}
+
+pub const BUILTIN_NAMES: [&str; 3] = ["iecm-2024", "campeche-2021", "qroo-2019"];
+pub const DEFAULT: &str = "iecm-2024";

@@ -9,6 +9,8 @@
 //! What this module is not: it does not watch folders (that is `watch`) and it
 //! does not interpret the data (that is `contract` and `tally`).
 
+pub mod history;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};

@@ -1,0 +1,99 @@
+//! What the integration tests share: the snapshots they render and a render
+//! of them with the built-in theme.
+#![allow(dead_code)] // each test crate uses its own part
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use corte::contract::Snapshot;
+use corte::site::{Build, History, RenderOptions, Theme};
+use corte::source::NewSnapshot;
+use corte::tally::{self, Results};
+
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Builds a snapshot from member files as `source` would after checking
+/// their hashes (the members' hashes are computed, so they always match).
+fn snapshot_of(new: &NewSnapshot) -> Snapshot {
+    let catalog = new.members.get("catalog.json").expect("catalog.json");
+    let actas: BTreeMap<String, Vec<u8>> = new
+        .members
+        .iter()
+        .filter_map(|(path, bytes)| {
+            let election = path.strip_prefix("actas/")?.strip_suffix(".csv")?;
+            Some((election.to_string(), bytes.clone()))
+        })
+        .collect();
+    Snapshot::from_members(new.corte_meta(), catalog, &actas)
+        .unwrap_or_else(|e| panic!("the snapshot does not load: {e}"))
+}
+
+/// `tests/fixtures/snapshot-small`: three elections (GUB per entidad,
+/// DIP_LOC per distrito, ALC per demarcación), two distritos, two
+/// demarcaciones, three secciones, a casilla especial, votes from abroad,
+/// and actas of every kind: counted, with illegible fields, all illegible,
+/// exceeding the lista nominal, sin acta, fuera de catálogo and pending.
+pub fn small_snapshot() -> Snapshot {
+    let dir = repo("tests/fixtures/snapshot-small");
+    let mut members = BTreeMap::new();
+    members.insert("catalog.json".to_string(), read(&dir.join("catalog.json")));
+    for e in ["GUB", "DIP_LOC", "ALC"] {
+        members.insert(
+            format!("actas/{e}.csv"),
+            read(&dir.join(format!("actas/{e}.csv"))),
+        );
+    }
+    snapshot_of(&NewSnapshot {
+        process_id: "cdmx-prueba-2024".into(),
+        seq: 7,
+        timestamp: "2024-06-02T21:30:00-06:00".into(),
+        final_corte: false,
+        members,
+    })
+}
+
+/// The IECM 2024 drill (Jefatura de Gobierno, 13,424 actas, 5,547
+/// secciones), imported from `../shared/data/real` as `corte import anexo13` does.
+pub fn drill_snapshot() -> Snapshot {
+    use corte::anexo13::import::{self, Input, Options};
+    let real = repo("../shared/data/real/iecm-2024-simulacro");
+    assert!(
+        real.exists(),
+        "{} is missing: the real PREP files live in ../shared/data/real beside the repository",
+        real.display()
+    );
+    let input = Input {
+        file: "CDMX_GUB_2024.csv".into(),
+        bytes: read(&real.join("CDMX_GUB_2024.csv")),
+        candidaturas: Some((
+            "CDMX_GUB_CANDIDATURAS_2024.csv".into(),
+            read(&real.join("CDMX_GUB_CANDIDATURAS_2024.csv")),
+        )),
+    };
+    let imported = import::import(&[input], &Options::default())
+        .unwrap_or_else(|e| panic!("import failed: {e}"));
+    snapshot_of(&imported.snapshot)
+}
+
+pub fn tally(snapshot: &Snapshot) -> Results {
+    let ruleset = tally::ruleset_of(snapshot).expect("the catalog's ruleset");
+    tally::tally(snapshot, &ruleset)
+}
+
+/// Renders a corte with the built-in theme.
+pub fn render(snapshot: &Snapshot, results: &Results) -> Build {
+    let theme = Theme::embedded().expect("the built-in theme loads");
+    let history = History::default();
+    let opts = RenderOptions {
+        theme: &theme,
+        history: &history,
+        previous: None,
+    };
+    corte::site::render(snapshot, results, &opts).expect("the corte renders")
+}
