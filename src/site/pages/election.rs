@@ -9,12 +9,12 @@ use serde::Serialize;
 use super::casillas::{ActasPorCasilla, CasillaSource, CasillaView};
 use super::labels::ElectionLabels;
 use super::view::{ChartView, ElectionView, LevelView, Scope, VotosView};
-use super::{Crumb, Link, MODALIDADES, Renderer, slug};
+use super::{Crumb, Link, MODALIDADES, Renderer};
 use crate::contract::acta::contest_unit;
 use crate::contract::catalog::ElectionIndex;
-use crate::contract::corte::{corte_label, parse_timestamp};
 use crate::contract::{Catalog, ContestLevel, Election, Snapshot, Unit};
-use crate::site::charts::{self, Series};
+use crate::site::charts;
+use crate::site::history::CurrentCorte;
 use crate::site::{Artifact, CacheClass, SiteContext, SiteError};
 use crate::tally::{ElectionResults, LevelTotals, Summary};
 
@@ -189,7 +189,9 @@ struct LevelPage<'a> {
     modalidades: Vec<Link<'static>>,
     /// Entidad: representación proporcional actas, votes per party.
     rp: Option<LevelView<'a>>,
-    evolucion: Option<ChartView>,
+    /// Entidad, when earlier cortes are known: counted actas and each
+    /// candidacy's share, corte by corte.
+    evolucion: Vec<ChartView>,
     descargas: Vec<Descarga<'a>>,
 }
 
@@ -292,7 +294,7 @@ impl<'a> Eleccion<'a> {
             election,
             eix,
             r,
-            slug: slug(&election.id),
+            slug: crate::site::api::slug(&election.id),
             labels,
             actas,
             distrito_units,
@@ -451,41 +453,41 @@ impl<'a> Eleccion<'a> {
         ]
     }
 
-    fn evolucion(&self) -> Option<ChartView> {
-        let cortes = &self.ctx.history.cortes;
-        if cortes.is_empty() {
-            return None;
+    /// How counted actas and each candidacy's share evolved, when earlier
+    /// cortes are known.
+    fn evolucion(&self) -> Vec<ChartView> {
+        if self.ctx.history.cortes.is_empty() {
+            return Vec::new();
         }
-        let mut labels = Vec::new();
-        let mut contabilizadas = Vec::new();
-        let mut participacion = Vec::new();
-        for m in cortes {
-            let Some(e) = m.elections.iter().find(|e| e.id == self.election.id) else {
-                continue;
-            };
-            let Ok(t) = parse_timestamp(&m.corte.timestamp) else {
-                continue;
-            };
-            labels.push(corte_label(&t));
-            contabilizadas.push(e.summary.porcentaje_actas_contabilizadas);
-            participacion.push(e.summary.porcentaje_participacion_ciudadana);
-        }
-        labels.push(corte_label(&self.ctx.snapshot.corte.time()));
-        contabilizadas.push(self.r.summary.porcentaje_actas_contabilizadas);
-        participacion.push(self.r.summary.porcentaje_participacion_ciudadana);
-        let series = [
-            Series {
-                label: "Actas contabilizadas".into(),
-                color: None,
-                points: contabilizadas,
-            },
-            Series {
-                label: "Participación ciudadana".into(),
-                color: None,
-                points: participacion,
-            },
-        ];
-        Some(charts::evolution("Avance por corte", &labels, &series).into())
+        let current = CurrentCorte {
+            timestamp: &self.ctx.snapshot.corte.timestamp,
+            summary: &self.r.summary,
+            candidacy_keys: &self.eix.candidacy_keys,
+            candidacy_votes: &self.r.entidad.candidacies,
+        };
+        let ev = self.ctx.history.evolution(&self.election.id, &current);
+        let keys = &self.labels.keys;
+        let candidaturas = ev.candidacy_series(|key| {
+            let label = self
+                .eix
+                .candidacy_keys
+                .iter()
+                .position(|k| k == key)
+                .map(|k| &keys[k]);
+            (
+                label.map_or_else(|| key.to_string(), |l| l.short.clone()),
+                label.and_then(|l| l.color.clone()),
+            )
+        });
+        vec![
+            charts::evolution(
+                "Actas contabilizadas por corte",
+                &ev.labels,
+                &[ev.actas_series("Actas contabilizadas")],
+            )
+            .into(),
+            charts::evolution("Votos por candidatura por corte", &ev.labels, &candidaturas).into(),
+        ]
     }
 
     pub fn entidad(&self, r: &Renderer) -> Result<Artifact, SiteError> {
@@ -569,7 +571,7 @@ impl<'a> Eleccion<'a> {
             secciones,
             modalidades: Vec::new(),
             rp: None,
-            evolucion: None,
+            evolucion: Vec::new(),
             descargas: self.descargas(),
         };
         let mut crumbs = self.crumbs(r);

@@ -15,8 +15,8 @@
 //! | `verificacion.html` | how to verify downloads, acta images and the manifest | `verificacion.html` |
 //! | `datos.html` | every dataset with size and SHA-256 | `datos.html` |
 //!
-//! `<e>` is the election id in lower case with `-` for `_` (`DIP_LOC` →
-//! `dip-loc`). Pages are rendered in parallel; each template is fetched once.
+//! `<e>` is the election's slug, as in the JSON API ([`super::api::slug`]:
+//! `DIP_LOC` → `dip-loc`). Pages are rendered in parallel; each template is fetched once.
 //! The data every page shares (`site`) is converted once; each page adds its
 //! own `page` (see docs/site.md for every variable).
 
@@ -61,11 +61,6 @@ pub const MODALIDADES: [(TipoCasilla, &str, &str); 3] = [
         "Voto en prisión preventiva",
     ),
 ];
-
-/// An election's folder: `DIP_LOC` → `dip-loc`.
-pub fn slug(election_id: &str) -> String {
-    election_id.to_ascii_lowercase().replace('_', "-")
-}
 
 /// The way back to the site root from a key: `gub/seccion/0001.html` → `../../`.
 fn root_of(key: &str) -> &'static str {

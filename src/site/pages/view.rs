@@ -141,7 +141,7 @@ impl<'a> ElectionView<'a> {
             })
             .collect();
         let charts = Charts {
-            votos: charts::votes("Votos por candidatura", &bars).into(),
+            votos: charts::votes_with_total("Votos por candidatura", &bars, total).into(),
             actas: charts::actas(
                 resumen.actas_contabilizadas,
                 resumen.actas_no_contabilizadas,
