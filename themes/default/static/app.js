@@ -48,8 +48,13 @@
     return null;
   }
 
+  // Each option is an election's slug; its index is in data-indice.
+  function indice() {
+    return select.options[select.selectedIndex].getAttribute('data-indice');
+  }
+
   function prefetch() {
-    load(select.value)['catch'](function () {});
+    load(indice())['catch'](function () {});
   }
 
   form.addEventListener('submit', function (event) {
@@ -62,7 +67,7 @@
       return;
     }
     out.textContent = 'Buscando…';
-    load(select.value).then(function (index) {
+    load(indice()).then(function (index) {
       var id = find(index, wanted);
       if (id === null) {
         out.textContent = 'La sección ' + input.value + ' no aparece en ' + name + '. Revisa el número o usa las listas de abajo.';
@@ -76,4 +81,20 @@
   input.addEventListener('focus', prefetch);
   select.addEventListener('change', prefetch);
   form.hidden = false;
+
+  // A shared link such as consulta.html?eleccion=gub&seccion=56 searches at once.
+  var params = /[?&]seccion=([^&#]*)/.exec(location.search);
+  if (params) {
+    var eleccion = /[?&]eleccion=([^&#]*)/.exec(location.search);
+    if (eleccion) {
+      var slug = decodeURIComponent(eleccion[1]).toLowerCase();
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === slug) {
+          select.selectedIndex = i;
+        }
+      }
+    }
+    input.value = decodeURIComponent(params[1].replace(/\+/g, ' '));
+    form.dispatchEvent(new Event('submit', { cancelable: true }));
+  }
 })();
