@@ -3,6 +3,8 @@
 //! are the engine's; a sección page stays light; nothing comes from another
 //! host; every link leads to a file of the corte.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -74,7 +76,7 @@ impl Site {
     fn of(snapshot: Snapshot) -> Site {
         let ruleset = tally::ruleset_of(&snapshot).unwrap();
         let results = tally::tally(&snapshot, &ruleset);
-        let build = render(&snapshot, &results);
+        let build = common::render(&snapshot, &results);
         Site {
             snapshot,
             results,
@@ -101,17 +103,6 @@ impl Site {
     fn summary(&self, t: &LevelTotals) -> Summary {
         Summary::of(t, 0, 0, self.results.final_corte, &self.results.ruleset)
     }
-}
-
-fn render(snapshot: &Snapshot, results: &Results) -> Build {
-    let theme = Theme::embedded().unwrap();
-    let history = History::default();
-    let opts = RenderOptions {
-        theme: &theme,
-        history: &history,
-        previous: None,
-    };
-    corte::site::render(snapshot, results, &opts).unwrap_or_else(|e| panic!("render: {e}"))
 }
 
 /// Quintana Roo 2019, Diputaciones locales: 15 distritos, independents, 938
@@ -310,7 +301,7 @@ fn assert_votes(site: &Site, html: &str, e: usize, t: &LevelTotals, page: &str) 
 #[test]
 fn the_same_snapshot_renders_to_the_same_bytes_and_manifest() {
     let site = qroo();
-    let again = render(&site.snapshot, &site.results);
+    let again = common::render(&site.snapshot, &site.results);
     assert_eq!(site.build.artifacts.len(), again.artifacts.len());
     for (a, b) in site.build.artifacts.iter().zip(&again.artifacts) {
         assert_eq!(a.key, b.key);
@@ -406,6 +397,116 @@ fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
         corte::contract::corte::corte_label(&campeche().snapshot.corte.time()),
         "07/06/2021 20:00 (UTC-5)"
     );
+}
+
+/// The small three-election fixture: GUB per entidad, DIP_LOC per distrito,
+/// ALC per demarcación, votes from abroad, every kind of acta.
+fn small() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| Site::of(common::small_snapshot()))
+}
+
+#[test]
+fn each_election_breaks_down_by_its_own_levels() {
+    let site = small();
+    let has = |prefix: &str| {
+        site.build
+            .artifacts
+            .iter()
+            .any(|a| a.key.starts_with(prefix))
+    };
+    // Jefatura de Gobierno: both breakdowns.
+    assert!(has("gub/distrito/") && has("gub/demarcacion/"));
+    // Diputaciones: distritos only; Alcaldías: demarcaciones only.
+    assert!(has("dip-loc/distrito/") && !has("dip-loc/demarcacion/"));
+    assert!(has("alc/demarcacion/") && !has("alc/distrito/"));
+    let gub = site.page("gub/index.html");
+    assert!(gub.contains("<h2>Distritos</h2>") && gub.contains("<h2>Alcaldías</h2>"));
+    assert!(gub.contains("href=\"../gub/demarcacion/003.html\">COYOACÁN</a>"));
+    // A sección of an entidad-wide election links to both of its units.
+    let s = &site.snapshot.catalog.secciones[0];
+    let html = site.page(&format!("gub/seccion/{}.html", s.id));
+    for (folder, unit) in [("distrito", &s.distrito), ("demarcacion", &s.demarcacion)] {
+        let unit = unit.as_ref().unwrap();
+        assert!(
+            html.contains(&format!("href=\"../../gub/{folder}/{unit}.html\"")),
+            "{folder} {unit}"
+        );
+    }
+}
+
+#[test]
+fn every_level_of_every_election_shows_the_engines_figures() {
+    let site = small();
+    let catalog = &site.snapshot.catalog;
+    for (e, election) in catalog.elections.iter().enumerate() {
+        let slug = corte::site::api::slug(&election.id);
+        let r = &site.results.elections[e];
+        let key = format!("{slug}/index.html");
+        let html = site.page(&key);
+        assert_summary(html, &r.summary, &key);
+        assert_votes(site, html, e, &r.entidad, &key);
+        let levels = [
+            ("distrito", &catalog.distritos, &r.distritos),
+            ("demarcacion", &catalog.demarcaciones, &r.demarcaciones),
+        ];
+        for (folder, units, totals) in levels {
+            for (u, t) in units.iter().zip(totals.iter()) {
+                let key = format!("{slug}/{folder}/{}.html", u.id);
+                let Some(a) = site.build.get(&key) else {
+                    continue;
+                };
+                let html = std::str::from_utf8(&a.bytes).unwrap();
+                assert_summary(html, &site.summary(t), &key);
+                assert_votes(site, html, e, t, &key);
+            }
+        }
+        for (s, t) in catalog.secciones.iter().zip(&r.secciones) {
+            let key = format!("{slug}/seccion/{}.html", s.id);
+            let html = site.page(&key);
+            assert_summary(html, &site.summary(t), &key);
+            assert_votes(site, html, e, t, &key);
+        }
+        let key = format!("{slug}/extranjero.html");
+        let t = tally::totals_of(&site.snapshot, &site.results, e, |c| {
+            c.tipo == TipoCasilla::M
+        });
+        assert_eq!(
+            site.build.get(&key).is_some(),
+            t.actas_esperadas > 0,
+            "{key}"
+        );
+        if t.actas_esperadas > 0 {
+            let html = site.page(&key);
+            assert_summary(html, &site.summary(&t), &key);
+            assert_votes(site, html, e, &t, &key);
+        }
+    }
+}
+
+#[test]
+fn headings_never_skip_a_level() {
+    for site in [small(), campeche()] {
+        for (key, html) in site.pages() {
+            let mut last = 0;
+            let mut rest = html;
+            while let Some(i) = rest.find("<h") {
+                rest = &rest[i + 2..];
+                let Some(level) = rest.chars().next().and_then(|c| c.to_digit(10)) else {
+                    continue;
+                };
+                if !rest[1..].starts_with(['>', ' ']) {
+                    continue;
+                }
+                assert!(level <= last + 1, "{key}: h{level} after h{last}");
+                if last == 0 {
+                    assert_eq!(level, 1, "{key}: the first heading is h1");
+                }
+                last = level;
+            }
+            assert!(last > 0, "{key} has headings");
+        }
+    }
 }
 
 #[test]
@@ -702,6 +803,10 @@ fn every_relative_link_leads_to_a_file_of_the_corte() {
         let mut checked = 0;
         for (key, html) in site.pages() {
             for link in links(html) {
+                if link == "data:," {
+                    // The empty icon: spares browsers a request for /favicon.ico.
+                    continue;
+                }
                 let target = link.split('#').next().unwrap();
                 if target.is_empty() {
                     let id = link.trim_start_matches('#');
@@ -761,14 +866,8 @@ fn a_theme_folder_replaces_the_templates() {
 
 /// The CDMX 2024 drill (Jefatura de Gobierno, 5,547 secciones), tallied.
 fn simulacro() -> (Snapshot, Results) {
-    let snapshot = import_real(
-        "iecm-2024-simulacro/CDMX_GUB_2024.csv",
-        "iecm-2024-simulacro/CDMX_GUB_CANDIDATURAS_2024.csv",
-        "iecm-2024",
-        |_| {},
-    );
-    let ruleset = tally::ruleset_of(&snapshot).unwrap();
-    let results = tally::tally(&snapshot, &ruleset);
+    let snapshot = common::drill_snapshot();
+    let results = common::tally(&snapshot);
     (snapshot, results)
 }
 
@@ -809,7 +908,7 @@ fn render_per_second() {
     let (snapshot, results) = simulacro();
     for _ in 0..3 {
         let start = std::time::Instant::now();
-        let build = render(&snapshot, &results);
+        let build = common::render(&snapshot, &results);
         let elapsed = start.elapsed().as_secs_f64();
         let pages = build
             .artifacts
