@@ -688,6 +688,42 @@ fn modality_pages_list_their_casillas_with_the_engines_totals() {
 }
 
 #[test]
+fn actas_fuera_de_catalogo_are_shown_on_their_own_page() {
+    let site = campeche();
+    let key = "gob/fuera-de-catalogo.html";
+    let html = site.page(key);
+    let r = &site.results.elections[0];
+    assert_summary(html, &r.summary, key);
+    // In the order of their registered keys (Campeche's have none: `-`).
+    let mut fuera: Vec<_> = site.snapshot.actas[0]
+        .iter()
+        .zip(&r.actas)
+        .filter(|(a, _)| a.casilla.is_none())
+        .collect();
+    fuera.sort_by(|(a, _), (b, _)| {
+        (&a.clave_casilla, &a.tipo_acta).cmp(&(&b.clave_casilla, &b.tipo_acta))
+    });
+    assert_eq!(fuera.len(), 3);
+    let totals = cells(html, "data-total");
+    let cont = cells(html, "data-cont");
+    assert_eq!(totals.len(), 3, "{totals:?}");
+    for (((acta, result), total), cont) in fuera.iter().zip(&totals).zip(&cont) {
+        let clave = format!("{}{}", acta.clave_casilla, acta.tipo_acta);
+        assert_eq!(total.0, clave);
+        assert_eq!(number(total.1), result.total_calculado, "{clave}");
+        assert_eq!(cont.1, "Fuera de catálogo");
+    }
+    assert!(
+        site.page("gob/index.html")
+            .contains("href=\"../gob/fuera-de-catalogo.html\"")
+    );
+    assert!(
+        qroo().build.get("dip-loc/fuera-de-catalogo.html").is_none(),
+        "none, no page"
+    );
+}
+
+#[test]
 fn the_totals_of_every_casilla_are_the_entidads() {
     for site in [qroo(), campeche()] {
         let t = tally::totals_of(&site.snapshot, &site.results, 0, |_| true);

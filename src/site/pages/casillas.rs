@@ -205,24 +205,7 @@ impl<'a> CasillaSource<'a> {
         let options: Vec<usize> = (0..election.options.len())
             .filter(|o| on_ballot[*o])
             .collect();
-        let actas = indexes
-            .iter()
-            .map(|&i| {
-                let a = &all[i];
-                let votos = options
-                    .iter()
-                    .map(|&o| CampoView {
-                        clave: &election.options[o].column,
-                        label: &self.labels.options[o].short,
-                        valor: match a.estado {
-                            EstadoActa::SinActa(_) => Valor::T("—".into()),
-                            _ => campo(a.votos.get(o).copied().unwrap_or(Campo::NoAplica)),
-                        },
-                    })
-                    .collect();
-                acta_view(a, self.results.get(i), votos)
-            })
-            .collect();
+        let actas = indexes.iter().map(|&i| self.acta(i, &options)).collect();
         CasillaView {
             clave: &casilla.key,
             nombre: nombre_casilla(casilla),
@@ -243,6 +226,47 @@ fn mecanismo(code: &'static str) -> &'static str {
         "F" => "F: centro de recepción y traslado fijo",
         "I" => "I: centro de recepción y traslado itinerante",
         other => other,
+    }
+}
+
+impl<'a> CasillaSource<'a> {
+    /// Acta `i` of the election with the fields of `options`.
+    fn acta(&self, i: usize, options: &[usize]) -> ActaView<'a> {
+        let election = &self.snapshot.catalog.elections[self.election];
+        let a = &self.snapshot.actas[self.election][i];
+        let votos = options
+            .iter()
+            .map(|&o| CampoView {
+                clave: &election.options[o].column,
+                label: &self.labels.options[o].short,
+                valor: match a.estado {
+                    EstadoActa::SinActa(_) => Valor::T("—".into()),
+                    _ => campo(a.votos.get(o).copied().unwrap_or(Campo::NoAplica)),
+                },
+            })
+            .collect();
+        acta_view(a, self.results.get(i), votos)
+    }
+
+    /// The actas fuera de catálogo, as registered: every field they carry.
+    pub fn fuera_de_catalogo(&self) -> Vec<ActaView<'a>> {
+        let actas = &self.snapshot.actas[self.election];
+        let mut indexes: Vec<usize> = (0..actas.len())
+            .filter(|&i| actas[i].casilla.is_none())
+            .collect();
+        indexes.sort_by(|&x, &y| {
+            (&actas[x].clave_casilla, &actas[x].tipo_acta)
+                .cmp(&(&actas[y].clave_casilla, &actas[y].tipo_acta))
+        });
+        indexes
+            .into_iter()
+            .map(|i| {
+                let options: Vec<usize> = (0..actas[i].votos.len())
+                    .filter(|&o| actas[i].votos[o] != Campo::NoAplica)
+                    .collect();
+                self.acta(i, &options)
+            })
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::casillas::{ActasPorCasilla, CasillaSource, CasillaView};
+use super::casillas::{ActaView, ActasPorCasilla, CasillaSource, CasillaView};
 use super::labels::ElectionLabels;
 use super::view::{ChartView, ElectionView, LevelView, Scope, VotosView};
 use super::{Crumb, Link, MODALIDADES, Renderer};
@@ -199,7 +199,7 @@ struct LevelPage<'a> {
 #[derive(Debug, Serialize)]
 struct SeccionPage<'a> {
     eleccion: EleccionInfo<'a>,
-    /// `seccion` or `modalidad`.
+    /// `seccion`, `modalidad` or `fuera_de_catalogo`.
     nivel: &'static str,
     titulo: Cow<'a, str>,
     seccion: Option<&'a str>,
@@ -207,8 +207,13 @@ struct SeccionPage<'a> {
     unidades: Vec<Link<'a>>,
     resultados: LevelView<'a>,
     casillas: Vec<CasillaView<'a>>,
+    /// The actas fuera de catálogo (their own page only).
+    fuera: Vec<ActaView<'a>>,
     descargas: Vec<Descarga<'a>>,
 }
+
+/// The page of the actas fuera de catálogo: file name and title.
+pub const FUERA_DE_CATALOGO: (&str, &str) = ("fuera-de-catalogo", "Actas fuera de catálogo");
 
 /// One election and what its pages need, worked out once.
 pub struct Eleccion<'a> {
@@ -505,13 +510,19 @@ impl<'a> Eleccion<'a> {
             })
             .filter(|l| !l.filas.is_empty())
             .collect();
-        let modalidades = self
+        let mut modalidades: Vec<Link> = self
             .modalidades_con_paginas()
             .map(|m| Link {
                 label: Cow::Borrowed(MODALIDADES[m].2),
                 href: format!("{}/{}.html", self.slug, MODALIDADES[m].1),
             })
             .collect();
+        if self.tiene_fuera_de_catalogo() {
+            modalidades.push(Link {
+                label: Cow::Borrowed(FUERA_DE_CATALOGO.1),
+                href: format!("{}/{}.html", self.slug, FUERA_DE_CATALOGO.0),
+            });
+        }
         let rp = self
             .r
             .rp
@@ -601,14 +612,18 @@ impl<'a> Eleccion<'a> {
         self.unit_page(r, Nivel::Demarcacion, d)
     }
 
-    fn casillas(&self, list: &[u32]) -> Vec<CasillaView<'_>> {
-        let source = CasillaSource {
+    fn source(&self) -> CasillaSource<'_> {
+        CasillaSource {
             snapshot: self.ctx.snapshot,
             election: self.index,
             results: &self.r.actas,
             actas: &self.actas,
             labels: &self.labels,
-        };
+        }
+    }
+
+    fn casillas(&self, list: &[u32]) -> Vec<CasillaView<'_>> {
+        let source = self.source();
         list.iter()
             .filter(|&&c| {
                 let casilla = &self.ctx.snapshot.catalog.casillas[c as usize];
@@ -674,6 +689,7 @@ impl<'a> Eleccion<'a> {
             unidades,
             resultados: self.view().level(t, self.summary(t), scope),
             casillas: self.casillas(&r.geo.seccion_casillas[s as usize]),
+            fuera: Vec::new(),
             descargas: self.descargas(),
         };
         let title = format!("{} · {titulo}", self.election.name);
@@ -710,6 +726,42 @@ impl<'a> Eleccion<'a> {
             unidades: Vec::new(),
             resultados: self.view().level(&t, self.summary(&t), scope_of(&units)),
             casillas: self.casillas(list),
+            fuera: Vec::new(),
+            descargas: self.descargas(),
+        };
+        let title = format!("{} · {titulo}", self.election.name);
+        r.page(
+            format!("{}/{file}.html", self.slug),
+            &r.templates.seccion,
+            &title,
+            &crumbs,
+            &page,
+        )
+    }
+
+    pub fn tiene_fuera_de_catalogo(&self) -> bool {
+        self.r.actas_fuera_catalogo > 0
+    }
+
+    /// The actas that match no casilla of the catalog: they count only in
+    /// ACTAS_REGISTRADAS, and are shown as registered, beside the
+    /// election's results.
+    pub fn fuera_de_catalogo(&self, r: &Renderer) -> Result<Artifact, SiteError> {
+        let (file, titulo) = FUERA_DE_CATALOGO;
+        let mut crumbs = self.crumbs(r);
+        crumbs.push(Crumb {
+            label: Cow::Borrowed(titulo),
+            href: None,
+        });
+        let page = SeccionPage {
+            eleccion: self.info(),
+            nivel: "fuera_de_catalogo",
+            titulo: Cow::Borrowed(titulo),
+            seccion: None,
+            unidades: Vec::new(),
+            resultados: self.entidad_view(),
+            casillas: Vec::new(),
+            fuera: self.source().fuera_de_catalogo(),
             descargas: self.descargas(),
         };
         let title = format!("{} · {titulo}", self.election.name);

@@ -11,6 +11,7 @@
 //! | `<e>/distrito/<id>.html`, `<e>/demarcacion/<id>.html` | one unit and its secciones | `level.html` |
 //! | `<e>/seccion/<id>.html` | one sección: every casilla and acta | `seccion.html` |
 //! | `<e>/extranjero.html`, `<e>/anticipado.html`, `<e>/prision-preventiva.html` | casillas of a modality | `seccion.html` |
+//! | `<e>/fuera-de-catalogo.html` | actas that match no casilla of the catalog | `seccion.html` |
 //! | `consulta.html`, `consulta/<e>.json` | find your casilla; the sección index its script reads | `consulta.html` |
 //! | `verificacion.html` | how to verify downloads, acta images and the manifest | `verificacion.html` |
 //! | `datos.html` | every dataset with size and SHA-256 | `datos.html` |
@@ -116,6 +117,7 @@ enum Job {
     Demarcacion(usize, u32),
     Seccion(usize, u32),
     Modalidad(usize, usize),
+    FueraDeCatalogo(usize),
 }
 
 pub fn render_all(ctx: &SiteContext) -> Result<Vec<Artifact>, SiteError> {
@@ -172,6 +174,9 @@ impl<'a> Renderer<'a> {
             );
             jobs.extend(el.secciones_con_paginas().map(|s| Job::Seccion(e, s)));
             jobs.extend(el.modalidades_con_paginas().map(|m| Job::Modalidad(e, m)));
+            if el.tiene_fuera_de_catalogo() {
+                jobs.push(Job::FueraDeCatalogo(e));
+            }
         }
         jobs
     }
@@ -187,6 +192,7 @@ impl<'a> Renderer<'a> {
             Job::Demarcacion(e, d) => self.elecciones[e].demarcacion(self, d),
             Job::Seccion(e, s) => self.elecciones[e].seccion(self, s),
             Job::Modalidad(e, m) => self.elecciones[e].modalidad(self, m),
+            Job::FueraDeCatalogo(e) => self.elecciones[e].fuera_de_catalogo(self),
         }
     }
 
