@@ -98,7 +98,7 @@ pub struct ActaView<'a> {
     /// `CLAVE_ACTA`: the casilla key and the acta type.
     pub clave: String,
     pub tipo_acta: &'a str,
-    /// One field per option on the ballot of this casilla's actas, in ballot order.
+    /// One field per option on its ballot (and any other it carries), in ballot order.
     pub votos: Vec<CampoView<'a>>,
     /// TOTAL_VOTOS_CALCULADO (None for sin acta).
     pub total_calculado: Option<u64>,
@@ -172,40 +172,15 @@ impl<'a> CasillaSource<'a> {
         let all = &snapshot.actas[self.election];
         let mut indexes: Vec<usize> = self.actas.of(c).iter().map(|&i| i as usize).collect();
         indexes.sort_by(|&x, &y| all[x].tipo_acta.cmp(&all[y].tipo_acta));
-        let registered: Vec<&'a Acta> = indexes.iter().map(|&i| &all[i]).collect();
         let pendientes = casilla
             .actas
             .get(&election.id)
             .into_iter()
             .flatten()
-            .filter(|t| !registered.iter().any(|a| &a.tipo_acta == *t))
+            .filter(|t| !indexes.iter().any(|&i| &all[i].tipo_acta == *t))
             .map(String::as_str)
             .collect();
-        // Every option on the ballot of at least one of its actas.
-        let mut on_ballot = vec![false; election.options.len()];
-        for a in &registered {
-            match crate::contract::acta::ballot_of(
-                catalog,
-                &snapshot.index,
-                self.election,
-                c,
-                &a.tipo_acta,
-            ) {
-                Some(ballot) => {
-                    for (o, b) in on_ballot.iter_mut().zip(ballot) {
-                        *o |= *b;
-                    }
-                }
-                None => on_ballot.iter_mut().for_each(|o| *o = true),
-            }
-            for (o, v) in on_ballot.iter_mut().zip(a.votos.iter()) {
-                *o |= *v != Campo::NoAplica;
-            }
-        }
-        let options: Vec<usize> = (0..election.options.len())
-            .filter(|o| on_ballot[*o])
-            .collect();
-        let actas = indexes.iter().map(|&i| self.acta(i, &options)).collect();
+        let actas = indexes.iter().map(|&i| self.acta(i)).collect();
         CasillaView {
             clave: &casilla.key,
             nombre: nombre_casilla(casilla),
@@ -230,14 +205,37 @@ fn mecanismo(code: &'static str) -> &'static str {
 }
 
 impl<'a> CasillaSource<'a> {
-    /// Acta `i` of the election with the fields of `options`.
-    fn acta(&self, i: usize, options: &[usize]) -> ActaView<'a> {
-        let election = &self.snapshot.catalog.elections[self.election];
-        let a = &self.snapshot.actas[self.election][i];
-        let votos = options
+    /// Acta `i` of the election: the options on its ballot (its contest
+    /// unit's; every option for an acta of representación proporcional)
+    /// and any other field it carries.
+    fn acta(&self, i: usize) -> ActaView<'a> {
+        let snapshot = self.snapshot;
+        let election = &snapshot.catalog.elections[self.election];
+        let a = &snapshot.actas[self.election][i];
+        let ballot = a.casilla.map(|c| {
+            crate::contract::acta::ballot_of(
+                &snapshot.catalog,
+                &snapshot.index,
+                self.election,
+                c,
+                &a.tipo_acta,
+            )
+        });
+        let votos = election
+            .options
             .iter()
-            .map(|&o| CampoView {
-                clave: &election.options[o].column,
+            .enumerate()
+            .filter(|&(o, _)| {
+                let captured = a.votos.get(o).is_some_and(|v| *v != Campo::NoAplica);
+                let on_ballot = match ballot {
+                    Some(Some(b)) => b.get(o).copied().unwrap_or(false),
+                    Some(None) => true,
+                    None => false,
+                };
+                captured || on_ballot
+            })
+            .map(|(o, opt)| CampoView {
+                clave: &opt.column,
                 label: &self.labels.options[o].short,
                 valor: match a.estado {
                     EstadoActa::SinActa(_) => Valor::T("—".into()),
@@ -258,15 +256,7 @@ impl<'a> CasillaSource<'a> {
             (&actas[x].clave_casilla, &actas[x].tipo_acta)
                 .cmp(&(&actas[y].clave_casilla, &actas[y].tipo_acta))
         });
-        indexes
-            .into_iter()
-            .map(|i| {
-                let options: Vec<usize> = (0..actas[i].votos.len())
-                    .filter(|&o| actas[i].votos[o] != Campo::NoAplica)
-                    .collect();
-                self.acta(i, &options)
-            })
-            .collect()
+        indexes.into_iter().map(|i| self.acta(i)).collect()
     }
 }
 

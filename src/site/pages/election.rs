@@ -416,15 +416,12 @@ impl<'a> Eleccion<'a> {
         self.units_with_pages(nivel)
             .map(|d| {
                 let t = &totals[d as usize];
-                let view = self
-                    .view()
-                    .level(t, self.summary(t), self.unit_scope(nivel, d));
                 UnitRow {
                     id: &units[d as usize].id,
                     nombre: &units[d as usize].name,
                     href: self.unit_href(nivel, d),
-                    resumen: view.resumen,
-                    lider: view.lider,
+                    resumen: self.summary(t),
+                    lider: self.view().leader(t, self.unit_scope(nivel, d)),
                 }
             })
             .collect()

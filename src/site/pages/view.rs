@@ -99,6 +99,18 @@ fn row<'a>(clave: &'a str, l: &'a Label, nombre: &'a str, votos: u64, total: u64
     }
 }
 
+/// The first of the candidacies with most votes, if any has votes.
+fn leader<'a>(candidaturas: &[VotosView<'a>]) -> Option<VotosView<'a>> {
+    candidaturas
+        .iter()
+        .filter(|c| c.votos > 0)
+        .fold(None::<&VotosView>, |best, c| match best {
+            Some(b) if b.votos >= c.votos => Some(b),
+            _ => Some(c),
+        })
+        .cloned()
+}
+
 impl<'a> ElectionView<'a> {
     /// The view of one place: its totals, its summary (computed by the
     /// caller with `Summary::of`, or the election's own) and which
@@ -124,14 +136,7 @@ impl<'a> ElectionView<'a> {
                 row(&self.plan.slots[s], l, &l.long, v, total)
             })
             .collect();
-        let lider = candidaturas
-            .iter()
-            .filter(|c| c.votos > 0)
-            .fold(None::<&VotosView>, |best, c| match best {
-                Some(b) if b.votos >= c.votos => Some(b),
-                _ => Some(c),
-            })
-            .cloned();
+        let lider = leader(&candidaturas);
         let bars: Vec<Bar> = candidaturas
             .iter()
             .map(|c| Bar {
@@ -160,6 +165,11 @@ impl<'a> ElectionView<'a> {
             lider,
             charts,
         }
+    }
+
+    /// The candidacy with most votes in a place, if any has votes.
+    pub fn leader(&self, t: &LevelTotals, scope: Scope) -> Option<VotosView<'a>> {
+        leader(&self.candidacies(t, scope, t.total_votos()))
     }
 
     fn candidacies(&self, t: &LevelTotals, scope: Scope, total: u64) -> Vec<VotosView<'a>> {
