@@ -218,6 +218,7 @@ fn assert_summary(html: &str, s: &Summary, page: &str) {
             s.lista_nominal_actas_contabilizadas,
         ),
         ("TOTAL_VOTOS_C_CS", s.total_votos_c_cs),
+        ("TOTAL_VOTOS_S_CS", s.total_votos_s_cs),
     ];
     for (field, want) in counts {
         assert_eq!(number(cell(html, "data-f", field)), want, "{page}: {field}");
