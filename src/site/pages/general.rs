@@ -239,6 +239,8 @@ pub fn datos(r: &Renderer) -> Result<Artifact, SiteError> {
     #[derive(Serialize)]
     struct Page<'a> {
         archivos: Vec<Archivo<'a>>,
+        /// The JSON API's index (`datos/api/index.json`), for difusores' apps.
+        api: String,
     }
     let archivos = r
         .ctx
@@ -254,7 +256,10 @@ pub fn datos(r: &Renderer) -> Result<Artifact, SiteError> {
         &r.templates.datos,
         "Bases de datos",
         &crumbs_for(r, "Bases de datos"),
-        &Page { archivos },
+        &Page {
+            archivos,
+            api: format!("{}index.json", crate::site::api::PREFIX),
+        },
     )
 }
 
