@@ -116,6 +116,12 @@ fn qroo() -> &'static Site {
             "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
             "qroo-2019",
             |catalog| {
+                // An independent's display name with markup, for the escaping test.
+                for option in catalog["elections"][0]["options"].as_array_mut().unwrap() {
+                    if option["column"] == "CAND_IND_1" {
+                        option["name"] = HOSTILE_OPTION.into();
+                    }
+                }
                 let casillas = catalog["casillas"].as_array_mut().unwrap();
                 for (i, tipo) in [(10, "A"), (11, "A"), (20, "P"), (30, "M")] {
                     casillas[i]["tipo"] = tipo.into();
@@ -149,6 +155,7 @@ fn campeche() -> &'static Site {
             |catalog| {
                 let e = &mut catalog["elections"][0];
                 e["candidacies"][0]["name"] = HOSTILE_CANDIDATE.into();
+
                 catalog["parties"][0]["name"] = HOSTILE_PARTY.into();
                 catalog["distritos"][0]["name"] = HOSTILE_PLACE.into();
                 catalog["process"]["name"] = "PREP 2021 \"Campeche\" & <Región>".into();
@@ -161,6 +168,7 @@ fn campeche() -> &'static Site {
 const HOSTILE_CANDIDATE: &str = "<script>alert(\"x\")</script> José O'Ñúñez";
 const HOSTILE_PARTY: &str = "Partido \"Acción\" & <b>Nación</b>";
 const HOSTILE_PLACE: &str = "<img src=x onerror=alert(1)> Ciudad del Carmen";
+const HOSTILE_OPTION: &str = "</text><script>alert('svg')</script> Independiente";
 
 // ---------------------------------------------------------------------------
 // Reading figures back from the HTML.
@@ -523,6 +531,8 @@ fn names_with_markup_quotes_and_accents_are_escaped_and_shown() {
             "<script>",
             "<img src=x",
             "<b>Nación",
+            HOSTILE_OPTION,
+            "</text><script>",
         ] {
             assert!(!html.contains(raw), "{key} contains unescaped {raw:?}");
         }
@@ -538,6 +548,24 @@ fn names_with_markup_quotes_and_accents_are_escaped_and_shown() {
     assert!(entidad.contains("PREP 2021 &quot;Campeche&quot; &amp; &lt;Región&gt;"));
     let distrito = site.page(&format!("gob/distrito/{distrito_id}.html"));
     assert!(distrito.contains("&lt;img src=x onerror=alert(1)&gt; Ciudad del Carmen"));
+    // An option's name reaches the tables, the actas and the chart (its
+    // bars' labels and its text alternative), escaped everywhere.
+    let qroo = qroo();
+    for (key, html) in qroo.pages() {
+        assert!(
+            !html.contains(HOSTILE_OPTION) && !html.contains("</text><script>"),
+            "{key}"
+        );
+    }
+    let distrito = qroo.page("dip-loc/distrito/11.html");
+    assert!(
+        distrito.contains(
+            "&lt;/text&gt;&lt;script&gt;alert(&#39;svg&#39;)&lt;/script&gt; Independiente"
+        )
+    );
+    let svg_at = distrito.find("aria-label=\"Votos por candidatura").unwrap();
+    let votes_chart = &distrito[svg_at..svg_at + distrito[svg_at..].find("</svg>").unwrap()];
+    assert!(votes_chart.contains("Independiente"), "{votes_chart}");
     // The names reach the charts' text alternatives escaped too.
     assert!(!entidad.contains("aria-label=\"Votos por candidatura: <"));
 }
