@@ -54,16 +54,7 @@ fn import_real(
     let mut json: serde_json::Value = serde_json::from_slice(catalog).unwrap();
     edit(&mut json);
     *catalog = serde_json::to_vec(&json).unwrap();
-    let actas: BTreeMap<String, Vec<u8>> = new
-        .members
-        .iter()
-        .filter_map(|(path, bytes)| {
-            let election = path.strip_prefix("actas/")?.strip_suffix(".csv")?;
-            Some((election.to_string(), bytes.clone()))
-        })
-        .collect();
-    Snapshot::from_members(new.corte_meta(), &new.members["catalog.json"], &actas)
-        .unwrap_or_else(|e| panic!("the edited snapshot does not load: {e}"))
+    common::snapshot_of(&new)
 }
 
 struct Site {

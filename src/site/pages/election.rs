@@ -710,11 +710,6 @@ impl<'a> Eleccion<'a> {
             .collect();
         units.sort_unstable();
         units.dedup();
-        let mut crumbs = self.crumbs(r);
-        crumbs.push(Crumb {
-            label: Cow::Borrowed(titulo),
-            href: None,
-        });
         let page = SeccionPage {
             eleccion: self.info(),
             nivel: "modalidad",
@@ -726,7 +721,23 @@ impl<'a> Eleccion<'a> {
             fuera: Vec::new(),
             descargas: self.descargas(),
         };
-        let title = format!("{} · {titulo}", self.election.name);
+        self.election_wide_page(r, file, page)
+    }
+
+    /// A page of actas that lie in no sección's list: `<e>/<file>.html`,
+    /// reached from the election's page.
+    fn election_wide_page(
+        &self,
+        r: &Renderer,
+        file: &str,
+        page: SeccionPage,
+    ) -> Result<Artifact, SiteError> {
+        let mut crumbs = self.crumbs(r);
+        crumbs.push(Crumb {
+            label: page.titulo.clone(),
+            href: None,
+        });
+        let title = format!("{} · {}", self.election.name, page.titulo);
         r.page(
             format!("{}/{file}.html", self.slug),
             &r.templates.seccion,
@@ -745,11 +756,6 @@ impl<'a> Eleccion<'a> {
     /// election's results.
     pub fn fuera_de_catalogo(&self, r: &Renderer) -> Result<Artifact, SiteError> {
         let (file, titulo) = FUERA_DE_CATALOGO;
-        let mut crumbs = self.crumbs(r);
-        crumbs.push(Crumb {
-            label: Cow::Borrowed(titulo),
-            href: None,
-        });
         let page = SeccionPage {
             eleccion: self.info(),
             nivel: "fuera_de_catalogo",
@@ -761,14 +767,7 @@ impl<'a> Eleccion<'a> {
             fuera: self.source().fuera_de_catalogo(),
             descargas: self.descargas(),
         };
-        let title = format!("{} · {titulo}", self.election.name);
-        r.page(
-            format!("{}/{file}.html", self.slug),
-            &r.templates.seccion,
-            &title,
-            &crumbs,
-            &page,
-        )
+        self.election_wide_page(r, file, page)
     }
 
     /// `consulta/<e>.json`: which secciones have a page, and how to reach one.
