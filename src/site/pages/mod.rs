@@ -64,9 +64,8 @@ pub const MODALIDADES: [(TipoCasilla, &str, &str); 3] = [
 ];
 
 /// The way back to the site root from a key: `gub/seccion/0001.html` → `../../`.
-fn root_of(key: &str) -> &'static str {
-    const ROOTS: [&str; 5] = ["", "../", "../../", "../../../", "../../../../"];
-    ROOTS[key.matches('/').count().min(ROOTS.len() - 1)]
+fn root_of(key: &str) -> String {
+    "../".repeat(key.matches('/').count())
 }
 
 /// One step of the breadcrumbs; the last one (the page itself) has no link.
@@ -236,5 +235,15 @@ impl<'a> Renderer<'a> {
             label: "Inicio".into(),
             href: Some("index.html".into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pages_root_climbs_one_folder_per_slash_of_its_key() {
+        assert_eq!(super::root_of("index.html"), "");
+        assert_eq!(super::root_of("gub/index.html"), "../");
+        assert_eq!(super::root_of("dip-loc/seccion/0001.html"), "../../");
     }
 }
