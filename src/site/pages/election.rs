@@ -93,7 +93,7 @@ fn unit_label(singular: &str, name: &str) -> String {
 }
 
 /// How this entidad calls its demarcaciones: (singular, plural).
-pub fn demarcacion_terms(catalog: &Catalog) -> (&'static str, &'static str) {
+fn demarcacion_terms(catalog: &Catalog) -> (&'static str, &'static str) {
     match catalog.entidad.demarcacion_term.as_str() {
         "ALCALDIA" => ("Alcaldía", "Alcaldías"),
         "MUNICIPIO" => ("Municipio", "Municipios"),
@@ -103,7 +103,7 @@ pub fn demarcacion_terms(catalog: &Catalog) -> (&'static str, &'static str) {
 
 /// A geographic level of the entidad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Nivel {
+pub enum Nivel {
     Distrito,
     Demarcacion,
 }
@@ -123,7 +123,8 @@ impl Nivel {
         }
     }
 
-    fn names(self, catalog: &Catalog) -> (&'static str, &'static str) {
+    /// (singular, plural): `Distrito`, `Alcaldías`, …
+    pub fn names(self, catalog: &Catalog) -> (&'static str, &'static str) {
         match self {
             Nivel::Distrito => ("Distrito", "Distritos"),
             Nivel::Demarcacion => demarcacion_terms(catalog),
@@ -397,6 +398,27 @@ impl<'a> Eleccion<'a> {
         )
     }
 
+    /// Links to the pages of the level's units, in catalog order.
+    pub fn unit_links(&self, nivel: Nivel) -> Vec<Link<'a>> {
+        let units = nivel.units(&self.ctx.snapshot.catalog);
+        self.units_with_pages(nivel)
+            .map(|d| Link {
+                label: Cow::Borrowed(units[d as usize].name.as_str()),
+                href: self.unit_href(nivel, d),
+            })
+            .collect()
+    }
+
+    /// Links to the modality pages this election has.
+    pub fn modalidad_links(&self) -> Vec<Link<'static>> {
+        self.modalidades_con_paginas()
+            .map(|m| Link {
+                label: Cow::Borrowed(MODALIDADES[m].2),
+                href: format!("{}/{}.html", self.slug, MODALIDADES[m].1),
+            })
+            .collect()
+    }
+
     fn seccion_href(&self, s: u32) -> String {
         let id = &self.ctx.snapshot.catalog.secciones[s as usize].id;
         format!("{}/seccion/{id}.html", self.slug)
@@ -507,13 +529,7 @@ impl<'a> Eleccion<'a> {
             })
             .filter(|l| !l.filas.is_empty())
             .collect();
-        let mut modalidades: Vec<Link> = self
-            .modalidades_con_paginas()
-            .map(|m| Link {
-                label: Cow::Borrowed(MODALIDADES[m].2),
-                href: format!("{}/{}.html", self.slug, MODALIDADES[m].1),
-            })
-            .collect();
+        let mut modalidades = self.modalidad_links();
         if self.tiene_fuera_de_catalogo() {
             modalidades.push(Link {
                 label: Cow::Borrowed(FUERA_DE_CATALOGO.1),

@@ -1,16 +1,12 @@
 //! The pages about the whole corte: the home page, "Consulta tu casilla",
 //! how to verify, and the datasets.
 
-use std::borrow::Cow;
-
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
-use super::election::{
-    Descarga, Eleccion, EleccionInfo, consulta_key, demarcacion_terms, descarga,
-};
+use super::election::{Descarga, Eleccion, EleccionInfo, Nivel, consulta_key, descarga};
 use super::view::LevelView;
-use super::{AVISO, Crumb, Link, MODALIDADES, Renderer};
+use super::{AVISO, Crumb, Link, Renderer};
 use crate::contract::ContestLevel;
 use crate::contract::corte::corte_label;
 use crate::site::{Artifact, SiteContext, SiteError};
@@ -133,31 +129,13 @@ pub fn consulta(r: &Renderer) -> Result<Artifact, SiteError> {
         elecciones: Vec<ConsultaEleccion<'a>>,
     }
     let catalog = &r.ctx.snapshot.catalog;
-    let (_, demarcaciones) = demarcacion_terms(catalog);
+    let (_, demarcaciones) = Nivel::Demarcacion.names(catalog);
     let elecciones = r
         .elecciones
         .iter()
         .map(|el| {
-            let distritos = el
-                .distritos_con_paginas()
-                .map(|d| {
-                    let u = &catalog.distritos[d as usize];
-                    Link {
-                        label: Cow::Borrowed(u.name.as_str()),
-                        href: format!("{}/distrito/{}.html", el.slug, u.id),
-                    }
-                })
-                .collect::<Vec<_>>();
-            let demarcs = el
-                .demarcaciones_con_paginas()
-                .map(|d| {
-                    let u = &catalog.demarcaciones[d as usize];
-                    Link {
-                        label: Cow::Borrowed(u.name.as_str()),
-                        href: format!("{}/demarcacion/{}.html", el.slug, u.id),
-                    }
-                })
-                .collect::<Vec<_>>();
+            let distritos = el.unit_links(Nivel::Distrito);
+            let demarcs = el.unit_links(Nivel::Demarcacion);
             // Entidad-wide elections: one breakdown is enough to find a sección.
             let mut listas = Vec::new();
             let prefer_demarcacion = el.election.contest == ContestLevel::Demarcacion;
@@ -176,13 +154,7 @@ pub fn consulta(r: &Renderer) -> Result<Artifact, SiteError> {
                 eleccion: el.info(),
                 indice: consulta_key(&el.slug),
                 listas,
-                modalidades: el
-                    .modalidades_con_paginas()
-                    .map(|m| Link {
-                        label: Cow::Borrowed(MODALIDADES[m].2),
-                        href: format!("{}/{}.html", el.slug, MODALIDADES[m].1),
-                    })
-                    .collect(),
+                modalidades: el.modalidad_links(),
             }
         })
         .collect();
