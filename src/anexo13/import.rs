@@ -540,7 +540,7 @@ impl<'o> Builder<'o> {
             ..Default::default()
         };
         let rows = self.read_rows(file, &mut election, &mut report)?;
-        self.set_candidacies(file, &mut election, cand)?;
+        self.set_candidacies(file, &mut election, cand, &rows)?;
         let listed = rows.expected;
         if let Some(declared) = file.summary_value("ACTAS_ESPERADAS").and_then(digits) {
             if declared as u64 > listed {
@@ -580,6 +580,7 @@ impl<'o> Builder<'o> {
         let mut out = Rows {
             actas: Vec::new(),
             expected: 0,
+            presence: HashMap::new(),
         };
         for row in &file.rows {
             let f = |c: Option<usize>| c.map(|c| row.fields[c].as_str()).unwrap_or("");
@@ -635,6 +636,26 @@ impl<'o> Builder<'o> {
             match acta.estado {
                 EstadoActa::SinActa(_) => report.sin_acta += 1,
                 _ => report.capturadas += 1,
+            }
+            if acta.estado == EstadoActa::Capturada && !tipo_acta.ends_with("RP") {
+                let unit = match election.contest {
+                    ContestLevel::Entidad => None,
+                    ContestLevel::Distrito => Some(f(col("UNIT_DISTRITO"))),
+                    ContestLevel::Demarcacion => Some(f(col("UNIT_DEMARCACION"))),
+                };
+                if let Some(unit) = unit {
+                    let p = out
+                        .presence
+                        .entry(unit.to_string())
+                        .or_insert_with(|| vec![(false, false); acta.votos.len()]);
+                    for (seen, v) in p.iter_mut().zip(acta.votos.iter()) {
+                        if *v == Campo::NoAplica {
+                            seen.0 = true;
+                        } else {
+                            seen.1 = true;
+                        }
+                    }
+                }
             }
             out.actas.push(acta);
         }
@@ -851,6 +872,10 @@ impl<'o> Builder<'o> {
         acta.clave_casilla = keep(acta.clave_casilla);
         acta.tipo_acta = keep(acta.tipo_acta);
         acta.total_asentado = lenient_campo(&f("TOTAL_VOTOS_ASENTADO"));
+        acta.boletas_sobrantes = lenient_campo(&f("TOTAL_BOLETAS_SOBRANTES"));
+        acta.personas_votaron = lenient_campo(&f("TOTAL_PERSONAS_VOTARON"));
+        acta.rep_votaron = lenient_campo(&f("TOTAL_REP_PARTIDO_CI_VOTARON"));
+        acta.votos_sacados = lenient_campo(&f("TOTAL_VOTOS_SACADOS"));
         self.details(file, row, &mut acta)?;
         Ok(acta)
     }
@@ -947,6 +972,7 @@ impl<'o> Builder<'o> {
         file: &PublishedFile,
         election: &mut Election,
         cand: Option<CandidaturasFile>,
+        rows: &Rows,
     ) -> Result<(), ContractError> {
         let units: Vec<String> = match election.contest {
             ContestLevel::Entidad => vec![self.entidad_id()],
@@ -1010,7 +1036,19 @@ impl<'o> Builder<'o> {
                 }
             };
             for (parties, indep, name, suplente) in groups {
-                let options = options_for_group(&election.options, &parties, &indep);
+                // Options the unit's captured actas print as not applicable
+                // are not on its ballot, whatever the grouping implies.
+                let options: Vec<String> = options_for_group(&election.options, &parties, &indep)
+                    .into_iter()
+                    .filter(|c| {
+                        let o = election
+                            .options
+                            .iter()
+                            .position(|x| &x.column == c)
+                            .unwrap_or(0);
+                        !rows.off_ballot(unit, o)
+                    })
+                    .collect();
                 if options.is_empty() {
                     continue;
                 }
@@ -1207,6 +1245,18 @@ fn fit_to_ballot(
 struct Rows {
     actas: Vec<Acta>,
     expected: u64,
+    /// Per contest unit and option: (printed as not applicable in some
+    /// captured acta, printed with a value in some captured acta).
+    presence: HashMap<String, Vec<(bool, bool)>>,
+}
+
+impl Rows {
+    /// Whether a unit's captured actas say an option is not on its ballot.
+    fn off_ballot(&self, unit: &str, option: usize) -> bool {
+        self.presence
+            .get(unit)
+            .is_some_and(|p| p[option].0 && !p[option].1)
+    }
 }
 
 fn blank_acta(

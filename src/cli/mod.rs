@@ -21,6 +21,8 @@ pub enum Command {
     Seal(seal::Args),
     /// Write the official database files (Anexo 13 CSV, candidates, LEEME, zips).
     Datasets(datasets::Args),
+    /// Generate a night of realistic snapshots (CDMX on real data, or national scale).
+    Gen(r#gen::Args),
     /// Turn files published elsewhere into a snapshot.
     #[command(subcommand)]
     Import(import::Command),
@@ -30,6 +32,7 @@ pub enum Command {
 
 mod check;
 mod datasets;
+mod r#gen;
 mod import;
 mod render;
 mod seal;
@@ -40,6 +43,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Datasets(args) => datasets::run(args),
+        Command::Gen(args) => r#gen::run(args),
         Command::Import(cmd) => import::run(cmd),
         Command::Render(args) => render::run(args),
     };

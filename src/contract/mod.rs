@@ -44,15 +44,26 @@ pub(crate) fn check_version(file: &str, version: u32) -> Result<(), ContractErro
 /// Reads `contract_version` before anything else, so that a file of another
 /// version is refused for its version, not for a field it renamed.
 pub(crate) fn check_version_in_json(file: &str, bytes: &[u8]) -> Result<(), ContractError> {
-    let value: serde_json::Value = serde_json::from_slice(json_text(file, bytes)?)
-        .map_err(|e| ContractError::new(file, format!("is not valid JSON: {e}")))?;
-    let object = value.as_object().ok_or_else(|| {
-        ContractError::new(
-            file,
-            "must be a JSON object ({ … }), not an array or a value",
-        )
+    // Only the version is read: the rest is skipped, not built (catalogs run to
+    // tens of megabytes at national scale).
+    #[derive(serde::Deserialize)]
+    struct Versioned {
+        contract_version: Option<serde_json::Value>,
+    }
+    let text = json_text(file, bytes)?;
+    let v: Versioned = serde_json::from_slice(text).map_err(|e| {
+        // On the error path only, say what the document is instead.
+        match serde_json::from_slice::<serde_json::Value>(text) {
+            Ok(v) if !v.is_object() => ContractError::new(
+                file,
+                "must be a JSON object ({ … }), not an array or a value",
+            ),
+            Ok(_) => ContractError::new(file, format!("is not valid JSON: {e}")),
+            // The generic parser words syntax errors better ("trailing comma").
+            Err(syntax) => ContractError::new(file, format!("is not valid JSON: {syntax}")),
+        }
     })?;
-    match object.get("contract_version") {
+    match v.contract_version {
         None => {
             Err(ContractError::new(file, "has no `contract_version`").at_field("contract_version"))
         }

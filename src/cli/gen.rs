@@ -1,0 +1,90 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::generator::{self, Config, Generator, Scale};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ScaleArg {
+    /// Ciudad de México 2024 on its real cómputos (about 13,500 actas per election).
+    Cdmx,
+    /// A synthetic federal process (about 170,000 casillas × 3 elections).
+    National,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub scale: ScaleArg,
+    /// Number of cortes; the last one is final.
+    #[arg(long)]
+    pub cortes: u32,
+    /// Folder to write <process-id>-<seq> snapshots into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Same seed and arguments, same bytes.
+    #[arg(long, default_value_t = generator::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Time of the first corte, RFC 3339 with offset.
+    #[arg(long, default_value = generator::DEFAULT_START)]
+    pub start: String,
+    /// Minutes between cortes.
+    #[arg(long, default_value_t = generator::DEFAULT_INTERVAL_MINUTES)]
+    pub interval_minutes: u32,
+    /// Write each snapshot as a .tar.gz instead of a folder.
+    #[arg(long)]
+    pub archive: bool,
+    /// The shared data folder holding iecm-2024-computos/ (CDMX scale).
+    #[arg(long, default_value = generator::DEFAULT_REAL_DATA)]
+    pub real_data: PathBuf,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let start = crate::contract::corte::parse_timestamp(&args.start)
+        .map_err(anyhow::Error::msg)
+        .context("--start")?;
+    let scale = match args.scale {
+        ScaleArg::Cdmx => Scale::Cdmx,
+        ScaleArg::National => Scale::National,
+    };
+    let config = Config {
+        seed: args.seed,
+        start,
+        interval_minutes: args.interval_minutes,
+        real_data: args.real_data,
+        ..Config::new(scale, args.cortes)
+    };
+    let generator = Generator::new(config)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    for seq in 1..=generator.cortes() {
+        let snapshot = generator.snapshot(seq)?;
+        let name = generator.snapshot_name(seq);
+        let path = if args.archive {
+            let path = args.out.join(format!("{name}.tar.gz"));
+            crate::source::write_archive(&path, &snapshot)?;
+            path
+        } else {
+            let path = args.out.join(name);
+            crate::source::write(&path, &snapshot)?;
+            path
+        };
+        let counts: Vec<String> = generator
+            .counts(seq)
+            .iter()
+            .map(|c| format!("{} {}/{}", c.election, c.registradas, c.esperadas))
+            .collect();
+        println!(
+            "{}  {}  actas {}{}",
+            path.display(),
+            snapshot.timestamp,
+            counts.join(", "),
+            if snapshot.final_corte {
+                "  (final)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
