@@ -19,6 +19,11 @@ pub struct Args {
     /// A built-in ruleset name or a TOML file; default: the catalog's.
     #[arg(long)]
     pub ruleset: Option<String>,
+    /// Earlier cortes' manifests, for the charts of how counts evolved: a
+    /// folder of manifest .json files, or a published store's root (its
+    /// cortes/<id>/manifest.json).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -30,12 +35,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(dir) => Theme::from_files(&dir.display().to_string(), read_theme(dir)?)?,
         None => Theme::embedded()?,
     };
+    let history = match &args.history {
+        Some(dir) => History::from_manifest_bytes(
+            crate::source::history::read_manifests(dir)?,
+            snapshot.corte.seq,
+        )?,
+        None => History::default(),
+    };
     let loaded = started.elapsed();
-    let history = History::default();
     let opts = RenderOptions {
         theme: &theme,
         history: &history,
-        previous: None,
+        // The latest earlier corte known is the one published before this.
+        previous: history.cortes.last().map(|m| m.corte.id.clone()),
     };
     let build = crate::site::render(&snapshot, &results, &opts)?;
     let rendered = started.elapsed();
