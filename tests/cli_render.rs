@@ -91,3 +91,50 @@ fn a_theme_without_a_required_template_is_refused_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn with_history_the_entidad_pages_chart_the_cortes_and_the_manifest_names_the_previous() {
+    // An earlier corte: this snapshot's own manifest, renumbered one corte back.
+    let first = tempfile::tempdir().unwrap();
+    stdout(&render(first.path(), &[]));
+    let mut earlier: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.path().join("manifest.json")).unwrap())
+            .unwrap();
+    let seq = earlier["corte"]["seq"].as_u64().unwrap();
+    earlier["corte"]["seq"] = (seq - 1).into();
+    earlier["corte"]["id"] = "anterior".into();
+    earlier["corte"]["timestamp"] = "2024-06-02T20:00:00-06:00".into();
+    let history = tempfile::tempdir().unwrap();
+    std::fs::write(
+        history.path().join("anterior.json"),
+        serde_json::to_vec(&earlier).unwrap(),
+    )
+    .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    stdout(&render(
+        out.path(),
+        &["--history", history.path().to_str().unwrap()],
+    ));
+    let manifest =
+        corte::site::Manifest::from_json(&std::fs::read(out.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest.previous.as_deref(), Some("anterior"));
+    let election = &manifest.elections[0].id;
+    let page = std::fs::read_to_string(
+        out.path()
+            .join(corte::site::api::slug(election))
+            .join("index.html"),
+    )
+    .unwrap();
+    assert!(page.contains("<h2>Avance por corte</h2>"));
+    assert!(page.contains("Actas contabilizadas por corte"));
+    let without = std::fs::read_to_string(
+        first
+            .path()
+            .join(corte::site::api::slug(election))
+            .join("index.html"),
+    )
+    .unwrap();
+    assert!(!without.contains("Avance por corte"));
+}
