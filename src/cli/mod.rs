@@ -28,14 +28,33 @@ pub enum Command {
     Import(import::Command),
     /// Render a snapshot's complete site (pages, assets, datasets, manifest) into a folder.
     Render(render::Args),
+    /// Render a snapshot and publish it to one or more targets (a manual cutover).
+    Publish(publish::Args),
+    /// The live corte, the history and the corte trees of each target.
+    Status(status::Args),
+    /// Move the pointer back to an earlier complete corte (recorded in the history).
+    Rollback(rollback::Args),
+    /// Check a published corte against its manifest and signature.
+    Verify(verify::Args),
+    /// Copy every corte of a target into another, incrementally and verified.
+    Mirror(mirror::Args),
+    /// Make an Ed25519 key pair for signing manifests.
+    Keygen(keygen::Args),
 }
 
 mod check;
 mod datasets;
 mod r#gen;
 mod import;
+mod keygen;
+mod mirror;
+mod publish;
 mod render;
+mod rollback;
 mod seal;
+mod status;
+mod targets;
+mod verify;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -46,6 +65,12 @@ pub fn main() -> i32 {
         Command::Gen(args) => r#gen::run(args),
         Command::Import(cmd) => import::run(cmd),
         Command::Render(args) => render::run(args),
+        Command::Publish(args) => publish::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Mirror(args) => mirror::run(args),
+        Command::Keygen(args) => keygen::run(args),
     };
     match result {
         Ok(()) => 0,

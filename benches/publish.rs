@@ -1,0 +1,208 @@
+//! Publishing a Ciudad de México-sized corte to a local S3 server (moto),
+//! then the next corte, against `rclone sync` of the same rendered folder to
+//! the same server in the same run.
+//!
+//! ```text
+//! cargo bench --bench publish
+//! ```
+//!
+//! Needs moto (see tests/support/moto.rs: CORTE_MOTO_SERVER, PATH or
+//! ./.venv/bin) and rclone (`apt-get install rclone`). Knobs:
+//! CORTE_BENCH_PAGES (17000), CORTE_BENCH_CONCURRENCY (32),
+//! CORTE_BENCH_RCLONE_TRANSFERS (rclone's default 4, then this; default 32).
+
+#[path = "../tests/support/moto.rs"]
+mod moto;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use corte::publish::config::{CachePolicy, Settings};
+use corte::publish::synthetic::{self, Shape};
+use corte::publish::{Corte, Options, Quiet, Report, Step, Target, publish};
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn mb(n: u64) -> String {
+    format!("{:.1} MB", n as f64 / 1e6)
+}
+
+fn row(what: &str, objects: u64, bytes: u64, extra: &str, t: Duration) {
+    println!(
+        "{what:<44} {objects:>7} objects {:>10}  {extra:<26} {:>7.1} s",
+        mb(bytes),
+        t.as_secs_f64()
+    );
+}
+
+fn report_row(what: &str, r: &Report) {
+    let total = r.total();
+    let tree = r.counts(Step::CorteTree);
+    row(
+        what,
+        total.uploaded,
+        total.uploaded_bytes,
+        &format!("+{} server-side copies", tree.copied),
+        r.elapsed,
+    );
+    let steps: Vec<String> = r
+        .steps
+        .iter()
+        .map(|(s, _, t)| format!("{} {:.1} s", s.label(), t.as_secs_f64()))
+        .collect();
+    println!("    {}", steps.join(", "));
+}
+
+/// Writes a corte's stored bytes as a plain folder (what `corte render` writes).
+fn write_folder(dir: &Path, corte: &corte::site::Build) {
+    for a in &corte.artifacts {
+        let p = dir.join(&a.key);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("creating a folder");
+        }
+        let bytes = a.gzip.as_ref().unwrap_or(&a.bytes);
+        if std::fs::read(&p).ok().as_deref() != Some(bytes.as_slice()) {
+            std::fs::write(&p, bytes).expect("writing a file");
+        }
+    }
+}
+
+fn rclone(dir: &Path, server: &moto::Moto, bucket: &str, transfers: usize) -> Duration {
+    let started = Instant::now();
+    let out = Command::new("rclone")
+        .args(["sync", "--checksum", "--transfers", &transfers.to_string()])
+        .arg(dir)
+        .arg(format!("bench:{bucket}"))
+        .env_remove("AWS_CA_BUNDLE")
+        .env("RCLONE_CONFIG_BENCH_TYPE", "s3")
+        .env("RCLONE_CONFIG_BENCH_PROVIDER", "Other")
+        .env("RCLONE_CONFIG_BENCH_ENDPOINT", server.endpoint())
+        .env("RCLONE_CONFIG_BENCH_ACCESS_KEY_ID", "testing")
+        .env("RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY", "testing")
+        .env("RCLONE_CONFIG_BENCH_REGION", "us-east-1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("running rclone: {e}: install it with `apt-get install rclone`")
+        });
+    assert!(
+        out.status.success(),
+        "rclone sync failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    started.elapsed()
+}
+
+fn main() {
+    let pages = env_num("CORTE_BENCH_PAGES", 17_000);
+    let concurrency = env_num("CORTE_BENCH_CONCURRENCY", 32);
+    let transfers = env_num("CORTE_BENCH_RCLONE_TRANSFERS", 32);
+    let shape = Shape {
+        pages,
+        ..Shape::cdmx()
+    };
+    let started = Instant::now();
+    let b1 = synthetic::build(1, &shape);
+    let b2 = synthetic::build(2, &shape);
+    let files = b1.artifacts.len() as u64;
+    let stored: u64 = b1
+        .artifacts
+        .iter()
+        .map(|a| a.gzip.as_ref().map_or(a.bytes.len(), Vec::len) as u64)
+        .sum();
+    let changed = b2
+        .manifest
+        .files
+        .iter()
+        .filter(|(k, e)| b1.manifest.files.get(*k) != Some(*e))
+        .count();
+    println!(
+        "corte of {files} files ({} stored, {changed} changed in the next corte); built in {:.1} s",
+        mb(stored),
+        started.elapsed().as_secs_f64()
+    );
+
+    let server = moto::server();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let settings = Settings {
+        concurrency,
+        ..Settings::default()
+    };
+    let bucket = server.new_bucket();
+    let target: Target = Target::open(
+        &server.target_config(&bucket),
+        &settings,
+        &CachePolicy::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let key = corte::publish::sign::generate().expect("a key");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let site = dir.path().join("site");
+    write_folder(&site, &b1);
+    let c1 = Arc::new(Corte::from_build(b1.clone(), Some(&key)));
+    let c2 = Arc::new(Corte::from_build(b2.clone(), Some(&key)));
+    let opts = Options {
+        delete_stale: true,
+        ..Options::default()
+    };
+
+    println!(
+        "\n{:<44} {:>15} {:>10}  {:<26} {:>9}",
+        "", "uploaded", "bytes", "", "time"
+    );
+    let r1 = rt
+        .block_on(publish(&target, &c1, &opts, &Quiet))
+        .unwrap_or_else(|e| panic!("{e}"));
+    report_row(
+        &format!("corte publish, first corte (concurrency {concurrency})"),
+        &r1,
+    );
+    let r2 = rt
+        .block_on(publish(&target, &c2, &opts, &Quiet))
+        .unwrap_or_else(|e| panic!("{e}"));
+    report_row("corte publish, next corte", &r2);
+    let r3 = rt
+        .block_on(publish(&target, &c2, &opts, &Quiet))
+        .unwrap_or_else(|e| panic!("{e}"));
+    report_row("corte publish, same corte again", &r3);
+
+    for t in [4, transfers] {
+        let bucket = server.new_bucket();
+        write_folder(&site, &b1);
+        let first = rclone(&site, server, &bucket, t);
+        row(
+            &format!("rclone sync --checksum, first (transfers {t})"),
+            files,
+            stored,
+            "",
+            first,
+        );
+        write_folder(&site, &b2);
+        let next = rclone(&site, server, &bucket, t);
+        let next_bytes: u64 = b2
+            .artifacts
+            .iter()
+            .filter(|a| b1.manifest.files.get(&a.key) != b2.manifest.files.get(&a.key))
+            .map(|a| a.gzip.as_ref().map_or(a.bytes.len(), Vec::len) as u64)
+            .sum();
+        row(
+            "rclone sync --checksum, next",
+            changed as u64,
+            next_bytes,
+            "",
+            next,
+        );
+    }
+    println!(
+        "\ncorte publishes two trees (cortes/<id>/ and the stable root) and the manifest, signature,\npointer, history and feed; rclone syncs one folder with no ordering or atomicity."
+    );
+}

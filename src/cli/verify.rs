@@ -1,0 +1,84 @@
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use super::targets::{self, Common, bytes};
+use crate::publish::verify::{self, Signature};
+use crate::publish::{Quiet, pointer};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The target or mirror (URL or configured name).
+    pub target: String,
+    /// The corte to check (default: the live one).
+    #[arg(long, conflicts_with = "all")]
+    pub corte: Option<String>,
+    /// Check every corte in the history.
+    #[arg(long)]
+    pub all: bool,
+    /// The institute's public key (PEM), obtained out of band. Without it the
+    /// target's own public-key.pem is used, which proves integrity but not origin.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = args.common.config()?;
+    let target = targets::open_one(&config, &args.target)?;
+    let key = targets::public_key(&args.key)?;
+    let rt = targets::runtime()?;
+    let ids: Vec<Option<String>> = if args.all {
+        let (ix, _) = rt.block_on(pointer::read_index(&target))?;
+        ix.cortes.into_iter().map(|c| Some(c.id)).collect()
+    } else {
+        vec![args.corte.clone()]
+    };
+    let progress = targets::progress();
+    let mut bad = 0;
+    for id in ids {
+        let r = rt.block_on(verify::verify(
+            &target,
+            id.as_deref(),
+            key.as_ref(),
+            if args.all { &Quiet } else { &*progress },
+        ))?;
+        let sig = match &r.signature {
+            Signature::Valid {
+                key_sha256,
+                pinned: true,
+            } => {
+                format!("signature valid (pinned key {key_sha256})")
+            }
+            Signature::Valid {
+                key_sha256,
+                pinned: false,
+            } => format!(
+                "signature valid under the target's own public-key.pem ({key_sha256}); pin the institute's key with --key to prove origin"
+            ),
+            Signature::Unsigned => "UNSIGNED".into(),
+            Signature::Invalid => "signature INVALID".into(),
+        };
+        println!(
+            "{} corte {}{}: {} objects, {} read; {sig}",
+            target.name,
+            r.corte,
+            if r.live { " (live)" } else { "" },
+            r.objects,
+            bytes(r.bytes)
+        );
+        for p in &r.problems {
+            println!("  {}: {}", p.object, p.what);
+        }
+        // With --key, a missing signature is already a problem in the report.
+        if !r.ok() {
+            bad += 1;
+        }
+    }
+    if bad > 0 {
+        bail!("{bad} corte(s) failed verification");
+    }
+    println!("ok");
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! Publishing cortes to object storage: `file://` folders, S3-compatible
+//! buckets, GCS and Azure through object_store, and `memory://` for tests.
+//!
+//! The layout and its order are DESIGN.md's ("The published layout"): each
+//! corte's immutable tree first, then its signed manifest, then the stable
+//! public tree, then the `latest.json` pointer by a conditional put, then the
+//! history and feed. See [`publish`] for the steps and `docs/publishing.md`
+//! for the decisions behind them.
+//!
+//! What this module is not: it does not render (that is `site`) and it does
+//! not watch for snapshots (that is `watch`). Everything here is written once
+//! against object_store's `ObjectStore` trait; cross-cutting behaviour for
+//! tests comes as wrapper stores ([`faults`]), as object_store's own
+//! `throttle.rs` does.
+
+pub mod config;
+pub mod corte;
+pub mod error;
+pub mod faults;
+pub mod layout;
+pub mod local;
+pub mod mirror;
+pub mod pointer;
+pub mod progress;
+#[allow(clippy::module_inception)]
+pub mod publish;
+pub mod rollback;
+pub mod sign;
+pub mod status;
+pub mod synthetic;
+pub mod target;
+pub mod transfer;
+pub mod verify;
+
+pub use config::{CachePolicy, Config, Settings, TargetConfig};
+pub use corte::Corte;
+pub use error::{ErrorKind, PublishError, Step};
+pub use progress::{Progress, Quiet};
+pub use publish::{Options, Outcome, Report, publish, publish_all};
+pub use target::{Kind, Policy, Target};
+pub use transfer::Counts;

@@ -1,0 +1,104 @@
+//! `corte rollback`: the pointer back to an earlier complete corte. The
+//! stable tree is put back to that corte's bytes (read from its own corte
+//! tree), the pointer moves conditionally, and the move is recorded in the
+//! history with the reason given; the corte rolled away from is marked
+//! withdrawn, so a later `publish` of it needs `--allow-withdrawn`.
+
+use std::time::Instant;
+
+use super::corte::Corte;
+use super::error::{ErrorKind, PublishError, Step};
+use super::layout::{self, Action};
+use super::pointer;
+use super::progress::Progress;
+use super::publish::{Options, Outcome, Report, go_live};
+use super::sign;
+use super::target::Target;
+use super::transfer;
+
+pub async fn rollback(
+    target: &Target,
+    to: &str,
+    key: Option<&sign::PublicKey>,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Report, PublishError> {
+    let started = Instant::now();
+    let (live, version) = pointer::read(target).await?.ok_or_else(|| {
+        target.err(
+            Step::ReadPointer,
+            ErrorKind::Invalid("nothing is published here: there is no latest.json".into()),
+        )
+    })?;
+    if live.corte == to {
+        return Err(target.err(
+            Step::ReadPointer,
+            ErrorKind::Conflict(format!("corte {to} is already live")),
+        ));
+    }
+    let corte = Corte::from_store(target, to, key).await?;
+    check_complete(target, &corte).await?;
+    let from = pointer::live_manifest(target, &live).await?;
+    let mut report = Report {
+        target: target.name.clone(),
+        url: target.url.clone(),
+        corte: to.to_string(),
+        outcome: Outcome::Published,
+        from: Some(live.corte.clone()),
+        steps: Vec::new(),
+        stable_keys: Vec::new(),
+        elapsed: Default::default(),
+    };
+    let new = corte.pointer(Action::Rollback, Some(live.corte.clone()));
+    go_live(
+        target,
+        &corte,
+        new,
+        Some(version),
+        Some(&from),
+        opts,
+        progress,
+        &mut report,
+    )
+    .await?;
+    if opts.dry_run {
+        report.outcome = Outcome::DryRun;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Every object the manifest lists is in the corte tree with its size.
+pub async fn check_complete(target: &Target, corte: &Corte) -> Result<(), PublishError> {
+    let prefix = layout::corte_prefix(&corte.id);
+    let listed = transfer::list(target, &prefix)
+        .await
+        .map_err(|e| target.store_err(Step::Verify, &prefix, e))?;
+    for (key, entry) in &corte.manifest.files {
+        let k = layout::corte_key(&corte.id, key);
+        match listed.get(&k) {
+            Some(m) if m.size == layout::stored_size(entry) => {}
+            Some(m) => {
+                return Err(target
+                    .err(
+                        Step::Verify,
+                        ErrorKind::Integrity(format!(
+                            "is {} bytes, the manifest says {}",
+                            m.size,
+                            layout::stored_size(entry)
+                        )),
+                    )
+                    .at(k));
+            }
+            None => {
+                return Err(target
+                    .err(
+                        Step::Verify,
+                        ErrorKind::Integrity("is missing: the corte is not complete".into()),
+                    )
+                    .at(k));
+            }
+        }
+    }
+    Ok(())
+}

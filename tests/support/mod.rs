@@ -1,0 +1,113 @@
+//! The backends every publish test runs against, as object_store's own
+//! integration suite does: `memory://`, a `file://` folder, and a real
+//! S3-compatible server (moto) that the tests start themselves.
+
+#![allow(dead_code)]
+
+pub mod moto;
+
+use std::sync::Arc;
+
+use corte::publish::config::{CachePolicy, Settings, TargetConfig};
+use corte::publish::faults::{Faults, FaultyStore};
+use corte::publish::{Kind, Target};
+use object_store::ObjectStore;
+use object_store::memory::InMemory;
+
+pub struct Backend {
+    pub name: &'static str,
+    kind: Kind,
+    store: Arc<dyn ObjectStore>,
+    pub url: String,
+    pub dir: Option<tempfile::TempDir>,
+}
+
+/// Quick retries: the tests inject failures and must not sleep for long.
+pub fn settings() -> Settings {
+    Settings {
+        concurrency: 8,
+        retries: 8,
+        retry_base_ms: 1,
+        retry_max_ms: 20,
+        http_retries: 1,
+        timeout_secs: 20,
+        ..Settings::default()
+    }
+}
+
+impl Backend {
+    pub fn memory() -> Backend {
+        Backend {
+            name: "memory",
+            kind: Kind::Memory,
+            store: Arc::new(InMemory::new()),
+            url: "memory://".into(),
+            dir: None,
+        }
+    }
+
+    pub fn folder() -> Backend {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = url::Url::from_directory_path(dir.path())
+            .expect("an absolute path")
+            .to_string();
+        let t = open(&TargetConfig::from_url(&url));
+        Backend {
+            name: "folder",
+            kind: Kind::Local,
+            store: t.store,
+            url,
+            dir: Some(dir),
+        }
+    }
+
+    /// A fresh bucket on the shared moto server.
+    pub fn s3() -> Backend {
+        let server = moto::server();
+        let bucket = server.new_bucket();
+        let config = server.target_config(&bucket);
+        let t = open(&config);
+        Backend {
+            name: "s3",
+            kind: Kind::S3,
+            store: t.store,
+            url: config.url,
+            dir: None,
+        }
+    }
+
+    pub fn by_name(name: &str) -> Backend {
+        match name {
+            "memory" => Backend::memory(),
+            "folder" => Backend::folder(),
+            _ => Backend::s3(),
+        }
+    }
+
+    /// A target on this backend's store.
+    pub fn target(&self, name: &str) -> Target {
+        self.wrap(name, self.store.clone())
+    }
+
+    /// A target whose store misbehaves as told.
+    pub fn faulty(&self, name: &str, faults: Faults) -> (Target, Arc<FaultyStore>) {
+        let f = Arc::new(FaultyStore::new(self.store.clone(), faults));
+        (self.wrap(name, f.clone()), f)
+    }
+
+    fn wrap(&self, name: &str, store: Arc<dyn ObjectStore>) -> Target {
+        let mut t = Target::new(name, store, self.kind);
+        t.policy = corte::publish::Policy::from_settings(&settings());
+        t.url = self.url.clone();
+        t
+    }
+
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+}
+
+pub fn open(config: &TargetConfig) -> Target {
+    Target::open(config, &settings(), &CachePolicy::default())
+        .unwrap_or_else(|e| panic!("opening {}: {e}", config.url))
+}
