@@ -8,7 +8,7 @@ use std::io::Write;
 use chrono::{DateTime, FixedOffset};
 
 use super::{leeme, unit_column};
-use crate::contract::corte::{corte_label, utc_label};
+use crate::contract::corte::{corte_label, fecha_hora_label};
 use crate::contract::{Acta, Campo, ContestLevel, EstadoActa, Snapshot, TipoCasilla};
 use crate::tally::summary::FIELD_NAMES;
 use crate::tally::{ActaResult, ElectionResults, Results};
@@ -134,11 +134,7 @@ fn quoted(s: &str) -> String {
 /// `02/06/2024 19:45:12 (UTC-6)`, or `N/A`.
 fn fecha(t: &Option<DateTime<FixedOffset>>) -> String {
     match t {
-        Some(t) => format!(
-            "{} {}",
-            t.format("%d/%m/%Y %H:%M:%S"),
-            utc_label(t.offset())
-        ),
+        Some(t) => fecha_hora_label(t),
         None => "N/A".into(),
     }
 }

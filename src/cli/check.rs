@@ -1,7 +1,5 @@
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 #[derive(clap::Args)]
 pub struct Args {
     /// The snapshot: a folder with corte.json, or a .tar.gz of one.
@@ -13,12 +11,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let snapshot = crate::source::load(&args.snapshot)?;
-    let ruleset = match &args.ruleset {
-        Some(r) => crate::tally::ruleset::from_arg(r),
-        None => crate::tally::ruleset_of(&snapshot),
-    }
-    .map_err(anyhow::Error::msg)
-    .context("choosing the ruleset")?;
+    let ruleset = super::choose_ruleset(args.ruleset.as_deref(), &snapshot)?;
     let results = crate::tally::tally(&snapshot, &ruleset);
     for (election, r) in snapshot.catalog.elections.iter().zip(&results.elections) {
         println!("{} ({})", election.name, election.id);

@@ -26,6 +26,8 @@ pub enum Command {
     /// Turn files published elsewhere into a snapshot.
     #[command(subcommand)]
     Import(import::Command),
+    /// Render a snapshot's complete site (pages, assets, datasets, manifest) into a folder.
+    Render(render::Args),
     /// Render a snapshot and publish it to one or more targets (a manual cutover).
     Publish(publish::Args),
     /// The live corte, the history and the corte trees of each target.
@@ -49,6 +51,7 @@ mod import;
 mod keygen;
 mod mirror;
 mod publish;
+mod render;
 mod rollback;
 mod seal;
 mod status;
@@ -65,6 +68,7 @@ pub fn main() -> i32 {
         Command::Datasets(args) => datasets::run(args),
         Command::Gen(args) => r#gen::run(args),
         Command::Import(cmd) => import::run(cmd),
+        Command::Render(args) => render::run(args),
         Command::Publish(args) => publish::run(args),
         Command::Status(args) => status::run(args),
         Command::Rollback(args) => rollback::run(args),

@@ -1,7 +1,7 @@
 //! `corte.json`: written last by the central database. Its presence and the
 //! matching hashes of every member are what make a snapshot complete.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ContractError, Result};
@@ -151,7 +151,31 @@ pub fn utc_label(offset: &FixedOffset) -> String {
 
 /// `02/06/2024 20:00 (UTC-6)`: the corte time on every page and file.
 pub fn corte_label(t: &DateTime<FixedOffset>) -> String {
-    format!("{} {}", t.format("%d/%m/%Y %H:%M"), utc_label(t.offset()))
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02} {}",
+        t.day(),
+        t.month(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        utc_label(t.offset())
+    )
+}
+
+/// `02/06/2024 19:45:12 (UTC-6)`: an acta's acopio, captura or verificación
+/// time. Written field by field: pages print three per acta, and a strftime
+/// pattern is parsed again at every call.
+pub fn fecha_hora_label(t: &DateTime<FixedOffset>) -> String {
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}:{:02} {}",
+        t.day(),
+        t.month(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        utc_label(t.offset())
+    )
 }
 
 #[cfg(test)]
@@ -164,6 +188,13 @@ mod tests {
         assert_eq!(corte_label(&t), "02/06/2024 20:00 (UTC-6)");
         let t = parse_timestamp("2021-06-07T20:00:00-05:00").unwrap();
         assert_eq!(corte_label(&t), "07/06/2021 20:00 (UTC-5)");
+        let t = parse_timestamp("2024-06-02T19:05:09+05:30").unwrap();
+        assert_eq!(fecha_hora_label(&t), "02/06/2024 19:05:09 (UTC+5:30)");
+        let t = parse_timestamp("0999-01-01T00:00:00Z").unwrap();
+        assert_eq!(
+            corte_label(&t),
+            t.format("%d/%m/%Y %H:%M (UTC)").to_string()
+        );
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub fn content_type(key: &str) -> &'static str {
     }
 }
 
-/// Whether an artifact travels gzip-encoded. Datasets do not: people and
+/// Whether an artifact travels gzip-encoded: pages, CSS, JS, SVG, and the JSON
+/// that pages and apps read (the JSON API, the consulta indexes). Datasets do not: people and
 /// auditors download them with tools that may not decompress, and must get
 /// exactly the bytes whose hash the manifest lists.
 pub fn transport_gzip(key: &str, content_type: &str) -> bool {
@@ -100,7 +101,8 @@ pub fn transport_gzip(key: &str, content_type: &str) -> bool {
         || content_type.starts_with("text/css")
         || content_type.starts_with("text/javascript")
         || content_type == "image/svg+xml";
-    text || (content_type == "application/json" && key.starts_with("datos/api/"))
+    let json_for_pages = !key.starts_with(datasets::PREFIX) || key.starts_with("datos/api/");
+    text || (content_type == "application/json" && json_for_pages)
 }
 
 /// A rendered corte: its artifacts (sorted by key) and its manifest.
@@ -154,7 +156,11 @@ pub fn render(
         .iter()
         .map(|a| Artifact::new(a.key.clone(), a.bytes.clone(), CacheClass::Immutable))
         .collect();
-    let datasets = datasets::artifacts(snapshot, results);
+    let mut datasets = datasets::artifacts(snapshot, results);
+    // Hashed now: the datos page lists them.
+    datasets
+        .par_iter_mut()
+        .for_each(|a| a.sha256 = crate::source::sha256_hex(&a.bytes));
     let ctx = SiteContext {
         snapshot,
         results,
@@ -171,7 +177,9 @@ pub fn render(
         return Err(SiteError::DuplicateKey(w[0].key.clone()));
     }
     artifacts.par_iter_mut().for_each(|a| {
-        a.sha256 = crate::source::sha256_hex(&a.bytes);
+        if a.sha256.is_empty() {
+            a.sha256 = crate::source::sha256_hex(&a.bytes);
+        }
         if transport_gzip(&a.key, a.content_type) {
             a.gzip = Some(compress::gzip(&a.bytes));
         }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::Environment;
+use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 use serde::Deserialize;
 
 use super::SiteError;
@@ -114,6 +114,7 @@ impl Theme {
         let meta: ThemeMeta =
             toml::from_str(meta_text).map_err(|e| err("theme.toml", e.to_string()))?;
         let mut env = Environment::new();
+        env.set_formatter(html_formatter);
         super::format::register_filters(&mut env);
         let mut assets = Vec::new();
         for (path, bytes) in files {
@@ -149,5 +150,59 @@ impl Theme {
             .iter()
             .find(|a| a.name == name)
             .map(|a| a.key.as_str())
+    }
+}
+
+/// Auto-escaping of `.html` templates for the five characters that matter in
+/// text and quoted attributes (`& < > " '`). minijinja's default also
+/// escapes `/`, which turns every relative link and every date into
+/// `&#x2f;` entities: valid, but heavier and harder to read.
+fn html_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    if *state.auto_escape() == AutoEscape::Html
+        && !value.is_safe()
+        && let Some(text) = value.as_str()
+    {
+        return write_html(out, text).map_err(Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+fn write_html(out: &mut Output, text: &str) -> std::fmt::Result {
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.write_str(&rest[..i])?;
+        out.write_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        })?;
+        rest = &rest[i + 1..];
+    }
+    out.write_str(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_templates_escape_markup_but_not_slashes() {
+        let mut files = std::collections::BTreeMap::new();
+        files.insert("theme.toml".to_string(), b"name = \"t\"".to_vec());
+        for t in super::super::pages::TEMPLATES {
+            files.insert(
+                format!("templates/{t}"),
+                b"{{ x }}|{{ x|safe }}|{{ n }}".to_vec(),
+            );
+        }
+        let theme = super::Theme::from_files("t", files).unwrap();
+        let tpl = theme.env.get_template("home.html").unwrap();
+        let out = tpl
+            .render(minijinja::context! { x => "<a href=\"x/y\">'&'</a>", n => 1234 })
+            .unwrap();
+        assert_eq!(
+            out,
+            "&lt;a href=&quot;x/y&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;|<a href=\"x/y\">'&'</a>|1234"
+        );
     }
 }

@@ -26,7 +26,8 @@ pub use ruleset::Ruleset;
 pub use summary::Summary;
 
 use crate::contract::acta::contest_unit;
-use crate::contract::{EstadoActa, Inconsistencia, Observacion, Snapshot};
+use crate::contract::catalog::ElectionIndex;
+use crate::contract::{Casilla, EstadoActa, Inconsistencia, Observacion, Snapshot};
 
 /// Counts, participation and votes of one place (the entidad, a distrito, a
 /// demarcación, a sección) in one election.
@@ -67,6 +68,16 @@ impl LevelTotals {
     /// Total votes of counted actas (every option, nulos included).
     pub fn total_votos(&self) -> u64 {
         self.options.iter().sum()
+    }
+
+    /// Adds the votes per option of one contest unit (or of the part of one
+    /// that lies in this place): as cast, per candidacy, and distributed.
+    fn add_unit_votes(&mut self, eix: &ElectionIndex, plan: &Plan, unit: usize, votes: &[u64]) {
+        for (o, v) in self.options.iter_mut().zip(votes) {
+            *o += v;
+        }
+        distribute::candidacies_into(eix, unit, votes, &mut self.candidacies);
+        plan.distribute_into(votes, &mut self.parties);
     }
 
     fn add_counts(&mut self, other: &LevelTotals) {
@@ -125,6 +136,59 @@ pub fn tally(snapshot: &Snapshot, ruleset: &Ruleset) -> Results {
         final_corte: snapshot.corte.final_corte,
         elections,
     }
+}
+
+/// The totals of any set of casillas of one election — the casillas of a
+/// modality such as the votes from abroad, which make no level of their own —
+/// by the same rules as every level: acta counts of the casillas `keep`
+/// selects, their counted votes distributed per contest unit. Actas of
+/// representación proporcional are left out, as at every level.
+pub fn totals_of(
+    snapshot: &Snapshot,
+    results: &Results,
+    election: usize,
+    keep: impl Fn(&Casilla) -> bool,
+) -> LevelTotals {
+    let catalog = &snapshot.catalog;
+    let eid = &catalog.elections[election].id;
+    let eix = &snapshot.index.elections[election];
+    let r = &results.elections[election];
+    let mut t = LevelTotals::sized(
+        catalog.elections[election].options.len(),
+        eix.candidacy_keys.len(),
+        r.plan.slots.len(),
+    );
+    let kept: Vec<bool> = catalog.casillas.iter().map(&keep).collect();
+    for (casilla, _) in catalog.casillas.iter().zip(&kept).filter(|(_, k)| **k) {
+        for tipo in casilla.actas.get(eid).into_iter().flatten() {
+            if !eix.rp_acta_types.contains(tipo) {
+                t.actas_esperadas += 1;
+                t.lista_nominal += casilla.lista_nominal as u64;
+            }
+        }
+    }
+    let mut per_unit: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+    for (acta, result) in snapshot.actas[election].iter().zip(&r.actas) {
+        let Some(c) = acta.casilla else { continue };
+        if !kept[c as usize] || eix.rp_acta_types.contains(&acta.tipo_acta) {
+            continue;
+        }
+        let casilla = &catalog.casillas[c as usize];
+        count_acta(&mut t, acta.estado, result, casilla, &results.ruleset);
+        let unit = contest_unit(catalog, &snapshot.index, election, c);
+        if let (Contabilizada::Si, Some(u)) = (result.contabilizada, unit) {
+            let votes = per_unit
+                .entry(u)
+                .or_insert_with(|| vec![0; acta.votos.len()]);
+            for (v, campo) in votes.iter_mut().zip(acta.votos.iter()) {
+                *v += campo.value() as u64;
+            }
+        }
+    }
+    for (u, votes) in per_unit {
+        t.add_unit_votes(eix, &r.plan, u as usize, &votes);
+    }
+    t
 }
 
 /// The ruleset a snapshot names in its catalog.
@@ -288,12 +352,7 @@ fn tally_election(snapshot: &Snapshot, e: usize, ruleset: &Ruleset) -> ElectionR
         let mut parts: Vec<_> = parts.into_iter().collect();
         parts.sort_unstable_by_key(|(k, _)| *k);
         for ((l, u), votes) in parts {
-            let t = &mut level[l];
-            for (o, v) in t.options.iter_mut().zip(&votes) {
-                *o += v;
-            }
-            distribute::candidacies_into(eix, u, &votes, &mut t.candidacies);
-            plan.distribute_into(&votes, &mut t.parties);
+            level[l].add_unit_votes(eix, &plan, u, &votes);
         }
     };
     add_votes(std::slice::from_mut(&mut entidad), &|_| Some(0));

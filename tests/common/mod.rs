@@ -20,7 +20,7 @@ fn read(path: &Path) -> Vec<u8> {
 
 /// Builds a snapshot from member files as `source` would after checking
 /// their hashes (the members' hashes are computed, so they always match).
-fn snapshot_of(new: &NewSnapshot) -> Snapshot {
+pub fn snapshot_of(new: &NewSnapshot) -> Snapshot {
     let catalog = new.members.get("catalog.json").expect("catalog.json");
     let actas: BTreeMap<String, Vec<u8>> = new
         .members

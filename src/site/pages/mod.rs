@@ -1,0 +1,249 @@
+//! The HTML pages of a corte, rendered with the theme's templates.
+//!
+//! The URL layout (every link relative, every file named explicitly, so the
+//! same files work at the site root, under `cortes/<corte-id>/`, in a mirror
+//! and from a local folder):
+//!
+//! | key | page | template |
+//! |---|---|---|
+//! | `index.html` | the corte: every election's results | `home.html` |
+//! | `<e>/index.html` | an election in the whole entidad, its distritos / demarcaciones | `level.html` |
+//! | `<e>/distrito/<id>.html`, `<e>/demarcacion/<id>.html` | one unit and its secciones | `level.html` |
+//! | `<e>/seccion/<id>.html` | one sección: every casilla and acta | `seccion.html` |
+//! | `<e>/extranjero.html`, `<e>/anticipado.html`, `<e>/prision-preventiva.html` | casillas of a modality | `seccion.html` |
+//! | `<e>/fuera-de-catalogo.html` | actas that match no casilla of the catalog | `seccion.html` |
+//! | `consulta.html`, `consulta/<e>.json` | find your casilla; the sección index its script reads | `consulta.html` |
+//! | `verificacion.html` | how to verify downloads, acta images and the manifest | `verificacion.html` |
+//! | `datos.html` | every dataset with size and SHA-256 | `datos.html` |
+//!
+//! `<e>` is the election's slug, as in the JSON API ([`super::api::slug`]:
+//! `DIP_LOC` → `dip-loc`). Pages are rendered in parallel; each template is fetched once.
+//! The data every page shares (`site`) is converted once; each page adds its
+//! own `page` (see docs/site.md for every variable).
+
+mod casillas;
+mod election;
+mod general;
+mod labels;
+mod view;
+
+use std::borrow::Cow;
+
+use minijinja::value::{Serde, Value};
+use minijinja::{Template, context};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{Artifact, CacheClass, SiteContext, SiteError};
+use crate::contract::TipoCasilla;
+use election::{Eleccion, Geo};
+
+/// Templates every theme must provide.
+pub const TEMPLATES: &[&str] = &[
+    "base.html",
+    "home.html",
+    "level.html",
+    "seccion.html",
+    "consulta.html",
+    "verificacion.html",
+    "datos.html",
+];
+
+/// The disclaimer every page carries.
+pub const AVISO: &str = "Los resultados presentados tienen un carácter informativo y no son definitivos, por tanto, no tienen efectos jurídicos.";
+
+/// The modalities with a page of their own: casilla type, file name, title.
+pub const MODALIDADES: [(TipoCasilla, &str, &str); 3] = [
+    (TipoCasilla::M, "extranjero", "Votos desde el extranjero"),
+    (TipoCasilla::A, "anticipado", "Voto anticipado"),
+    (
+        TipoCasilla::P,
+        "prision-preventiva",
+        "Voto en prisión preventiva",
+    ),
+];
+
+/// The way back to the site root from a key: `gub/seccion/0001.html` → `../../`.
+fn root_of(key: &str) -> String {
+    "../".repeat(key.matches('/').count())
+}
+
+/// One step of the breadcrumbs; the last one (the page itself) has no link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crumb<'a> {
+    pub label: Cow<'a, str>,
+    /// Relative to the site root.
+    pub href: Option<String>,
+}
+
+/// A link: its text and where it goes (relative to the site root).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link<'a> {
+    pub label: Cow<'a, str>,
+    pub href: String,
+}
+
+/// The templates, each fetched once.
+struct Templates<'env> {
+    home: Template<'env, 'env>,
+    level: Template<'env, 'env>,
+    seccion: Template<'env, 'env>,
+    consulta: Template<'env, 'env>,
+    verificacion: Template<'env, 'env>,
+    datos: Template<'env, 'env>,
+}
+
+/// Everything shared by every page of the corte.
+pub(crate) struct Renderer<'a> {
+    ctx: &'a SiteContext<'a>,
+    templates: Templates<'a>,
+    geo: Geo,
+    elecciones: Vec<Eleccion<'a>>,
+    /// `site` in every template: the process, the corte, the disclaimer,
+    /// the assets and each election with its entidad results.
+    site: Value,
+}
+
+/// A page to render.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Home,
+    Consulta,
+    Verificacion,
+    Datos,
+    Entidad(usize),
+    Distrito(usize, u32),
+    Demarcacion(usize, u32),
+    Seccion(usize, u32),
+    Modalidad(usize, usize),
+    FueraDeCatalogo(usize),
+}
+
+pub fn render_all(ctx: &SiteContext) -> Result<Vec<Artifact>, SiteError> {
+    let r = Renderer::new(ctx)?;
+    let jobs = r.jobs();
+    let mut out: Vec<Artifact> = jobs
+        .par_iter()
+        .map(|job| r.render(*job))
+        .collect::<Result<_, _>>()?;
+    out.extend(r.consulta_indexes());
+    Ok(out)
+}
+
+impl<'a> Renderer<'a> {
+    fn new(ctx: &'a SiteContext<'a>) -> Result<Self, SiteError> {
+        let env = &ctx.theme.env;
+        let get = |name: &str| {
+            env.get_template(name).map_err(|e| SiteError::Theme {
+                file: format!("templates/{name}"),
+                message: format!("{e:#}"),
+            })
+        };
+        let templates = Templates {
+            home: get("home.html")?,
+            level: get("level.html")?,
+            seccion: get("seccion.html")?,
+            consulta: get("consulta.html")?,
+            verificacion: get("verificacion.html")?,
+            datos: get("datos.html")?,
+        };
+        let geo = Geo::new(ctx.snapshot);
+        let elecciones: Vec<Eleccion> = (0..ctx.snapshot.catalog.elections.len())
+            .into_par_iter()
+            .map(|e| Eleccion::new(ctx, &geo, e))
+            .collect();
+        let site = general::site_value(ctx, &elecciones);
+        Ok(Renderer {
+            ctx,
+            templates,
+            geo,
+            elecciones,
+            site,
+        })
+    }
+
+    fn jobs(&self) -> Vec<Job> {
+        let mut jobs = vec![Job::Home, Job::Consulta, Job::Verificacion, Job::Datos];
+        for (e, el) in self.elecciones.iter().enumerate() {
+            jobs.push(Job::Entidad(e));
+            jobs.extend(el.distritos_con_paginas().map(|d| Job::Distrito(e, d)));
+            jobs.extend(
+                el.demarcaciones_con_paginas()
+                    .map(|d| Job::Demarcacion(e, d)),
+            );
+            jobs.extend(el.secciones_con_paginas().map(|s| Job::Seccion(e, s)));
+            jobs.extend(el.modalidades_con_paginas().map(|m| Job::Modalidad(e, m)));
+            if el.tiene_fuera_de_catalogo() {
+                jobs.push(Job::FueraDeCatalogo(e));
+            }
+        }
+        jobs
+    }
+
+    fn render(&self, job: Job) -> Result<Artifact, SiteError> {
+        match job {
+            Job::Home => general::home(self),
+            Job::Consulta => general::consulta(self),
+            Job::Verificacion => general::verificacion(self),
+            Job::Datos => general::datos(self),
+            Job::Entidad(e) => self.elecciones[e].entidad(self),
+            Job::Distrito(e, d) => self.elecciones[e].distrito(self, d),
+            Job::Demarcacion(e, d) => self.elecciones[e].demarcacion(self, d),
+            Job::Seccion(e, s) => self.elecciones[e].seccion(self, s),
+            Job::Modalidad(e, m) => self.elecciones[e].modalidad(self, m),
+            Job::FueraDeCatalogo(e) => self.elecciones[e].fuera_de_catalogo(self),
+        }
+    }
+
+    /// Renders one page: the shared `site`, the page's `root`, `title`,
+    /// `crumbs` and its own `page` data.
+    fn page<P: Serialize>(
+        &self,
+        key: String,
+        template: &Template,
+        title: &str,
+        crumbs: &[Crumb],
+        page: &P,
+    ) -> Result<Artifact, SiteError> {
+        let html = template
+            .render(context! {
+                site => self.site.clone(),
+                root => root_of(&key),
+                title => title,
+                crumbs => Value::from(Serde(crumbs)),
+                page => Value::from(Serde(page)),
+            })
+            .map_err(|e| SiteError::Template {
+                page: key.clone(),
+                template: template.name().to_string(),
+                message: format!("{e:#}"),
+            })?;
+        Ok(Artifact::new(key, html.into_bytes(), CacheClass::Short))
+    }
+
+    /// `consulta/<e>.json`: the secciones with a page, for the consulta's script.
+    fn consulta_indexes(&self) -> Vec<Artifact> {
+        self.elecciones
+            .iter()
+            .map(|el| el.consulta_index())
+            .collect()
+    }
+
+    /// The first crumb of every page.
+    fn inicio(&self) -> Crumb<'static> {
+        Crumb {
+            label: "Inicio".into(),
+            href: Some("index.html".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pages_root_climbs_one_folder_per_slash_of_its_key() {
+        assert_eq!(super::root_of("index.html"), "");
+        assert_eq!(super::root_of("gub/index.html"), "../");
+        assert_eq!(super::root_of("dip-loc/seccion/0001.html"), "../../");
+    }
+}

@@ -1,0 +1,980 @@
+//! The pages of the results site, rendered from real PREP files: the same
+//! snapshot gives the same bytes; names are escaped; the figures on the pages
+//! are the engine's; a sección page stays light; nothing comes from another
+//! host; every link leads to a file of the corte.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use corte::anexo13::import::{self, Input, Options};
+use corte::contract::{EstadoActa, RulesetRef, Snapshot, TipoCasilla};
+use corte::site::{Build, History, RenderOptions, Theme};
+use corte::tally::{self, LevelTotals, Results, Summary};
+
+fn real(path: &str) -> (String, Vec<u8>) {
+    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/real")
+        .join(path);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the real PREP files live in ../shared/data/real beside the repository",
+            p.display()
+        )
+    });
+    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+    (name, bytes)
+}
+
+/// Imports a published file into an in-memory snapshot, letting `edit`
+/// change the catalog (as JSON) first.
+fn import_real(
+    database: &str,
+    candidaturas: &str,
+    ruleset: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Snapshot {
+    let (file, bytes) = real(database);
+    let input = Input {
+        file,
+        bytes,
+        candidaturas: Some(real(candidaturas)),
+    };
+    let opts = Options {
+        ruleset: RulesetRef::Named(ruleset.into()),
+        final_corte: true,
+        ..Options::default()
+    };
+    let mut new = import::import(&[input], &opts)
+        .unwrap_or_else(|e| panic!("import failed: {e}"))
+        .snapshot;
+    let catalog = new.members.get_mut("catalog.json").unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(catalog).unwrap();
+    edit(&mut json);
+    *catalog = serde_json::to_vec(&json).unwrap();
+    common::snapshot_of(&new)
+}
+
+struct Site {
+    snapshot: Snapshot,
+    results: Results,
+    build: Build,
+}
+
+impl Site {
+    fn of(snapshot: Snapshot) -> Site {
+        let ruleset = tally::ruleset_of(&snapshot).unwrap();
+        let results = tally::tally(&snapshot, &ruleset);
+        let build = common::render(&snapshot, &results);
+        Site {
+            snapshot,
+            results,
+            build,
+        }
+    }
+
+    fn page(&self, key: &str) -> &str {
+        let a = self
+            .build
+            .get(key)
+            .unwrap_or_else(|| panic!("{key} was not rendered"));
+        std::str::from_utf8(&a.bytes).unwrap()
+    }
+
+    fn pages(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.build
+            .artifacts
+            .iter()
+            .filter(|a| a.key.ends_with(".html"))
+            .map(|a| (a.key.as_str(), std::str::from_utf8(&a.bytes).unwrap()))
+    }
+
+    fn summary(&self, t: &LevelTotals) -> Summary {
+        Summary::of(t, 0, 0, self.results.final_corte, &self.results.ruleset)
+    }
+}
+
+/// Quintana Roo 2019, Diputaciones locales: 15 distritos, independents, 938
+/// secciones, one with 64 casillas. Four casillas are turned into casillas
+/// of the special modalities (one of them, votes from abroad, with no sección).
+fn qroo() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let snapshot = import_real(
+            "qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv",
+            "qroo-2019-dip-loc/QROO_DIP_CANDIDATURAS_2019.csv",
+            "qroo-2019",
+            |catalog| {
+                // An independent's display name with markup, for the escaping test.
+                for option in catalog["elections"][0]["options"].as_array_mut().unwrap() {
+                    if option["column"] == "CAND_IND_1" {
+                        option["name"] = HOSTILE_OPTION.into();
+                    }
+                }
+                let casillas = catalog["casillas"].as_array_mut().unwrap();
+                for (i, tipo) in [(10, "A"), (11, "A"), (20, "P"), (30, "M")] {
+                    casillas[i]["tipo"] = tipo.into();
+                }
+                let seccion = casillas[30]["seccion"].take();
+                let distrito = catalog["secciones"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|s| s["id"] == seccion)
+                    .unwrap()["distrito"]
+                    .clone();
+                let m = &mut catalog["casillas"][30];
+                m.as_object_mut().unwrap().remove("seccion");
+                m["distrito"] = distrito;
+            },
+        );
+        Site::of(snapshot)
+    })
+}
+
+/// Campeche 2021, Gubernatura: one contest for the entidad, 98 actas not
+/// yet captured, 3 fuera de catálogo; names edited to carry markup.
+fn campeche() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let snapshot = import_real(
+            "campeche-2021-gob/CAMP_GOB_2021.csv",
+            "campeche-2021-gob/CAMP_GOB_CANDIDATURA_2021.csv",
+            "campeche-2021",
+            |catalog| {
+                let e = &mut catalog["elections"][0];
+                e["candidacies"][0]["name"] = HOSTILE_CANDIDATE.into();
+
+                catalog["parties"][0]["name"] = HOSTILE_PARTY.into();
+                catalog["distritos"][0]["name"] = HOSTILE_PLACE.into();
+                catalog["process"]["name"] = "PREP 2021 \"Campeche\" & <Región>".into();
+            },
+        );
+        Site::of(snapshot)
+    })
+}
+
+const HOSTILE_CANDIDATE: &str = "<script>alert(\"x\")</script> José O'Ñúñez";
+const HOSTILE_PARTY: &str = "Partido \"Acción\" & <b>Nación</b>";
+const HOSTILE_PLACE: &str = "<img src=x onerror=alert(1)> Ciudad del Carmen";
+const HOSTILE_OPTION: &str = "</text><script>alert('svg')</script> Independiente";
+
+// ---------------------------------------------------------------------------
+// Reading figures back from the HTML.
+
+/// `(key, text)` of every element carrying `attr="key"`, e.g. `data-cand`.
+fn cells<'h>(html: &'h str, attr: &str) -> Vec<(&'h str, &'h str)> {
+    let needle = format!(" {attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&needle) {
+        rest = &rest[i + needle.len()..];
+        let end = rest.find('"').unwrap();
+        let key = &rest[..end];
+        let after = &rest[end..];
+        let open = after.find('>').unwrap() + 1;
+        let close = after[open..].find('<').unwrap();
+        out.push((key, after[open..open + close].trim()));
+        rest = &after[open..];
+    }
+    out
+}
+
+/// `1,234` → 1234.
+fn number(text: &str) -> u64 {
+    text.replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("`{text}` is not a number"))
+}
+
+/// The one cell `attr="key"` as a number, or its text.
+fn cell<'h>(html: &'h str, attr: &str, key: &str) -> &'h str {
+    let found: Vec<&str> = cells(html, attr)
+        .into_iter()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{attr}=\"{key}\" appears {} times",
+        found.len()
+    );
+    found[0]
+}
+
+/// The page shows the 13 summary fields as the engine computes them.
+fn assert_summary(html: &str, s: &Summary, page: &str) {
+    let counts = [
+        ("ACTAS_ESPERADAS", s.actas_esperadas),
+        ("ACTAS_CAPTURADAS", s.actas_capturadas),
+        ("ACTAS_CONTABILIZADAS", s.actas_contabilizadas),
+        ("ACTAS_NO_CONTABILIZADAS", s.actas_no_contabilizadas),
+        (
+            "LISTA_NOMINAL_ACTAS_CONTABILIZADAS",
+            s.lista_nominal_actas_contabilizadas,
+        ),
+        ("TOTAL_VOTOS_C_CS", s.total_votos_c_cs),
+        ("TOTAL_VOTOS_S_CS", s.total_votos_s_cs),
+    ];
+    for (field, want) in counts {
+        assert_eq!(number(cell(html, "data-f", field)), want, "{page}: {field}");
+    }
+    let pcts = [
+        ("PORCENTAJE_ACTAS_CAPTURADAS", s.porcentaje_actas_capturadas),
+        (
+            "PORCENTAJE_ACTAS_CONTABILIZADAS",
+            s.porcentaje_actas_contabilizadas,
+        ),
+        (
+            "PORCENTAJE_ACTAS_INCONSISTENCIAS",
+            s.porcentaje_actas_inconsistencias,
+        ),
+        (
+            "PORCENTAJE_PARTICIPACION_CIUDADANA",
+            s.porcentaje_participacion_ciudadana,
+        ),
+    ];
+    for (field, want) in pcts {
+        assert_eq!(
+            cell(html, "data-f", field),
+            format!("{} %", want.plain()),
+            "{page}: {field}"
+        );
+    }
+}
+
+/// The page's votes per candidacy key, per party (distributed) and for no
+/// registrados and nulos are the level's, and add up to its total.
+fn assert_votes(site: &Site, html: &str, e: usize, t: &LevelTotals, page: &str) {
+    let eix = &site.snapshot.index.elections[e];
+    let r = &site.results.elections[e];
+    let election = &site.snapshot.catalog.elections[e];
+    let cands = cells(html, "data-cand");
+    assert!(!cands.is_empty(), "{page} shows no candidacy");
+    let mut shown = 0;
+    for (key, text) in &cands {
+        let k = eix
+            .candidacy_keys
+            .iter()
+            .position(|c| c == key)
+            .unwrap_or_else(|| panic!("{page}: unknown candidacy {key}"));
+        assert_eq!(number(text), t.candidacies[k], "{page}: candidacy {key}");
+        shown += number(text);
+    }
+    for (col, text) in cells(html, "data-opt") {
+        let o = election
+            .options
+            .iter()
+            .position(|o| o.column == col)
+            .unwrap();
+        assert_eq!(number(text), t.options[o], "{page}: option {col}");
+        shown += number(text);
+    }
+    assert_eq!(
+        shown,
+        t.total_votos(),
+        "{page}: the rows add up to the total"
+    );
+    assert_eq!(
+        number(cell(html, "data-f", "TOTAL_VOTOS")),
+        t.total_votos(),
+        "{page}"
+    );
+    let parties = cells(html, "data-party");
+    assert_eq!(
+        parties.len(),
+        r.plan.slots.len(),
+        "{page}: one row per slot"
+    );
+    for ((slot, text), (want_slot, want)) in parties.iter().zip(r.plan.slots.iter().zip(&t.parties))
+    {
+        assert_eq!(slot, want_slot, "{page}: slots in plan order");
+        assert_eq!(number(text), *want, "{page}: party {slot}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_same_snapshot_renders_to_the_same_bytes_and_manifest() {
+    let site = qroo();
+    let again = common::render(&site.snapshot, &site.results);
+    assert_eq!(site.build.artifacts.len(), again.artifacts.len());
+    for (a, b) in site.build.artifacts.iter().zip(&again.artifacts) {
+        assert_eq!(a.key, b.key);
+        assert!(a.bytes == b.bytes, "{} differs between two renders", a.key);
+        assert_eq!(a.gzip, b.gzip, "{}: gzip copy", a.key);
+    }
+    assert_eq!(site.build.manifest_bytes, again.manifest_bytes);
+    assert_eq!(site.build.manifest_sha256, again.manifest_sha256);
+}
+
+#[test]
+fn the_site_has_a_page_for_every_place_with_expected_actas() {
+    let site = qroo();
+    let r = &site.results.elections[0];
+    let catalog = &site.snapshot.catalog;
+    for key in [
+        "index.html",
+        "consulta.html",
+        "verificacion.html",
+        "datos.html",
+        "dip-loc/index.html",
+        "consulta/dip-loc.json",
+    ] {
+        assert!(site.build.get(key).is_some(), "{key} is missing");
+    }
+    for (d, t) in r.distritos.iter().enumerate() {
+        let key = format!("dip-loc/distrito/{}.html", catalog.distritos[d].id);
+        assert_eq!(
+            site.build.get(&key).is_some(),
+            t.actas_esperadas > 0,
+            "{key}"
+        );
+    }
+    let mut secciones = 0;
+    for (s, t) in r.secciones.iter().enumerate() {
+        let key = format!("dip-loc/seccion/{}.html", catalog.secciones[s].id);
+        assert_eq!(
+            site.build.get(&key).is_some(),
+            t.actas_esperadas > 0,
+            "{key}"
+        );
+        secciones += (t.actas_esperadas > 0) as usize;
+    }
+    assert!(secciones > 900, "{secciones} sección pages");
+    // A distrito-level election has no demarcación pages.
+    assert!(
+        !site
+            .build
+            .artifacts
+            .iter()
+            .any(|a| a.key.starts_with("dip-loc/demarcacion/"))
+    );
+    // The consulta index lists exactly the sección pages.
+    let index: serde_json::Value =
+        serde_json::from_slice(&site.build.get("consulta/dip-loc.json").unwrap().bytes).unwrap();
+    assert_eq!(index["secciones"].as_array().unwrap().len(), secciones);
+    assert_eq!(index["prefijo"], "dip-loc/seccion/");
+}
+
+#[test]
+fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
+    for site in [qroo(), campeche()] {
+        let label = corte::contract::corte::corte_label(&site.snapshot.corte.time());
+        for (key, html) in site.pages() {
+            assert!(
+                html.starts_with("<!doctype html>\n<html lang=\"es-MX\">"),
+                "{key}"
+            );
+            assert!(
+                html.contains("Los resultados presentados tienen un carácter informativo y no son definitivos, por tanto, no tienen efectos jurídicos."),
+                "{key}: the disclaimer"
+            );
+            assert!(html.contains(&label), "{key}: the corte time {label}");
+            for part in [
+                "data-f=\"PORCENTAJE_ACTAS_CAPTURADAS\"",
+                "data-f=\"PORCENTAJE_ACTAS_CONTABILIZADAS\"",
+                "data-f=\"PORCENTAJE_PARTICIPACION_CIUDADANA\"",
+                "data-cand=\"",
+                "data-party=\"",
+                "class=\"chart\"",
+                "<th scope=\"col\"",
+                "class=\"skip\" href=\"#contenido\"",
+                "datos.html\"",
+            ] {
+                assert!(html.contains(part), "{key} lacks {part}");
+            }
+            if key != "index.html" {
+                assert!(html.contains("aria-label=\"Ruta\""), "{key}: breadcrumbs");
+            }
+        }
+    }
+    assert_eq!(
+        corte::contract::corte::corte_label(&campeche().snapshot.corte.time()),
+        "07/06/2021 20:00 (UTC-5)"
+    );
+}
+
+/// The small three-election fixture: GUB per entidad, DIP_LOC per distrito,
+/// ALC per demarcación, votes from abroad, every kind of acta.
+fn small() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| Site::of(common::small_snapshot()))
+}
+
+#[test]
+fn each_election_breaks_down_by_its_own_levels() {
+    let site = small();
+    let has = |prefix: &str| {
+        site.build
+            .artifacts
+            .iter()
+            .any(|a| a.key.starts_with(prefix))
+    };
+    // Jefatura de Gobierno: both breakdowns.
+    assert!(has("gub/distrito/") && has("gub/demarcacion/"));
+    // Diputaciones: distritos only; Alcaldías: demarcaciones only.
+    assert!(has("dip-loc/distrito/") && !has("dip-loc/demarcacion/"));
+    assert!(has("alc/demarcacion/") && !has("alc/distrito/"));
+    let gub = site.page("gub/index.html");
+    assert!(gub.contains("<h2>Distritos</h2>") && gub.contains("<h2>Alcaldías</h2>"));
+    assert!(gub.contains("href=\"../gub/demarcacion/003.html\">COYOACÁN</a>"));
+    // A sección of an entidad-wide election links to both of its units.
+    let s = &site.snapshot.catalog.secciones[0];
+    let html = site.page(&format!("gub/seccion/{}.html", s.id));
+    for (folder, unit) in [("distrito", &s.distrito), ("demarcacion", &s.demarcacion)] {
+        let unit = unit.as_ref().unwrap();
+        assert!(
+            html.contains(&format!("href=\"../../gub/{folder}/{unit}.html\"")),
+            "{folder} {unit}"
+        );
+    }
+}
+
+#[test]
+fn every_level_of_every_election_shows_the_engines_figures() {
+    let site = small();
+    let catalog = &site.snapshot.catalog;
+    for (e, election) in catalog.elections.iter().enumerate() {
+        let slug = corte::site::api::slug(&election.id);
+        let r = &site.results.elections[e];
+        let key = format!("{slug}/index.html");
+        let html = site.page(&key);
+        assert_summary(html, &r.summary, &key);
+        assert_votes(site, html, e, &r.entidad, &key);
+        let levels = [
+            ("distrito", &catalog.distritos, &r.distritos),
+            ("demarcacion", &catalog.demarcaciones, &r.demarcaciones),
+        ];
+        for (folder, units, totals) in levels {
+            for (u, t) in units.iter().zip(totals.iter()) {
+                let key = format!("{slug}/{folder}/{}.html", u.id);
+                let Some(a) = site.build.get(&key) else {
+                    continue;
+                };
+                let html = std::str::from_utf8(&a.bytes).unwrap();
+                assert_summary(html, &site.summary(t), &key);
+                assert_votes(site, html, e, t, &key);
+            }
+        }
+        for (s, t) in catalog.secciones.iter().zip(&r.secciones) {
+            let key = format!("{slug}/seccion/{}.html", s.id);
+            let html = site.page(&key);
+            assert_summary(html, &site.summary(t), &key);
+            assert_votes(site, html, e, t, &key);
+        }
+        let key = format!("{slug}/extranjero.html");
+        let t = tally::totals_of(&site.snapshot, &site.results, e, |c| {
+            c.tipo == TipoCasilla::M
+        });
+        assert_eq!(
+            site.build.get(&key).is_some(),
+            t.actas_esperadas > 0,
+            "{key}"
+        );
+        if t.actas_esperadas > 0 {
+            let html = site.page(&key);
+            assert_summary(html, &site.summary(&t), &key);
+            assert_votes(site, html, e, &t, &key);
+        }
+    }
+}
+
+#[test]
+fn headings_never_skip_a_level() {
+    for site in [small(), campeche()] {
+        for (key, html) in site.pages() {
+            let mut last = 0;
+            let mut rest = html;
+            while let Some(i) = rest.find("<h") {
+                rest = &rest[i + 2..];
+                let Some(level) = rest.chars().next().and_then(|c| c.to_digit(10)) else {
+                    continue;
+                };
+                if !rest[1..].starts_with(['>', ' ']) {
+                    continue;
+                }
+                assert!(level <= last + 1, "{key}: h{level} after h{last}");
+                if last == 0 {
+                    assert_eq!(level, 1, "{key}: the first heading is h1");
+                }
+                last = level;
+            }
+            assert!(last > 0, "{key} has headings");
+        }
+    }
+}
+
+#[test]
+fn names_with_markup_quotes_and_accents_are_escaped_and_shown() {
+    let site = campeche();
+    let entidad = site.page("gob/index.html");
+    let distrito_id = &site.snapshot.catalog.distritos[0].id;
+    for (key, html) in site.pages() {
+        for raw in [
+            HOSTILE_CANDIDATE,
+            HOSTILE_PARTY,
+            HOSTILE_PLACE,
+            "<script>",
+            "<img src=x",
+            "<b>Nación",
+            HOSTILE_OPTION,
+            "</text><script>",
+        ] {
+            assert!(!html.contains(raw), "{key} contains unescaped {raw:?}");
+        }
+        assert!(
+            !html.contains("<Región>"),
+            "{key}: the process name is escaped"
+        );
+    }
+    // Shown, escaped, with the accents as they are.
+    assert!(entidad.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; José O&#39;Ñúñez"));
+    assert!(entidad.contains("Partido &quot;Acción&quot; &amp; &lt;b&gt;Nación&lt;/b&gt;"));
+    assert!(entidad.contains("&lt;img src=x onerror=alert(1)&gt; Ciudad del Carmen"));
+    assert!(entidad.contains("PREP 2021 &quot;Campeche&quot; &amp; &lt;Región&gt;"));
+    let distrito = site.page(&format!("gob/distrito/{distrito_id}.html"));
+    assert!(distrito.contains("&lt;img src=x onerror=alert(1)&gt; Ciudad del Carmen"));
+    // An option's name reaches the tables, the actas and the chart (its
+    // bars' labels and its text alternative), escaped everywhere.
+    let qroo = qroo();
+    for (key, html) in qroo.pages() {
+        assert!(
+            !html.contains(HOSTILE_OPTION) && !html.contains("</text><script>"),
+            "{key}"
+        );
+    }
+    let distrito = qroo.page("dip-loc/distrito/11.html");
+    assert!(
+        distrito.contains(
+            "&lt;/text&gt;&lt;script&gt;alert(&#39;svg&#39;)&lt;/script&gt; Independiente"
+        )
+    );
+    let svg_at = distrito.find("aria-label=\"Votos por candidatura").unwrap();
+    let votes_chart = &distrito[svg_at..svg_at + distrito[svg_at..].find("</svg>").unwrap()];
+    assert!(votes_chart.contains("Independiente"), "{votes_chart}");
+    // The names reach the charts' text alternatives escaped too.
+    assert!(!entidad.contains("aria-label=\"Votos por candidatura: <"));
+}
+
+#[test]
+fn the_entidad_page_shows_the_engines_figures() {
+    for (site, key) in [
+        (qroo(), "dip-loc/index.html"),
+        (campeche(), "gob/index.html"),
+    ] {
+        let html = site.page(key);
+        let r = &site.results.elections[0];
+        assert_summary(html, &r.summary, key);
+        assert_votes(site, html, 0, &r.entidad, key);
+    }
+    // Campeche's summary counts the actas fuera de catálogo.
+    let html = campeche().page("gob/index.html");
+    assert_eq!(number(cell(html, "data-f", "ACTAS_FUERA_CATALOGO")), 3);
+}
+
+#[test]
+fn a_distrito_page_shows_the_engines_figures_and_its_candidates() {
+    let site = qroo();
+    let catalog = &site.snapshot.catalog;
+    let r = &site.results.elections[0];
+    // Distrito 11 has an independent candidate.
+    let d = catalog.distritos.iter().position(|u| u.id == "11").unwrap();
+    let key = "dip-loc/distrito/11.html";
+    let html = site.page(key);
+    assert_summary(html, &site.summary(&r.distritos[d]), key);
+    assert_votes(site, html, 0, &r.distritos[d], key);
+    let eix = &site.snapshot.index.elections[0];
+    let unit = eix.unit_by_id["11"] as usize;
+    for &k in &eix.unit_candidacies[unit] {
+        let c = &catalog.elections[0].candidacies[k as usize];
+        assert!(html.contains(&c.name), "{key}: candidate {}", c.name);
+    }
+    // Its secciones are listed, each with a link.
+    for s in catalog
+        .secciones
+        .iter()
+        .filter(|s| s.distrito.as_deref() == Some("11"))
+    {
+        assert!(
+            html.contains(&format!("href=\"../../dip-loc/seccion/{}.html\"", s.id)),
+            "{key}: sección {}",
+            s.id
+        );
+    }
+}
+
+#[test]
+fn a_seccion_page_shows_every_casilla_and_acta_as_the_engine_reads_them() {
+    let site = qroo();
+    let catalog = &site.snapshot.catalog;
+    let ix = &site.snapshot.index;
+    let r = &site.results.elections[0];
+    let s = catalog
+        .secciones
+        .iter()
+        .position(|s| s.id == "578")
+        .unwrap();
+    let key = "dip-loc/seccion/578.html";
+    let html = site.page(key);
+    assert_summary(html, &site.summary(&r.secciones[s]), key);
+    assert_votes(site, html, 0, &r.secciones[s], key);
+    let totals = cells(html, "data-total");
+    let contabilizadas = cells(html, "data-cont");
+    let mut seen = BTreeSet::new();
+    for (acta, result) in site.snapshot.actas[0].iter().zip(&r.actas) {
+        let Some(c) = acta.casilla else { continue };
+        if ix.casilla_seccion[c as usize] != Some(s as u32) {
+            continue;
+        }
+        let clave = format!("{}{}", acta.clave_casilla, acta.tipo_acta);
+        let total = totals.iter().find(|(k, _)| *k == clave).unwrap().1;
+        if matches!(acta.estado, EstadoActa::SinActa(_)) {
+            assert_eq!(total, "—", "{key}: {clave} has no acta");
+        } else {
+            assert_eq!(number(total), result.total_calculado, "{key}: {clave}");
+        }
+        let cont = contabilizadas.iter().find(|(k, _)| *k == clave).unwrap().1;
+        let want = match result.contabilizada.code() {
+            1 => "Sí",
+            2 => "Fuera de catálogo",
+            _ => "No",
+        };
+        assert_eq!(cont, want, "{key}: {clave} CONTABILIZADA");
+        if let Some(hash) = &acta.codigo_integridad {
+            assert!(html.contains(hash.as_str()), "{key}: {clave} image hash");
+        }
+        seen.insert(clave);
+    }
+    assert_eq!(seen.len(), 64, "the 64 actas of sección 578");
+    assert_eq!(totals.len(), 64);
+}
+
+#[test]
+fn actas_not_yet_registered_are_shown_pending() {
+    let site = campeche();
+    let catalog = &site.snapshot.catalog;
+    let ix = &site.snapshot.index;
+    let registered: BTreeSet<u32> = site.snapshot.actas[0]
+        .iter()
+        .filter_map(|a| a.casilla)
+        .collect();
+    let pending = (0..catalog.casillas.len() as u32)
+        .find(|c| !registered.contains(c) && ix.casilla_seccion[*c as usize].is_some())
+        .expect("Campeche's final corte has actas not captured");
+    let casilla = &catalog.casillas[pending as usize];
+    let seccion = casilla.seccion.as_ref().unwrap();
+    let html = site.page(&format!("gob/seccion/{seccion}.html"));
+    let at = html.find(&format!("id=\"c{}\"", casilla.key)).unwrap();
+    let block = &html[at..at + html[at..].find("</section>").unwrap()];
+    assert!(block.contains("<strong>Pendiente</strong>"), "{block}");
+}
+
+#[test]
+fn modality_pages_list_their_casillas_with_the_engines_totals() {
+    let site = qroo();
+    for (tipo, key, n) in [
+        (TipoCasilla::A, "dip-loc/anticipado.html", 2),
+        (TipoCasilla::P, "dip-loc/prision-preventiva.html", 1),
+        (TipoCasilla::M, "dip-loc/extranjero.html", 1),
+    ] {
+        let html = site.page(key);
+        let t = tally::totals_of(&site.snapshot, &site.results, 0, |c| c.tipo == tipo);
+        assert_eq!(t.actas_esperadas, n);
+        assert_summary(html, &site.summary(&t), key);
+        assert_votes(site, html, 0, &t, key);
+        assert_eq!(cells(html, "data-total").len() as u64, n, "{key}");
+    }
+    // The casilla from abroad has no sección: it is on no sección page.
+    let m = site
+        .snapshot
+        .catalog
+        .casillas
+        .iter()
+        .find(|c| c.tipo == TipoCasilla::M)
+        .unwrap();
+    assert!(m.seccion.is_none());
+    let on_seccion_pages = site
+        .pages()
+        .filter(|(k, html)| k.contains("/seccion/") && html.contains(&m.key))
+        .count();
+    assert_eq!(on_seccion_pages, 0);
+    let entidad = site.page("dip-loc/index.html");
+    assert!(entidad.contains("href=\"../dip-loc/extranjero.html\""));
+}
+
+#[test]
+fn actas_fuera_de_catalogo_are_shown_on_their_own_page() {
+    let site = campeche();
+    let key = "gob/fuera-de-catalogo.html";
+    let html = site.page(key);
+    let r = &site.results.elections[0];
+    assert_summary(html, &r.summary, key);
+    // In the order of their registered keys (Campeche's have none: `-`).
+    let mut fuera: Vec<_> = site.snapshot.actas[0]
+        .iter()
+        .zip(&r.actas)
+        .filter(|(a, _)| a.casilla.is_none())
+        .collect();
+    fuera.sort_by(|(a, _), (b, _)| {
+        (&a.clave_casilla, &a.tipo_acta).cmp(&(&b.clave_casilla, &b.tipo_acta))
+    });
+    assert_eq!(fuera.len(), 3);
+    let totals = cells(html, "data-total");
+    let cont = cells(html, "data-cont");
+    assert_eq!(totals.len(), 3, "{totals:?}");
+    for (((acta, result), total), cont) in fuera.iter().zip(&totals).zip(&cont) {
+        let clave = format!("{}{}", acta.clave_casilla, acta.tipo_acta);
+        assert_eq!(total.0, clave);
+        assert_eq!(number(total.1), result.total_calculado, "{clave}");
+        assert_eq!(cont.1, "Fuera de catálogo");
+    }
+    assert!(
+        site.page("gob/index.html")
+            .contains("href=\"../gob/fuera-de-catalogo.html\"")
+    );
+    assert!(
+        qroo().build.get("dip-loc/fuera-de-catalogo.html").is_none(),
+        "none, no page"
+    );
+}
+
+#[test]
+fn the_totals_of_every_casilla_are_the_entidads() {
+    for site in [qroo(), campeche()] {
+        let t = tally::totals_of(&site.snapshot, &site.results, 0, |_| true);
+        assert_eq!(t, site.results.elections[0].entidad);
+    }
+}
+
+#[test]
+fn the_biggest_seccion_page_and_its_css_stay_well_under_100_kb_compressed() {
+    let site = qroo();
+    let r = &site.results.elections[0];
+    let biggest = (0..site.snapshot.catalog.secciones.len())
+        .max_by_key(|s| r.secciones[*s].actas_esperadas)
+        .unwrap();
+    let id = &site.snapshot.catalog.secciones[biggest].id;
+    assert_eq!(r.secciones[biggest].actas_esperadas, 64);
+    let page = site
+        .build
+        .get(&format!("dip-loc/seccion/{id}.html"))
+        .unwrap();
+    let css = site
+        .build
+        .artifacts
+        .iter()
+        .find(|a| a.key.starts_with("assets/style.") && a.key.ends_with(".css"))
+        .unwrap();
+    let gz = |bytes: &[u8]| corte::site::compress::gzip(bytes).len();
+    let weight = gz(&page.bytes) + gz(&css.bytes);
+    eprintln!(
+        "sección {id} (64 casillas): {} bytes, {} gzip; CSS {} gzip; together {weight} bytes",
+        page.bytes.len(),
+        gz(&page.bytes),
+        gz(&css.bytes)
+    );
+    assert!(weight < 60 * 1024, "{weight} bytes compressed");
+}
+
+/// `href="…"` and `src="…"` values of a page.
+fn links(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for attr in [" href=\"", " src=\"", " action=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap();
+            out.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// `a/b/c.html` + `../d.html` → `a/d.html`.
+fn resolve(page: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
+    for seg in link.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn no_page_loads_or_links_anything_from_another_host() {
+    for site in [qroo(), campeche()] {
+        for (key, html) in site.pages() {
+            for link in links(html) {
+                let lower = link.to_ascii_lowercase();
+                assert!(
+                    !(lower.starts_with("http:")
+                        || lower.starts_with("https:")
+                        || lower.starts_with("//")),
+                    "{key} links to {link}"
+                );
+            }
+        }
+        for a in site
+            .build
+            .artifacts
+            .iter()
+            .filter(|a| a.key.starts_with("assets/"))
+        {
+            let text = String::from_utf8_lossy(&a.bytes);
+            assert!(
+                !text.contains("http:") && !text.contains("https:"),
+                "{}",
+                a.key
+            );
+            assert!(
+                !text.contains("@import") && !text.contains("url("),
+                "{}",
+                a.key
+            );
+        }
+    }
+}
+
+#[test]
+fn every_relative_link_leads_to_a_file_of_the_corte() {
+    for site in [qroo(), campeche()] {
+        let keys: BTreeSet<&str> = site
+            .build
+            .artifacts
+            .iter()
+            .map(|a| a.key.as_str())
+            .collect();
+        let mut checked = 0;
+        for (key, html) in site.pages() {
+            for link in links(html) {
+                if link == "data:," {
+                    // The empty icon: spares browsers a request for /favicon.ico.
+                    continue;
+                }
+                let target = link.split('#').next().unwrap();
+                if target.is_empty() {
+                    let id = link.trim_start_matches('#');
+                    assert!(
+                        html.contains(&format!("id=\"{id}\"")),
+                        "{key}: anchor {link}"
+                    );
+                    continue;
+                }
+                assert!(!target.starts_with('/'), "{key}: {link} is not relative");
+                let resolved = resolve(key, target);
+                assert!(
+                    keys.contains(resolved.as_str()),
+                    "{key}: {link} → {resolved} is missing"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked} links checked");
+    }
+}
+
+#[test]
+fn a_theme_folder_replaces_the_templates() {
+    let site = campeche();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    files.insert(
+        "theme.toml".into(),
+        b"name = \"minimo\"\ninstitute = \"IEEC\"".to_vec(),
+    );
+    for t in corte::site::pages::TEMPLATES {
+        files.insert(
+            format!("templates/{t}"),
+            format!("{t}|{{{{ site.institucion }}}}|{{{{ title }}}}|{{{{ root }}}}").into_bytes(),
+        );
+    }
+    let theme = Theme::from_files("minimo", files).unwrap();
+    let history = History::default();
+    let opts = RenderOptions {
+        theme: &theme,
+        history: &history,
+        previous: None,
+    };
+    let build = corte::site::render(&site.snapshot, &site.results, &opts).unwrap();
+    let seccion = build
+        .artifacts
+        .iter()
+        .find(|a| a.key.starts_with("gob/seccion/"))
+        .unwrap();
+    assert!(seccion.bytes.starts_with(b"seccion.html|IEEC|"));
+    assert!(seccion.bytes.ends_with(b"|../../"));
+    assert!(
+        !build.artifacts.iter().any(|a| a.key.ends_with(".css")),
+        "no static files, no CSS"
+    );
+}
+
+/// The CDMX 2024 drill (Jefatura de Gobierno, 5,547 secciones), tallied.
+fn simulacro() -> (Snapshot, Results) {
+    let snapshot = common::drill_snapshot();
+    let results = common::tally(&snapshot);
+    (snapshot, results)
+}
+
+/// How fast the pages alone render (templates, page data, charts):
+/// `cargo test --release --test site_pages pages_per_second -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn pages_per_second() {
+    let (snapshot, results) = simulacro();
+    let theme = Theme::embedded().unwrap();
+    let history = History::default();
+    let datasets = corte::site::datasets::artifacts(&snapshot, &results);
+    let ctx = corte::site::SiteContext {
+        snapshot: &snapshot,
+        results: &results,
+        theme: &theme,
+        history: &history,
+        datasets: &datasets,
+    };
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        let pages = corte::site::pages::render_all(&ctx).unwrap();
+        let elapsed = start.elapsed().as_secs_f64();
+        let bytes: usize = pages.iter().map(|a| a.bytes.len()).sum();
+        eprintln!(
+            "pages alone: {} artifacts, {bytes} bytes in {elapsed:.2} s: {:.0} pages/s",
+            pages.len(),
+            pages.len() as f64 / elapsed
+        );
+    }
+}
+
+/// How fast a whole corte renders (pages, gzip copies, hashes, datasets):
+/// `cargo test --release --test site_pages render_per_second -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn render_per_second() {
+    let (snapshot, results) = simulacro();
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let build = common::render(&snapshot, &results);
+        let elapsed = start.elapsed().as_secs_f64();
+        let pages = build
+            .artifacts
+            .iter()
+            .filter(|a| a.key.ends_with(".html"))
+            .count();
+        eprintln!(
+            "whole render: {pages} pages, {} artifacts in {elapsed:.2} s: {:.0} pages/s",
+            build.artifacts.len(),
+            pages as f64 / elapsed
+        );
+    }
+}
