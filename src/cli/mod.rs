@@ -38,6 +38,8 @@ pub enum Command {
     Mirror(mirror::Args),
     /// Make an Ed25519 key pair for signing manifests.
     Keygen(keygen::Args),
+    /// Serve a published store over HTTP with the CDN's headers (a local preview).
+    Serve(serve::Args),
 }
 
 mod check;
@@ -49,6 +51,7 @@ mod mirror;
 mod publish;
 mod rollback;
 mod seal;
+mod serve;
 mod status;
 mod targets;
 mod verify;
@@ -67,6 +70,7 @@ pub fn main() -> i32 {
         Command::Verify(args) => verify::run(args),
         Command::Mirror(args) => mirror::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => 0,
