@@ -16,6 +16,7 @@ pub mod cli;
 pub mod contract;
 pub mod generator;
 pub mod publish;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod tally;

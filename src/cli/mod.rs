@@ -42,6 +42,8 @@ pub enum Command {
     Keygen(keygen::Args),
     /// Follow an inbox and publish every new corte to every target (the election-night daemon).
     Watch(watch::Args),
+    /// Serve a published store over HTTP with the CDN's headers (a local preview).
+    Serve(serve::Args),
 }
 
 mod check;
@@ -54,6 +56,7 @@ mod publish;
 mod render;
 mod rollback;
 mod seal;
+mod serve;
 mod status;
 mod targets;
 mod verify;
@@ -76,6 +79,7 @@ pub fn main() -> i32 {
         Command::Mirror(args) => mirror::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => 0,

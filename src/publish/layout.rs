@@ -299,34 +299,61 @@ impl Headers {
     }
 }
 
+/// Where the headers of a key come from when the store keeps none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// A document the publisher writes itself (pointer, key, history, feed,
+    /// a corte's manifest and signature): headers by name.
+    Document,
+    /// `cortes/<id>/<file>`: the entry `file` of that corte's manifest.
+    Corte { id: &'a str, file: &'a str },
+    /// Any other key: the entry of the live corte's manifest.
+    Stable,
+}
+
+/// Which rule of [`headers_for`] applies to `key`; `None` for a key under
+/// `cortes/` that names no file of a corte (`cortes/x`).
+pub fn source_of(key: &str) -> Option<Source<'_>> {
+    if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED {
+        return Some(Source::Document);
+    }
+    match key.strip_prefix("cortes/") {
+        Some(rest) => {
+            let (id, file) = rest.split_once('/')?;
+            if file == MANIFEST || file == SIGNATURE {
+                Some(Source::Document)
+            } else {
+                Some(Source::Corte { id, file })
+            }
+        }
+        None => Some(Source::Stable),
+    }
+}
+
 /// The headers a reader should get for `key` when the store keeps none (a
 /// `file://` target): under `cortes/<id>/` from that corte's manifest (via
 /// `manifest_of`), at the root from the live corte's manifest, and by name
 /// for the publisher's own documents. This is the rule `corte serve` applies.
-pub fn headers_for(
+///
+/// A document's `sha256` is not known here (it is that of its bytes).
+pub fn headers_for<M: std::borrow::Borrow<Manifest>>(
     key: &str,
     live: Option<&Manifest>,
-    manifest_of: impl Fn(&str) -> Option<Manifest>,
+    manifest_of: impl Fn(&str) -> Option<M>,
     cache: &CachePolicy,
 ) -> Option<Headers> {
-    if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED {
-        return Some(Headers::document(key, b"", cache));
-    }
-    if let Some(rest) = key.strip_prefix("cortes/") {
-        let (id, file) = rest.split_once('/')?;
-        if file == MANIFEST || file == SIGNATURE {
-            return Some(Headers::document(key, b"", cache));
-        }
-        let m = manifest_of(id)?;
-        return m
+    match source_of(key)? {
+        Source::Document => Some(Headers::document(key, b"", cache)),
+        Source::Corte { id, file } => manifest_of(id)?
+            .borrow()
             .files
             .get(file)
-            .map(|e| Headers::for_entry(e, true, cache));
+            .map(|e| Headers::for_entry(e, true, cache)),
+        Source::Stable => live?
+            .files
+            .get(key)
+            .map(|e| Headers::for_entry(e, false, cache)),
     }
-    live?
-        .files
-        .get(key)
-        .map(|e| Headers::for_entry(e, false, cache))
 }
 
 pub fn cache_control(class: CacheClass, cache: &CachePolicy) -> &str {

@@ -1,0 +1,271 @@
+//! The store seen as a CDN origin: for a key, the bytes stored there and the
+//! headers the publisher gave them, found by `layout::headers_for` from the
+//! manifests (a folder keeps no headers of its own).
+//!
+//! The live corte (`latest.json` → its manifest, checked against the
+//! pointer's hash) is re-read at most every `pointer_ttl`, so a corte that
+//! goes live while serving is shown without a restart. Corte manifests are
+//! immutable once written and are kept, a few at a time, by corte id.
+//!
+//! Every object is checked against its manifest entry before it is sent,
+//! because the ETag is the manifest's hash: a stable-tree object with other
+//! bytes (a publish between its stable tree and its pointer, or a hand-made
+//! change) is served from the live corte's own tree instead, which always
+//! holds the live bytes; a corte-tree object with other bytes is an error.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::publish::layout::{self, Headers, Pointer, Source};
+use crate::publish::{Target, pointer, transfer};
+use crate::site::Manifest;
+use crate::source::sha256_hex;
+
+/// An object ready to send: its stored bytes (gzip when `headers.gzip`) and
+/// the hash of the bytes a reader gets after decoding them.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub headers: Headers,
+    pub stored: Bytes,
+    /// SHA-256 of the decoded bytes: the manifest's `sha256` of the entry
+    /// (equal to `headers.sha256` when the object is not gzip-encoded).
+    pub plain_sha256: String,
+}
+
+/// Why there is nothing to send (404), or what went wrong at the origin (502).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    NotFound(&'static str),
+    Origin(String),
+}
+
+/// The live corte as last read.
+#[derive(Debug)]
+pub struct Live {
+    pub pointer: Pointer,
+    pub manifest: Arc<Manifest>,
+}
+
+#[derive(Default)]
+struct LiveState {
+    checked: Option<Instant>,
+    pointer_bytes: Option<Bytes>,
+    current: Option<Arc<Live>>,
+}
+
+pub struct Origin {
+    target: Target,
+    pointer_ttl: Duration,
+    keep_manifests: usize,
+    live: tokio::sync::Mutex<LiveState>,
+    /// Most recently used first.
+    manifests: Mutex<Vec<(String, Arc<Manifest>)>>,
+}
+
+impl Origin {
+    pub fn new(target: Target, pointer_ttl: Duration, keep_manifests: usize) -> Origin {
+        Origin {
+            target,
+            pointer_ttl,
+            keep_manifests: keep_manifests.max(1),
+            live: tokio::sync::Mutex::new(LiveState::default()),
+            manifests: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// What to send for `key`.
+    pub async fn object(&self, key: &str) -> Result<Object, Miss> {
+        let cache = &self.target.cache;
+        match layout::source_of(key).ok_or(Miss::NotFound("not a corte file"))? {
+            Source::Document => {
+                let stored = self
+                    .read(key)
+                    .await?
+                    .ok_or(Miss::NotFound("not published"))?;
+                let mut headers = layout::headers_for(key, None, |_| None::<Manifest>, cache)
+                    .ok_or(Miss::NotFound("no headers"))?;
+                headers.sha256 = sha256_hex(&stored);
+                Ok(Object {
+                    plain_sha256: headers.sha256.clone(),
+                    headers,
+                    stored,
+                })
+            }
+            Source::Corte { id, file } => {
+                let manifest = self
+                    .corte_manifest(id)
+                    .await?
+                    .ok_or(Miss::NotFound("no such corte (or its tree is incomplete)"))?;
+                let entry = manifest
+                    .files
+                    .get(file)
+                    .ok_or(Miss::NotFound("not in the corte's manifest"))?;
+                let headers = layout::headers_for(key, None, |_| Some(manifest.clone()), cache)
+                    .ok_or(Miss::NotFound("not in the corte's manifest"))?;
+                let stored = self
+                    .read(key)
+                    .await?
+                    .ok_or(Miss::NotFound("listed in the manifest but not stored"))?;
+                let got = sha256_hex(&stored);
+                if got != headers.sha256 {
+                    return Err(Miss::Origin(format!(
+                        "{key} has SHA-256 {got}, its manifest lists {}",
+                        headers.sha256
+                    )));
+                }
+                Ok(Object {
+                    plain_sha256: entry.sha256.clone(),
+                    headers,
+                    stored,
+                })
+            }
+            Source::Stable => {
+                let live = self
+                    .live()
+                    .await?
+                    .ok_or(Miss::NotFound("nothing is published yet"))?;
+                let entry = live
+                    .manifest
+                    .files
+                    .get(key)
+                    .ok_or(Miss::NotFound("not in the live corte's manifest"))?;
+                let headers =
+                    layout::headers_for(key, Some(&live.manifest), |_| None::<Manifest>, cache)
+                        .ok_or(Miss::NotFound("not in the live corte's manifest"))?;
+                let stored = match self.read(key).await? {
+                    Some(b) if sha256_hex(&b) == headers.sha256 => b,
+                    other => {
+                        self.live_tree_copy(&live, key, other.is_some(), &headers)
+                            .await?
+                    }
+                };
+                Ok(Object {
+                    plain_sha256: entry.sha256.clone(),
+                    headers,
+                    stored,
+                })
+            }
+        }
+    }
+
+    /// The live corte's copy of a stable-tree key whose stored bytes are not
+    /// the live corte's (or are missing).
+    async fn live_tree_copy(
+        &self,
+        live: &Live,
+        key: &str,
+        differs: bool,
+        headers: &Headers,
+    ) -> Result<Bytes, Miss> {
+        let own = layout::corte_key(&live.pointer.corte, key);
+        tracing::warn!(
+            key,
+            corte = %live.pointer.corte,
+            "the stable tree {} the live corte's object (a publish in progress, or changed by hand); serving {own}",
+            if differs { "differs from" } else { "lacks" }
+        );
+        match self.read(&own).await? {
+            Some(b) if sha256_hex(&b) == headers.sha256 => Ok(b),
+            Some(_) => Err(Miss::Origin(format!(
+                "neither {key} nor {own} holds the bytes the live manifest lists"
+            ))),
+            None => Err(Miss::Origin(format!(
+                "{key} is not the live corte's and {own} is missing"
+            ))),
+        }
+    }
+
+    /// The live corte, re-reading the pointer when it is older than the TTL.
+    pub async fn live(&self) -> Result<Option<Arc<Live>>, Miss> {
+        let mut state = self.live.lock().await;
+        if state
+            .checked
+            .is_some_and(|t| t.elapsed() < self.pointer_ttl)
+        {
+            return Ok(state.current.clone());
+        }
+        let Some(bytes) = self.read(layout::POINTER).await? else {
+            state.current = None;
+            state.pointer_bytes = None;
+            state.checked = Some(Instant::now());
+            return Ok(None);
+        };
+        if state.current.is_none() || state.pointer_bytes.as_ref() != Some(&bytes) {
+            let pointer: Pointer = serde_json::from_slice(&bytes).map_err(|e| {
+                Miss::Origin(format!("{} is not a corte pointer: {e}", layout::POINTER))
+            })?;
+            let same = state.current.as_ref().is_some_and(|c| {
+                c.pointer.corte == pointer.corte
+                    && c.pointer.manifest_sha256 == pointer.manifest_sha256
+            });
+            let manifest = match &state.current {
+                Some(c) if same => c.manifest.clone(),
+                _ => {
+                    let m = pointer::live_manifest(&self.target, &pointer)
+                        .await
+                        .map_err(|e| Miss::Origin(e.to_string()))?;
+                    let m = Arc::new(m);
+                    self.remember(&pointer.corte, m.clone());
+                    tracing::info!(corte = %pointer.corte, seq = pointer.seq, "live corte");
+                    m
+                }
+            };
+            state.current = Some(Arc::new(Live { pointer, manifest }));
+            state.pointer_bytes = Some(bytes);
+        }
+        state.checked = Some(Instant::now());
+        Ok(state.current.clone())
+    }
+
+    /// A corte's manifest; `None` when the corte has none (never published,
+    /// or its tree is incomplete: the manifest is written last).
+    async fn corte_manifest(&self, id: &str) -> Result<Option<Arc<Manifest>>, Miss> {
+        if let Some(m) = self.recall(id) {
+            return Ok(Some(m));
+        }
+        let key = layout::manifest_key(id);
+        let Some(bytes) = self.read(&key).await? else {
+            return Ok(None);
+        };
+        let m = Manifest::from_json(&bytes).map_err(|e| Miss::Origin(format!("{key}: {e}")))?;
+        if m.corte.id != id {
+            return Err(Miss::Origin(format!(
+                "{key} is the manifest of corte {}",
+                m.corte.id
+            )));
+        }
+        let m = Arc::new(m);
+        self.remember(id, m.clone());
+        Ok(Some(m))
+    }
+
+    fn recall(&self, id: &str) -> Option<Arc<Manifest>> {
+        let mut recent = self.manifests.lock().ok()?;
+        let at = recent.iter().position(|(i, _)| i == id)?;
+        let hit = recent.remove(at);
+        let m = hit.1.clone();
+        recent.insert(0, hit);
+        Some(m)
+    }
+
+    fn remember(&self, id: &str, manifest: Arc<Manifest>) {
+        if let Ok(mut recent) = self.manifests.lock() {
+            recent.retain(|(i, _)| i != id);
+            recent.insert(0, (id.to_string(), manifest));
+            recent.truncate(self.keep_manifests);
+        }
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<Bytes>, Miss> {
+        transfer::get(&self.target, key)
+            .await
+            .map(|got| got.map(|(b, _)| b))
+            .map_err(|e| Miss::Origin(format!("reading {key}: {e}")))
+    }
+}

@@ -1,0 +1,480 @@
+//! `corte serve` as a reader meets it: a small synthetic corte published to
+//! a temporary `file://` store through the publish module, the server on a
+//! free port, and plain HTTP/1.1 requests over a TCP socket — the headers a
+//! CDN would send, the bytes the manifest lists, and a new corte going live
+//! while the server runs.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use corte::publish::layout::{self, stored_sha256};
+use corte::publish::synthetic::{self, Shape};
+use corte::publish::{Corte, Options, Outcome, Quiet, Target, publish, sign};
+use corte::serve;
+use corte::source::sha256_hex;
+use support::Backend;
+
+// ------------------------------------------------------------------ fixture
+
+fn key() -> &'static sign::PrivateKey {
+    static KEY: std::sync::OnceLock<sign::PrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| sign::generate().expect("a random source"))
+}
+
+fn corte(seq: u32) -> Corte {
+    Corte::from_build(synthetic::build(seq, &Shape::small(8)), Some(key()))
+}
+
+/// A folder store with its target, a runtime, and the server on a free port.
+struct Site {
+    backend: Backend,
+    target: Target,
+    rt: tokio::runtime::Runtime,
+    addr: SocketAddr,
+    handle: Option<serve::Handle>,
+}
+
+impl Site {
+    fn start() -> Site {
+        let backend = Backend::folder();
+        let target = backend.target("preview");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (addr, handle) = rt
+            .block_on(serve::start(target.clone(), any_port))
+            .expect("the server starts");
+        assert_ne!(addr.port(), 0, "port 0 is replaced by the port bound");
+        Site {
+            backend,
+            target,
+            rt,
+            addr,
+            handle: Some(handle),
+        }
+    }
+
+    fn publish(&self, c: &Corte) {
+        let opts = Options {
+            delete_stale: true,
+            ..Options::default()
+        };
+        let r = self
+            .rt
+            .block_on(publish(&self.target, c, &opts, &Quiet))
+            .unwrap_or_else(|e| panic!("publishing corte {}: {e}", c.id));
+        assert_eq!(r.outcome, Outcome::Published);
+    }
+
+    fn folder(&self) -> &std::path::Path {
+        self.backend.dir.as_ref().expect("a folder backend").path()
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        request(self.addr, "GET", path, headers)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.rt.block_on(h.shutdown());
+        }
+    }
+}
+
+// ------------------------------------------------------------ a tiny client
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn etag(&self) -> String {
+        self.header("etag").expect("an ETag").to_string()
+    }
+}
+
+/// One HTTP/1.1 request with `Connection: close`; `target` goes on the
+/// request line exactly as given, so traversal attempts reach the server.
+fn request(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("the server accepts");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream
+        .write_all(req.as_bytes())
+        .expect("the request is sent");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("an answer");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn quoted(sha: &str) -> String {
+    format!("\"{sha}\"")
+}
+
+// -------------------------------------------------------------------- tests
+
+#[test]
+fn a_published_corte_is_served_with_the_headers_the_cdn_sends() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    let cache = &site.target.cache;
+    let css = c
+        .manifest
+        .files
+        .keys()
+        .find(|k| k.starts_with("assets/"))
+        .expect("a hashed stylesheet")
+        .clone();
+
+    // Content-Type and Cache-Control per key and class.
+    let corte_page = format!("/cortes/{}/gub/seccion/00001.html", c.id);
+    let expect = [
+        ("/", "text/html; charset=utf-8", cache.short.as_str()),
+        (
+            "/gub/seccion/00001.html",
+            "text/html; charset=utf-8",
+            &cache.short,
+        ),
+        (
+            "/datos/ELECCION_0.csv",
+            "text/csv; charset=utf-8",
+            &cache.short,
+        ),
+        ("/datos/ELECCION_0.csv.gz", "application/gzip", &cache.short),
+        (
+            &format!("/{css}"),
+            "text/css; charset=utf-8",
+            &cache.immutable,
+        ),
+        (&corte_page, "text/html; charset=utf-8", &cache.immutable),
+        (
+            &format!("/cortes/{}/datos/ELECCION_1.csv", c.id),
+            "text/csv; charset=utf-8",
+            &cache.immutable,
+        ),
+        (
+            &format!("/cortes/{}/manifest.json", c.id),
+            "application/json",
+            &cache.immutable,
+        ),
+        (
+            &format!("/cortes/{}/manifest.json.sig", c.id),
+            "application/octet-stream",
+            &cache.immutable,
+        ),
+        ("/latest.json", "application/json", &cache.no_cache),
+        ("/cortes/index.json", "application/json", &cache.short),
+        ("/cortes/feed.xml", "application/atom+xml", &cache.short),
+        ("/public-key.pem", "application/x-pem-file", &cache.short),
+    ];
+    for (path, content_type, cache_control) in expect {
+        let r = site.get(path, &[]);
+        assert_eq!(
+            r.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(r.header("content-type"), Some(content_type), "{path}");
+        assert_eq!(r.header("cache-control"), Some(cache_control), "{path}");
+        assert_eq!(
+            r.header("content-length"),
+            Some(r.body.len().to_string().as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            r.etag(),
+            quoted(&sha256_hex(&r.body)),
+            "{path}: the ETag is the body's hash"
+        );
+    }
+    // The corte's own index page at its folder URL.
+    let r = site.get(&format!("/cortes/{}/", c.id), &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.etag(), quoted(&c.manifest.files["index.html"].sha256));
+
+    // The pointer and the manifest as stored.
+    let r = site.get("/latest.json", &[]);
+    let p: layout::Pointer = serde_json::from_slice(&r.body).expect("a pointer");
+    assert_eq!(p.corte, c.id);
+    let r = site.get(&format!("/cortes/{}/manifest.json", c.id), &[]);
+    assert_eq!(sha256_hex(&r.body), c.manifest_sha256);
+}
+
+#[test]
+fn gzip_copies_go_to_clients_that_take_gzip_and_plain_bytes_to_the_rest() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    let entry = &c.manifest.files["gub/seccion/00002.html"];
+    let gz = entry.gzip.as_ref().expect("pages have gzip copies");
+
+    let plain = site.get("/gub/seccion/00002.html", &[]);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("accept-encoding"));
+    assert_eq!(
+        sha256_hex(&plain.body),
+        entry.sha256,
+        "curl without --compressed gets the listed bytes"
+    );
+    assert_eq!(plain.body.len() as u64, entry.size);
+    assert_eq!(plain.etag(), quoted(&entry.sha256));
+
+    let encoded = site.get(
+        "/gub/seccion/00002.html",
+        &[("Accept-Encoding", "gzip, deflate, br")],
+    );
+    assert_eq!(encoded.header("content-encoding"), Some("gzip"));
+    assert_eq!(encoded.header("vary"), Some("accept-encoding"));
+    assert_eq!(
+        sha256_hex(&encoded.body),
+        gz.sha256,
+        "the stored gzip copy, as is"
+    );
+    assert_eq!(encoded.etag(), quoted(&gz.sha256));
+    assert_eq!(
+        encoded.header("content-length"),
+        Some(gz.size.to_string().as_str())
+    );
+
+    // Refusing gzip by weight is honoured.
+    let refused = site.get(
+        "/gub/seccion/00002.html",
+        &[("Accept-Encoding", "gzip;q=0, br")],
+    );
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(sha256_hex(&refused.body), entry.sha256);
+
+    // A dataset without a gzip copy is the same for everyone, with no Vary.
+    let csv = &c.manifest.files["datos/ELECCION_0.csv"];
+    let r = site.get("/datos/ELECCION_0.csv", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(r.header("vary"), None);
+    assert_eq!(sha256_hex(&r.body), csv.sha256);
+    assert_eq!(stored_sha256(csv), csv.sha256);
+}
+
+#[test]
+fn etags_revalidate_and_head_sends_headers_only() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    for accept in ["gzip", "identity"] {
+        let first = site.get("/index.html", &[("Accept-Encoding", accept)]);
+        let again = site.get(
+            "/index.html",
+            &[
+                ("Accept-Encoding", accept),
+                ("If-None-Match", &first.etag()),
+            ],
+        );
+        assert_eq!(again.status, 304, "{accept}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.etag(), first.etag());
+        assert_eq!(again.header("cache-control"), first.header("cache-control"));
+        let other = site.get(
+            "/index.html",
+            &[("Accept-Encoding", accept), ("If-None-Match", "\"0\"")],
+        );
+        assert_eq!(other.status, 200, "{accept}");
+    }
+    // Each encoding's tag is its own: the gzip tag does not revalidate the plain bytes.
+    let gz = site.get("/index.html", &[("Accept-Encoding", "gzip")]);
+    let r = site.get("/index.html", &[("If-None-Match", &gz.etag())]);
+    assert_eq!(r.status, 200);
+
+    let get = site.get("/datos/ELECCION_1.csv", &[]);
+    let head = request(site.addr, "HEAD", "/datos/ELECCION_1.csv", &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    for h in ["content-length", "content-type", "cache-control", "etag"] {
+        assert_eq!(head.header(h), get.header(h), "{h}");
+    }
+}
+
+#[test]
+fn only_what_a_manifest_lists_is_served_and_traversal_is_refused() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    // Stray files in the folder: not in any manifest.
+    std::fs::write(site.folder().join("notas.txt"), "privado").expect("a stray file");
+    std::fs::write(
+        site.folder().join(format!("cortes/{}/extra.html", c.id)),
+        "x",
+    )
+    .expect("a stray file");
+    for path in [
+        "/notas.txt",
+        "/.corte.lock",
+        &format!("/cortes/{}/extra.html", c.id),
+        "/no/existe.html",
+        "/gub/",
+        "/gub",
+        "/cortes/",
+        "/cortes/99999-nada/index.html",
+        "/%252e%252e/latest.json",
+    ] {
+        let r = site.get(path, &[]);
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+    }
+    for path in [
+        "/../latest.json",
+        "/gub/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/gub/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "//etc/passwd",
+        "/%2Fetc%2Fpasswd",
+        "/gub/..%5C..%5Cx",
+        "/./index.html",
+    ] {
+        let r = site.get(path, &[]);
+        assert!(
+            (400..500).contains(&r.status),
+            "{path} answered {}",
+            r.status
+        );
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains(&c.id),
+            "{path} leaked the pointer"
+        );
+    }
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+        let r = request(site.addr, method, "/index.html", &[]);
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    }
+    // Query strings do not change the key (the CDN keys on the path).
+    assert_eq!(site.get("/index.html?v=2", &[]).status, 200);
+    // Garbage on the wire is answered, and the server keeps serving.
+    let mut s = TcpStream::connect(site.addr).expect("a connection");
+    s.write_all(b"\x16\x03\x01 not http\r\n\r\n")
+        .expect("written");
+    let mut sink = Vec::new();
+    let _ = s.read_to_end(&mut sink);
+    assert_eq!(site.get("/", &[]).status, 200);
+}
+
+#[test]
+fn a_new_corte_goes_live_without_a_restart() {
+    let site = Site::start();
+    // Nothing published: the stable tree and the pointer are not there.
+    assert_eq!(site.get("/", &[]).status, 404);
+    assert_eq!(site.get("/latest.json", &[]).status, 404);
+
+    let (c1, c2) = (corte(1), corte(2));
+    site.publish(&c1);
+    let home = |c: &Corte| quoted(&c.manifest.files["index.html"].sha256);
+    let live_home = || site.get("/", &[]).header("etag").map(str::to_string);
+    // The empty answer above is not remembered past the pointer's TTL.
+    wait_until(|| live_home() == Some(home(&c1)), "corte 1 to show");
+
+    site.publish(&c2);
+    let r = site.get("/latest.json", &[]);
+    assert!(
+        String::from_utf8_lossy(&r.body).contains(&c2.id),
+        "the pointer is never cached"
+    );
+    wait_until(|| live_home() == Some(home(&c2)), "corte 2 to show");
+    let r = site.get("/", &[]);
+    assert_eq!(sha256_hex(&r.body), c2.manifest.files["index.html"].sha256);
+
+    // Corte 1 stays where it was, immutable.
+    let r = site.get(&format!("/cortes/{}/index.html", c1.id), &[]);
+    assert_eq!(r.etag(), home(&c1));
+    assert_eq!(
+        r.header("cache-control"),
+        Some(site.target.cache.immutable.as_str())
+    );
+}
+
+#[test]
+fn a_stable_tree_object_that_is_not_the_live_corte_is_not_served() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    let page = "gub/seccion/00003.html";
+    let entry = &c.manifest.files[page];
+    // Another corte's bytes at the stable URL (a publish between its stable
+    // tree and its pointer): readers still get the live corte's page.
+    std::fs::write(site.folder().join(page), "<p>otro corte</p>").expect("overwritten");
+    let r = site.get(&format!("/{page}"), &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(sha256_hex(&r.body), entry.sha256);
+    assert_eq!(r.etag(), quoted(&entry.sha256));
+    // A corte tree object that does not match its manifest is an origin error.
+    std::fs::write(site.folder().join(layout::corte_key(&c.id, page)), "roto")
+        .expect("overwritten");
+    assert_eq!(
+        site.get(&format!("/cortes/{}/{page}", c.id), &[]).status,
+        502
+    );
+    assert_eq!(site.get(&format!("/{page}"), &[]).status, 502);
+}
+
+#[test]
+fn the_server_stops_when_told() {
+    let mut site = Site::start();
+    let addr = site.addr;
+    assert_eq!(site.get("/", &[]).status, 404);
+    let handle = site.handle.take().expect("running");
+    site.rt.block_on(handle.shutdown());
+    assert!(TcpStream::connect(addr).is_err(), "the port is closed");
+}
+
+/// Polls `cond` for up to five seconds (the pointer is re-read every second).
+fn wait_until(mut cond: impl FnMut() -> bool, what: &str) {
+    let started = Instant::now();
+    while !cond() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "waited 5 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
