@@ -64,7 +64,12 @@ mod watch;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, Command::Watch(_)));
+    init_logging(match &cli.command {
+        Command::Watch(_) => "corte=info",
+        Command::Serve(a) if a.verbose => "corte=info,corte::serve=debug",
+        Command::Serve(_) => "corte=info",
+        _ => "corte=warn",
+    });
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Seal(args) => seal::run(args),
@@ -119,9 +124,10 @@ pub(crate) fn load_theme(dir: Option<&std::path::Path>) -> anyhow::Result<crate:
 /// One structured line per event on stderr. The daemon logs at info by
 /// default, one-shot commands at warn; `RUST_LOG` overrides, and
 /// `CORTE_LOG_FORMAT=json` gives JSON lines for log collectors.
-fn init_logging(daemon: bool) {
+/// One log setup for every command: stderr, RUST_LOG over `default`, colours
+/// only on a terminal, JSON lines with `CORTE_LOG_FORMAT=json`.
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let default = if daemon { "corte=info" } else { "corte=warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()

@@ -17,7 +17,7 @@ pub struct Args {
     /// Address to listen on; 0.0.0.0 serves other machines too.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// Log one line per request (otherwise RUST_LOG decides; default: info).
+    /// Log one line per request (RUST_LOG, when set, decides instead).
     #[arg(long, short)]
     pub verbose: bool,
     #[command(flatten)]
@@ -25,7 +25,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    init_log(args.verbose);
     let config = args.common.config()?;
     let store = store_url(&config, &args.store)?;
     let target = targets::open_one(&config, &store)?;
@@ -79,21 +78,4 @@ fn store_url(config: &crate::publish::Config, store: &str) -> anyhow::Result<Str
     url::Url::from_directory_path(&path)
         .map(String::from)
         .map_err(|_| anyhow::anyhow!("{} cannot be a file:// URL", path.display()))
-}
-
-/// Logs to stderr: `--verbose` shows every request; otherwise RUST_LOG, or
-/// warnings and the live corte's changes.
-fn init_log(verbose: bool) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let filter = if verbose {
-        EnvFilter::new("info,corte::serve=debug")
-    } else {
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
 }
