@@ -1,6 +1,11 @@
 //! The watcher end to end on real folders: snapshots dropped into an inbox
 //! (good, corrupt, half-written, older), published to a `file://` store,
-//! while a reader checks that `latest.json` only ever names complete cortes.
+//! while a reader checks that `latest.json` only ever names complete cortes;
+//! at the end, headless Chromium reads the last corte through `corte serve`.
+
+#[path = "browser/cdp.rs"]
+#[allow(dead_code)]
+mod cdp;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -234,6 +239,13 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
         .map(|c| c["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, vec![1, 3, 4, 5]);
+    // The snapshot is moved aside just after its pointer flip.
+    let last = inbox.join(".done/corte-05/corte-05");
+    wait_until(
+        "corte-05 to move to .done/",
+        Duration::from_secs(30),
+        || last.exists(),
+    );
     for name in ["corte-01", "corte-03", "corte-04.tar.gz", "corte-05"] {
         assert!(
             inbox.join(".done").join(name).join(name).exists(),
@@ -261,6 +273,65 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
 
     stop.send(true).unwrap();
     running.await.unwrap().unwrap();
+
+    // What a reader gets: the store served as the CDN serves it, read by a
+    // real browser on a phone (no JavaScript) and a desktop.
+    let target = Target::open(
+        &TargetConfig::from_url(&format!("file://{}", store.display())),
+        &Default::default(),
+        &Default::default(),
+    )
+    .unwrap();
+    let (addr, server) = corte::serve::start(target, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("corte serve starts");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap_or(Path::new("target"))
+        .join("browser-screenshots")
+        .join("watch-served");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut chromium = cdp::Chromium::launch(&shots.join("chromium.log"))
+            .unwrap_or_else(|e| panic!("headless Chromium did not start: {e}"));
+        let origin = format!("http://{addr}");
+        for (path, vp, js) in [
+            ("/", cdp::PHONE, false),
+            ("/", cdp::DESKTOP, true),
+            ("/gub/index.html", cdp::PHONE, false),
+        ] {
+            let v = chromium
+                .visit(&format!("{origin}{path}"), &origin, vp, js)
+                .unwrap_or_else(|e| panic!("loading {path}: {e}"));
+            std::fs::write(
+                shots.join(format!(
+                    "{}-{}-js-{js}.png",
+                    path.replace('/', "_"),
+                    vp.name
+                )),
+                &v.png,
+            )
+            .unwrap();
+            assert!(v.problems.is_empty(), "{path}: {:?}", v.problems);
+            assert!(
+                v.text.contains("02/06/2024 21:15 (UTC-6)"),
+                "{path} shows the last corte's time: {}",
+                v.text
+            );
+            assert!(
+                !v.text.contains("02/06/2024 21:00 (UTC-6)"),
+                "{path} shows no earlier corte's time"
+            );
+            assert!(
+                v.text.contains("no tienen efectos jurídicos"),
+                "{path} carries the disclaimer"
+            );
+        }
+    })
+    .await
+    .unwrap();
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -42,12 +42,15 @@ pub enum Command {
     Keygen(keygen::Args),
     /// Follow an inbox and publish every new corte to every target (the election-night daemon).
     Watch(watch::Args),
+    /// A short election night on this machine: generated cortes, the watcher, a local store, served.
+    Demo(demo::Args),
     /// Serve a published store over HTTP with the CDN's headers (a local preview).
     Serve(serve::Args),
 }
 
 mod check;
 mod datasets;
+mod demo;
 mod r#gen;
 mod import;
 mod keygen;
@@ -65,7 +68,7 @@ mod watch;
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_logging(match &cli.command {
-        Command::Watch(_) => "corte=info",
+        Command::Watch(_) | Command::Demo(_) => "corte=info",
         Command::Serve(a) if a.verbose => "corte=info,corte::serve=debug",
         Command::Serve(_) => "corte=info",
         _ => "corte=warn",
@@ -85,6 +88,7 @@ pub fn main() -> i32 {
         Command::Keygen(args) => keygen::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(()) => 0,

@@ -5,6 +5,13 @@ use crate::publish::status;
 pub struct Args {
     /// Targets (URLs or configured names); default: every configured target.
     pub targets: Vec<String>,
+    /// Also (or only, with no targets) show a watcher's status: its state
+    /// folder (INBOX/.state by default) or its status.json.
+    #[arg(long, value_name = "STATE_DIR")]
+    pub watcher: Option<std::path::PathBuf>,
+    /// Print the watcher's status.json as it is (with --watcher).
+    #[arg(long, requires = "watcher")]
+    pub json: bool,
     /// How many of the latest pointer moves to list.
     #[arg(long, default_value_t = 10)]
     pub history: usize,
@@ -13,6 +20,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = &args.watcher {
+        watcher(dir, args.json)?;
+        if args.targets.is_empty() {
+            return Ok(());
+        }
+    }
     let config = args.common.config()?;
     let targets = targets::open(&config, &args.targets)?;
     let rt = targets::runtime()?;
@@ -78,6 +91,79 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if failed > 0 {
         anyhow::bail!("{failed} target(s) could not be read");
+    }
+    Ok(())
+}
+
+/// The watcher's own view: what is live, what it is doing, the last attempts
+/// with their outcome, steps and lag, and each target's state.
+fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let dir = if dir.is_file() {
+        dir.parent().unwrap_or(std::path::Path::new("."))
+    } else {
+        dir
+    };
+    let s = crate::watch::status::read_status(dir).map_err(anyhow::Error::msg)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    println!(
+        "watcher on {} (pid {}): {}, updated {}",
+        s.inbox, s.pid, s.state, s.updated_at
+    );
+    match &s.live {
+        Some(l) => println!(
+            "  live: corte {} (seq {}, {}), published {}: {:.1} s after the snapshot arrived, {:.1} s after the corte time",
+            l.corte,
+            l.seq,
+            l.corte_time,
+            l.published_at,
+            l.lag_from_arrival_secs,
+            l.lag_from_corte_secs
+        ),
+        None => println!("  live: nothing published yet"),
+    }
+    for t in &s.targets {
+        println!(
+            "  target {} ({}): {}, live {}{}",
+            t.name,
+            t.url,
+            t.state,
+            t.live_corte.as_deref().unwrap_or("none"),
+            t.last_error
+                .as_ref()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
+        );
+    }
+    if !s.recent.is_empty() {
+        println!("  recent attempts (newest first):");
+    }
+    for a in &s.recent {
+        let steps: Vec<String> = a
+            .steps
+            .iter()
+            .map(|st| format!("{} {} ms", st.step, st.ms))
+            .collect();
+        println!(
+            "    {}  {:<9} {}{}{}{}",
+            a.finished_at,
+            a.outcome,
+            a.snapshot,
+            a.lag_from_arrival_secs
+                .map(|l| format!(", lag {l:.1} s"))
+                .unwrap_or_default(),
+            if steps.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", steps.join(", "))
+            },
+            a.message
+                .as_ref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -1,0 +1,347 @@
+//! `corte demo`: a short election night on this machine, with no network and
+//! no cloud account — the README's first command.
+//!
+//! It makes a series of cortes (the generator's CDMX night over the real 2024
+//! cómputos in `../shared/data/real`, or the committed `site-example/` when
+//! those files are not there), starts the watcher on a local inbox publishing
+//! to a `file://` store, starts `corte serve` on that store, then drops the
+//! cortes into the inbox one at a time, as the central database would, and
+//! waits for each to go live before the next. The site stays served until
+//! Ctrl-C (or, with `--exit`, the command returns once the last corte is live).
+//!
+//! Everything happens through the same code as election night: the inbox
+//! contract (a snapshot renamed in whole), the watcher's cutover, the
+//! publisher's order, the signed manifests and the server's headers.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::generator::{self, Config, Generator, Scale};
+use crate::publish::{Options, Target, TargetConfig, sign};
+use crate::watch::status::read_status;
+use crate::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many cortes the night has (the last one is final).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=96))]
+    pub cortes: u32,
+    /// Seconds to wait after a corte goes live before dropping the next.
+    #[arg(long, default_value_t = 1.0)]
+    pub interval: f64,
+    /// Working folder (emptied first): inbox/, store/ (the published site), state/, keys/.
+    #[arg(long, default_value = "corte-demo")]
+    pub dir: PathBuf,
+    /// Port to serve on (0: any free port; if the port is taken, a free one is used).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The shared data folder holding iecm-2024-computos/ (else site-example/ is used).
+    #[arg(long, default_value = generator::DEFAULT_REAL_DATA)]
+    pub real_data: PathBuf,
+    /// Replay the committed site-example/ cortes even when the real data is there.
+    #[arg(long)]
+    pub example: bool,
+    /// Return once the last corte is live instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub exit: bool,
+}
+
+/// Where the night's snapshots come from.
+enum Night {
+    Generated(Box<Generator>),
+    /// Snapshot folders or `.tar.gz` files, in order.
+    Example(Vec<PathBuf>),
+}
+
+impl Night {
+    fn len(&self) -> u32 {
+        match self {
+            Night::Generated(g) => g.cortes(),
+            Night::Example(v) => v.len() as u32,
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if !(0.0..=3600.0).contains(&args.interval) {
+        bail!("--interval must be between 0 and 3600 seconds");
+    }
+    let night = std::sync::Arc::new(night(&args)?);
+    let dir = prepare(&args.dir)?;
+    let inbox = dir.join("inbox");
+    let store = dir.join("store");
+    let state = dir.join("state");
+    let staging = dir.join("staging");
+    for d in [&inbox, &store, &state, &staging] {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
+
+    // A signing key of its own, so `corte verify` checks signatures too.
+    let key_path = dir.join("keys").join("demo.key");
+    std::fs::create_dir_all(dir.join("keys")).context("creating keys/")?;
+    sign::keygen(&key_path).map_err(anyhow::Error::msg)?;
+    let key = sign::load_private(&key_path).map_err(anyhow::Error::msg)?;
+
+    let store_url = url::Url::from_directory_path(&store)
+        .map_err(|_| anyhow::anyhow!("{} cannot be a file:// URL", store.display()))?
+        .to_string();
+    let open = || {
+        Target::open(
+            &TargetConfig::from_url(&store_url),
+            &Default::default(),
+            &Default::default(),
+        )
+        .with_context(|| format!("opening {store_url}"))
+    };
+    let publisher = Publisher {
+        targets: vec![open()?],
+        theme: super::load_theme(None)?,
+        key: Some(key),
+        ruleset: None,
+        options: Options {
+            delete_stale: true,
+            ..Options::default()
+        },
+        history: HistorySource::Folder(state.clone()),
+    };
+    let mut opts = WatchOptions::new(inbox.clone());
+    opts.state = state.clone();
+    opts.debounce = Duration::from_millis(50);
+    opts.rescan = Duration::from_millis(500);
+    opts.incomplete_grace = Duration::from_secs(10);
+
+    let rt = super::targets::runtime()?;
+    rt.block_on(async {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let watcher = Watcher::new(publisher, opts)?;
+        let watching = tokio::spawn(watcher.run(shutdown));
+        let (addr, server) = serve(open()?, args.port).await?;
+        let url = format!("http://{addr}/");
+        println!("corte demo: {} cortes → {}", night.len(), dir.display());
+        println!("serving {url} (the first corte shows in a few seconds)");
+
+        let mut failure = None;
+        for seq in 1..=night.len() {
+            if seq > 1 && args.interval > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(args.interval)).await;
+            }
+            let step = async {
+                let (night, staging, inbox) = (night.clone(), staging.clone(), inbox.clone());
+                let (name, corte) =
+                    tokio::task::spawn_blocking(move || deliver(&night, seq, &staging, &inbox))
+                        .await
+                        .context("delivering a snapshot")??;
+                wait_live(&state, &corte, &watching).await?;
+                anyhow::Ok(name)
+            };
+            match step.await {
+                Ok(name) => report(&state, &name),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let _ = stop.send(true);
+        let _ = watching.await;
+        if let Some(e) = failure {
+            server.shutdown().await;
+            return Err(e);
+        }
+        println!(
+            "{} cortes published in {:.1} s to {store_url}",
+            night.len(),
+            started.elapsed().as_secs_f64()
+        );
+        println!(
+            "check it:  corte verify {store_url} --public-key {}",
+            sign::public_path(&key_path).display()
+        );
+        if args.exit {
+            server.shutdown().await;
+            return Ok(());
+        }
+        println!("serving {url} — Ctrl-C to stop");
+        super::watch::wait_for_signal().await;
+        server.shutdown().await;
+        anyhow::Ok(())
+    })
+}
+
+fn night(args: &Args) -> anyhow::Result<Night> {
+    let computos = args.real_data.join("iecm-2024-computos");
+    if !args.example && computos.is_dir() {
+        let config = Config {
+            real_data: args.real_data.clone(),
+            ..Config::new(Scale::Cdmx, args.cortes)
+        };
+        return Ok(Night::Generated(Box::new(Generator::new(config)?)));
+    }
+    let example = example_folder().context(
+        "neither the real data (../shared/data/real/iecm-2024-computos, or --real-data) \
+         nor the committed site-example/ folder was found: run corte demo from the repository",
+    )?;
+    if !args.example {
+        eprintln!(
+            "{} not found: replaying the committed example ({})",
+            computos.display(),
+            example.display()
+        );
+    }
+    let mut cortes: Vec<PathBuf> = std::fs::read_dir(&example)
+        .with_context(|| format!("reading {}", example.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.join("corte.json").is_file()
+                || p.extension().is_some_and(|x| x == "gz") && p.is_file()
+        })
+        .collect();
+    cortes.sort();
+    cortes.truncate(args.cortes as usize);
+    if cortes.is_empty() {
+        bail!("{} holds no snapshots", example.display());
+    }
+    Ok(Night::Example(cortes))
+}
+
+/// `site-example/cortes` beside the current folder or beside the crate.
+fn example_folder() -> Option<PathBuf> {
+    [
+        PathBuf::from("site-example/cortes"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("site-example/cortes"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
+}
+
+/// Empties the working folder, refusing one that is not the demo's own.
+fn prepare(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        let ours =
+            dir.join("inbox").is_dir() || dir.read_dir().is_ok_and(|mut d| d.next().is_none());
+        if !ours {
+            bail!(
+                "{} exists and is not a corte demo folder: give another --dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    dir.canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))
+}
+
+/// Writes corte `seq` beside the inbox and renames it in whole, as the
+/// central database must. Returns its name and corte id.
+fn deliver(
+    night: &Night,
+    seq: u32,
+    staging: &Path,
+    inbox: &Path,
+) -> anyhow::Result<(String, String)> {
+    match night {
+        Night::Generated(g) => {
+            let snapshot = g.snapshot(seq)?;
+            let name = g.snapshot_name(seq);
+            let tmp = staging.join(&name);
+            crate::source::write(&tmp, &snapshot)?;
+            let corte = snapshot.corte_meta().id();
+            rename(&tmp, &inbox.join(&name))?;
+            Ok((name, corte))
+        }
+        Night::Example(paths) => {
+            let from = &paths[(seq - 1) as usize];
+            let name = from
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .context("a snapshot without a name")?;
+            let corte = crate::source::load(from)
+                .with_context(|| format!("reading {}", from.display()))?
+                .corte
+                .id();
+            let tmp = staging.join(&name);
+            copy_tree(from, &tmp)?;
+            rename(&tmp, &inbox.join(&name))?;
+            Ok((name, corte))
+        }
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::rename(from, to)
+        .with_context(|| format!("moving {} into {}", from.display(), to.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if from.is_file() {
+        std::fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
+        return Ok(());
+    }
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry.with_context(|| format!("reading {}", from.display()))?;
+        copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
+/// Waits until the watcher's status names `corte` live, or says why not.
+async fn wait_live(
+    state: &Path,
+    corte: &str,
+    watching: &tokio::task::JoinHandle<Result<(), crate::watch::WatchError>>,
+) -> anyhow::Result<()> {
+    loop {
+        if watching.is_finished() {
+            bail!("the watcher stopped before corte {corte} went live");
+        }
+        if let Ok(status) = read_status(state) {
+            if status.live.as_ref().is_some_and(|l| l.corte == corte) {
+                return Ok(());
+            }
+            if let Some(a) = &status.last_attempt
+                && a.corte.as_deref() == Some(corte)
+                && matches!(a.outcome.as_str(), "rejected" | "failed")
+            {
+                bail!(
+                    "corte {corte} was {}: {}",
+                    a.outcome,
+                    a.message.as_deref().unwrap_or("(no reason given)")
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn report(state: &Path, name: &str) {
+    let Ok(status) = read_status(state) else {
+        return;
+    };
+    if let Some(live) = status.live {
+        println!(
+            "  live: corte {} (seq {}, {}) from {name}, {:.1} s after it arrived",
+            live.corte, live.seq, live.corte_time, live.lag_from_arrival_secs
+        );
+    }
+}
+
+/// Serves on `port`, or on a free port when that one is taken.
+async fn serve(target: Target, port: u16) -> anyhow::Result<(SocketAddr, crate::serve::Handle)> {
+    let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    match crate::serve::start(target.clone(), SocketAddr::new(local, port)).await {
+        Ok(x) => Ok(x),
+        Err(e) if port != 0 => {
+            eprintln!("port {port}: {e}; using a free port");
+            crate::serve::start(target, SocketAddr::new(local, 0))
+                .await
+                .context("listening on a free port")
+        }
+        Err(e) => Err(e).context("listening"),
+    }
+}
