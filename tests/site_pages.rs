@@ -391,6 +391,21 @@ fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
             if key != "index.html" {
                 assert!(html.contains("aria-label=\"Ruta\""), "{key}: breadcrumbs");
             }
+            // An icon of its own, so browsers ask no host for /favicon.ico.
+            assert!(
+                html.contains("<link rel=\"icon\" href=\"data:,\">"),
+                "{key}: the icon"
+            );
+            // A chart's text alternative is said once: the SVG's aria-label,
+            // no caption or <title> repeating it to screen readers.
+            for figure in html.split("<figure class=\"chart\">").skip(1) {
+                let figure = figure.split("</figure>").next().unwrap_or_default();
+                assert_eq!(figure.matches("aria-label=").count(), 1, "{key}: {figure}");
+                assert!(
+                    !figure.contains("<figcaption") && !figure.contains("<title"),
+                    "{key}: a chart's text alternative twice"
+                );
+            }
         }
     }
     assert_eq!(
