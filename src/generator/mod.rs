@@ -45,7 +45,7 @@ pub enum Scale {
     /// A synthetic federal process: 3 elections, about 170,000 casillas.
     National,
     /// The CDMX scale cut to two distritos and the votes from abroad
-    /// ([`example::DISTRITOS`]): about 740 casillas, 2,100 actas.
+    /// ([`example::DISTRITOS`]): about 740 casillas, 2,200 expected actas.
     Example,
 }
 
