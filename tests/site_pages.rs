@@ -391,6 +391,21 @@ fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
             if key != "index.html" {
                 assert!(html.contains("aria-label=\"Ruta\""), "{key}: breadcrumbs");
             }
+            // An icon of its own, so browsers ask no host for /favicon.ico.
+            assert!(
+                html.contains("<link rel=\"icon\" href=\"data:,\">"),
+                "{key}: the icon"
+            );
+            // A chart's text alternative is said once: the SVG's aria-label,
+            // no caption or <title> repeating it to screen readers.
+            for figure in html.split("<figure class=\"chart\">").skip(1) {
+                let figure = figure.split("</figure>").next().unwrap_or_default();
+                assert_eq!(figure.matches("aria-label=").count(), 1, "{key}: {figure}");
+                assert!(
+                    !figure.contains("<figcaption") && !figure.contains("<title"),
+                    "{key}: a chart's text alternative twice"
+                );
+            }
         }
     }
     assert_eq!(
@@ -918,63 +933,4 @@ fn a_theme_folder_replaces_the_templates() {
         !build.artifacts.iter().any(|a| a.key.ends_with(".css")),
         "no static files, no CSS"
     );
-}
-
-/// The CDMX 2024 drill (Jefatura de Gobierno, 5,547 secciones), tallied.
-fn simulacro() -> (Snapshot, Results) {
-    let snapshot = common::drill_snapshot();
-    let results = common::tally(&snapshot);
-    (snapshot, results)
-}
-
-/// How fast the pages alone render (templates, page data, charts):
-/// `cargo test --release --test site_pages pages_per_second -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn pages_per_second() {
-    let (snapshot, results) = simulacro();
-    let theme = Theme::embedded().unwrap();
-    let history = History::default();
-    let datasets = corte::site::datasets::artifacts(&snapshot, &results);
-    let ctx = corte::site::SiteContext {
-        snapshot: &snapshot,
-        results: &results,
-        theme: &theme,
-        history: &history,
-        datasets: &datasets,
-    };
-    for _ in 0..5 {
-        let start = std::time::Instant::now();
-        let pages = corte::site::pages::render_all(&ctx).unwrap();
-        let elapsed = start.elapsed().as_secs_f64();
-        let bytes: usize = pages.iter().map(|a| a.bytes.len()).sum();
-        eprintln!(
-            "pages alone: {} artifacts, {bytes} bytes in {elapsed:.2} s: {:.0} pages/s",
-            pages.len(),
-            pages.len() as f64 / elapsed
-        );
-    }
-}
-
-/// How fast a whole corte renders (pages, gzip copies, hashes, datasets):
-/// `cargo test --release --test site_pages render_per_second -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn render_per_second() {
-    let (snapshot, results) = simulacro();
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let build = common::render(&snapshot, &results);
-        let elapsed = start.elapsed().as_secs_f64();
-        let pages = build
-            .artifacts
-            .iter()
-            .filter(|a| a.key.ends_with(".html"))
-            .count();
-        eprintln!(
-            "whole render: {pages} pages, {} artifacts in {elapsed:.2} s: {:.0} pages/s",
-            build.artifacts.len(),
-            pages as f64 / elapsed
-        );
-    }
 }

@@ -10,6 +10,8 @@ pub enum ScaleArg {
     Cdmx,
     /// A synthetic federal process (about 170,000 casillas × 3 elections).
     National,
+    /// Two CDMX distritos and the votes from abroad: the repository's site-example/.
+    Example,
 }
 
 #[derive(clap::Args)]
@@ -34,7 +36,7 @@ pub struct Args {
     /// Write each snapshot as a .tar.gz instead of a folder.
     #[arg(long)]
     pub archive: bool,
-    /// The shared data folder holding iecm-2024-computos/ (CDMX scale).
+    /// The shared data folder holding iecm-2024-computos/ (CDMX and example scales).
     #[arg(long, default_value = generator::DEFAULT_REAL_DATA)]
     pub real_data: PathBuf,
 }
@@ -46,6 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let scale = match args.scale {
         ScaleArg::Cdmx => Scale::Cdmx,
         ScaleArg::National => Scale::National,
+        ScaleArg::Example => Scale::Example,
     };
     let config = Config {
         seed: args.seed,

@@ -10,6 +10,8 @@
 //!   The catalog models one entidad, so the country is entidad `00`, its 300
 //!   federal distritos are the `distritos` and its 32 entidades the
 //!   `demarcaciones`.
+//! - [`Scale::Example`]: a small cut of the CDMX scale (two distritos and the
+//!   votes from abroad, see [`example`]), for the repository's `site-example/`.
 //!
 //! Everything follows from the [`Config`]: the same seed and arguments give
 //! byte-identical snapshots. [`Generator::new`] plans the whole night once
@@ -21,6 +23,7 @@
 //! [`NewSnapshot`]s to [`crate::source::write`]) and it applies no counting rule.
 
 mod cdmx;
+pub mod example;
 mod model;
 mod national;
 mod night;
@@ -41,6 +44,9 @@ pub enum Scale {
     Cdmx,
     /// A synthetic federal process: 3 elections, about 170,000 casillas.
     National,
+    /// The CDMX scale cut to two distritos and the votes from abroad
+    /// ([`example::DISTRITOS`]): about 740 casillas, 2,200 expected actas.
+    Example,
 }
 
 impl Scale {
@@ -48,6 +54,7 @@ impl Scale {
         match self {
             Scale::Cdmx => cdmx::PROCESS_ID,
             Scale::National => national::PROCESS_ID,
+            Scale::Example => example::PROCESS_ID,
         }
     }
 
@@ -55,6 +62,7 @@ impl Scale {
         match self {
             Scale::Cdmx => "cdmx",
             Scale::National => "national",
+            Scale::Example => "example",
         }
     }
 }
@@ -78,7 +86,7 @@ pub struct Config {
     /// Time of the first corte; every timestamp carries its offset.
     pub start: DateTime<FixedOffset>,
     pub interval_minutes: u32,
-    /// The shared data folder holding `iecm-2024-computos/` (CDMX scale only).
+    /// The shared data folder holding `iecm-2024-computos/` (CDMX and example scales).
     pub real_data: PathBuf,
 }
 
@@ -148,6 +156,7 @@ impl Generator {
         let model = match config.scale {
             Scale::Cdmx => cdmx::build(&config.real_data)?,
             Scale::National => national::build(config.seed)?,
+            Scale::Example => example::build(&config.real_data)?,
         };
         let timeline = night::Timeline {
             start: config.start,
