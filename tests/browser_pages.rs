@@ -158,3 +158,39 @@ fn consulta_works_without_javascript_and_jumps_to_the_seccion_with_it() {
         missing.text
     );
 }
+
+#[test]
+fn the_maps_and_the_help_pages_load_cleanly_without_javascript() {
+    let mut site = rendered("maps-help");
+    let pages = [
+        ("gub/index.html", "Cada cuadro es"),
+        ("alc/index.html", "Cada cuadro es alcaldía"),
+        (
+            "dip-loc/index.html",
+            "Actas y participación por tipo de casilla",
+        ),
+        ("ayuda/index.html", "¿Qué es el PREP?"),
+        ("ayuda/glosario.html", "Casilla contigua"),
+        ("ayuda/calculo.html", "iecm-2024"),
+        ("ayuda/descargas.html", "Get-FileHash"),
+        ("ayuda/cortes.html", "este corte"),
+    ];
+    let mut failures = Vec::new();
+    for (path, shows) in pages {
+        for vp in [PHONE, DESKTOP] {
+            let v = site.visit(path, vp, false);
+            let at = format!("{path} ({}, js off)", vp.name);
+            failures.extend(v.problems.iter().map(|p| format!("{at}: {p}")));
+            if v.scroll_width > v.client_width {
+                failures.push(format!(
+                    "{at}: {} px wide in a {} px window",
+                    v.scroll_width, v.client_width
+                ));
+            }
+            if !v.text.contains(shows) {
+                failures.push(format!("{at}: `{shows}` is not in the visible text"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
