@@ -158,15 +158,20 @@ fn esc(text: &str) -> String {
 
 /// The map as inline SVG. `root` leads from the page to the site root;
 /// `title` labels the whole map. Deterministic: tiles in the order given,
-/// integer layout.
+/// integer layout. Its size is its own (a tile is about a fingertip wide),
+/// so a map of two units stays small; CSS may only shrink it.
 pub fn svg(title: &str, tiles: &[MapTile], root: &str) -> String {
-    let cols = tiles.iter().map(|t| t.x as u32 + 1).max().unwrap_or(0);
-    let rows = tiles.iter().map(|t| t.y as u32 + 1).max().unwrap_or(0);
+    // Cropped to the tiles drawn: a catalog with a few of the units placed
+    // gets a small map, not a corner of the whole grid.
+    let x0 = tiles.iter().map(|t| t.x as u32).min().unwrap_or(0);
+    let y0 = tiles.iter().map(|t| t.y as u32).min().unwrap_or(0);
+    let cols = tiles.iter().map(|t| t.x as u32 + 1 - x0).max().unwrap_or(0);
+    let rows = tiles.iter().map(|t| t.y as u32 + 1 - y0).max().unwrap_or(0);
     let (w, h) = (cols * TILE, rows * TILE);
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mapa\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"group\" aria-label=\"{}\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"13\" text-anchor=\"middle\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mapa\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"group\" aria-label=\"{}\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"13\" text-anchor=\"middle\">",
         esc(title)
     );
     for t in tiles {
@@ -176,7 +181,7 @@ pub fn svg(title: &str, tiles: &[MapTile], root: &str) -> String {
             (Some(_), None) => NO_COLOR.to_string(),
         };
         let text_color = ink(rgb(&fill).unwrap_or((0xE6, 0xE6, 0xE6)));
-        let (x, y) = (t.x as u32 * TILE, t.y as u32 * TILE);
+        let (x, y) = ((t.x as u32 - x0) * TILE, (t.y as u32 - y0) * TILE);
         let side = TILE - GAP;
         let _ = write!(
             out,
@@ -222,6 +227,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("both at x = 0, y = 0"), "{err}");
+    }
+
+    #[test]
+    fn a_map_is_cropped_to_its_tiles() {
+        let tile = |id, x, y| MapTile {
+            id,
+            label: id.into(),
+            description: id.into(),
+            href: format!("d/{id}.html"),
+            x,
+            y,
+            lider: None,
+            color: None,
+        };
+        let svg = svg("m", &[tile("1", 2, 3), tile("2", 3, 3)], "");
+        assert!(svg.contains("viewBox=\"0 0 88 44\""), "{svg}");
+        assert!(svg.contains("<rect x=\"44\" y=\"0\""), "{svg}");
     }
 
     #[test]
