@@ -980,6 +980,11 @@ fn every_tile_of_the_maps_has_its_units_leader_colour_and_link() {
                     continue;
                 }
                 tiles += 1;
+                let target = format!("{slug}/{level}/{id}.html");
+                assert!(
+                    site.build.get(&target).is_some(),
+                    "{target}: the tile's page"
+                );
                 let at = html.find(&link).unwrap();
                 let tile = &html[at..at + html[at..].find("</a>").unwrap()];
                 let best = t.candidacies.iter().copied().max().unwrap_or(0);
@@ -1010,6 +1015,51 @@ fn every_tile_of_the_maps_has_its_units_leader_colour_and_link() {
     assert_eq!(tiles, 8, "GUB 2 + 2, DIP_LOC 2, ALC 2");
     // A catalog of another entidad gets no map, and no error.
     assert!(!qroo().page("dip-loc/index.html").contains("class=\"mapa\""));
+}
+
+#[test]
+fn in_the_iecm_drill_every_casilla_type_adds_up_to_the_published_header() {
+    // Ciudad de México 2024: básicas, contiguas, extraordinarias, especiales,
+    // votes from abroad, voto anticipado and prisión preventiva, as exported.
+    let snapshot = common::drill_snapshot();
+    let results = common::tally(&snapshot);
+    let r = &results.elections[0];
+    let n = TipoCasilla::ALL.len();
+    let by_type = tally::counts_by(&snapshot, &results, 0, n, |_, c| {
+        TipoCasilla::ALL.iter().position(|t| *t == c.tipo)
+    });
+    let with_actas = by_type.iter().filter(|t| t.actas_capturadas > 0).count();
+    assert_eq!(with_actas, 7, "every casilla type has captured actas");
+    let sum = |f: fn(&LevelTotals) -> u64| by_type.iter().map(f).sum::<u64>();
+    let e = &r.entidad;
+    assert_eq!(sum(|t| t.actas_esperadas), e.actas_esperadas);
+    assert_eq!(sum(|t| t.actas_capturadas), e.actas_capturadas);
+    assert_eq!(sum(|t| t.actas_contabilizadas), e.actas_contabilizadas);
+    assert_eq!(sum(|t| t.lista_nominal), e.lista_nominal);
+    // The drill's header: 13,495 expected (71 of them not listed), 13,424
+    // captured, 13,200 counted, lista nominal 9,917,669. Its vote totals
+    // disagree with its own rows (see tests/real_data.rs); the rows say
+    // 9,714,484 with especiales and 9,683,734 without.
+    assert_eq!(sum(|t| t.actas_esperadas) + 71, r.summary.actas_esperadas);
+    assert_eq!(r.summary.actas_esperadas, 13495);
+    assert_eq!(sum(|t| t.actas_capturadas), 13424);
+    assert_eq!(sum(|t| t.actas_contabilizadas), 13200);
+    assert_eq!(sum(|t| t.lista_nominal_contabilizadas), 9917669);
+    assert_eq!(sum(|t| t.votos_c_cs), 9714484);
+    assert_eq!(sum(|t| t.votos_s_cs), 9683734);
+    let s = TipoCasilla::ALL
+        .iter()
+        .position(|t| *t == TipoCasilla::S)
+        .unwrap();
+    assert_eq!(
+        by_type[s].votos_s_cs, 0,
+        "no especial counts without especiales"
+    );
+    assert_eq!(
+        by_type[s].votos_c_cs,
+        9714484 - 9683734,
+        "the especiales' votes are the difference between C_CS and S_CS"
+    );
 }
 
 /// The small fixture with an acta of representación proporcional

@@ -35,8 +35,9 @@ pub struct TipoRow {
     pub nombre: &'static str,
     /// Lista nominal of every casilla of the type expecting an acta here.
     pub lista_nominal: u64,
-    /// Whether participation applies: casillas especiales have no lista
-    /// nominal, so a row with none counted shows no participation.
+    /// Whether participation applies: not to casillas especiales (voters
+    /// from anywhere; some files give them the boletas as lista nominal),
+    /// nor to a row with no lista nominal counted.
     pub con_participacion: bool,
     pub resumen: Summary,
 }
@@ -49,12 +50,18 @@ pub struct PorTipo {
     pub chart: ChartView,
 }
 
-fn row(clave: String, nombre: &'static str, t: &LevelTotals, resumen: Summary) -> TipoRow {
+fn row(
+    clave: String,
+    nombre: &'static str,
+    especial: bool,
+    t: &LevelTotals,
+    resumen: Summary,
+) -> TipoRow {
     TipoRow {
         clave,
         nombre,
         lista_nominal: t.lista_nominal,
-        con_participacion: t.lista_nominal_contabilizadas > 0,
+        con_participacion: !especial && t.lista_nominal_contabilizadas > 0,
         resumen,
     }
 }
@@ -71,7 +78,10 @@ pub fn por_tipo(
         .iter()
         .zip(groups)
         .filter(|(_, t)| t.actas_esperadas > 0 || t.actas_capturadas > 0)
-        .map(|((tipo, nombre), t)| row(tipo.letter().to_string(), nombre, t, summary(t)))
+        .map(|((tipo, nombre), t)| {
+            let especial = tipo.is_especial();
+            row(tipo.letter().to_string(), nombre, especial, t, summary(t))
+        })
         .collect();
     if filas.is_empty() {
         return None;
@@ -87,7 +97,7 @@ pub fn por_tipo(
     let chart = charts::actas_por_tipo("Actas contabilizadas por tipo de casilla", &bars).into();
     Some(PorTipo {
         filas,
-        total: row("TOTAL".into(), "Total", total, summary(total)),
+        total: row("TOTAL".into(), "Total", false, total, summary(total)),
         chart,
     })
 }
