@@ -1062,6 +1062,38 @@ fn in_the_iecm_drill_every_casilla_type_adds_up_to_the_published_header() {
     );
 }
 
+#[test]
+fn the_default_tiles_place_every_distrito_and_demarcacion_of_cdmx_2024() {
+    use corte::generator::{Config, Generator, Scale};
+    let generator = Generator::new(Config::new(Scale::Cdmx, 1))
+        .unwrap_or_else(|e| panic!("the CDMX scale generates: {e}"));
+    let catalog = generator.catalog();
+    let theme = Theme::embedded().unwrap();
+    let entidad = &catalog.entidad.id;
+    let unplaced: Vec<&str> = catalog
+        .distritos
+        .iter()
+        .filter(|d| theme.tiles.position(entidad, "distrito", &d.id).is_none())
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(
+        unplaced,
+        ["VOTO EN EL EXTRANJERO"],
+        "only the abroad pseudo-distrito"
+    );
+    assert_eq!(catalog.demarcaciones.len(), 16);
+    for d in &catalog.demarcaciones {
+        assert!(
+            theme
+                .tiles
+                .position(entidad, "demarcacion", &d.id)
+                .is_some(),
+            "{} has no tile",
+            d.name
+        );
+    }
+}
+
 /// The small fixture with an acta of representación proporcional
 /// (`A03ERP`) for Diputaciones at its casilla especial: 60 + 30 + 200 + 40
 /// votes for PAN, PRI, MORENA, MC, 7 in the PAN_PRI combination, 4 nulos.
