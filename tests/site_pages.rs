@@ -1162,7 +1162,10 @@ fn actas_of_representacion_proporcional_are_shown_apart_with_their_totals() {
     assert_eq!(parties.values().sum::<u64>(), 341);
     assert_eq!(rp.total_votos(), 341);
     // Only the RP acta is shown, with its figures.
-    assert!(html.contains("data-total=\"090002S0100A03ERP\"") || html.contains("A03ERP"));
+    let totals = cells(html, "data-total");
+    assert_eq!(totals.len(), 1, "{totals:?}");
+    assert!(totals[0].0.contains("A03ERP"), "{totals:?}");
+    assert_eq!(number(totals[0].1), 341);
     assert!(
         !html.contains(">Acta A03 "),
         "the acta of mayoría stays on its sección page"

@@ -935,37 +935,7 @@ impl<'a> Eleccion<'a> {
             })
             .collect();
         let chart = charts::votes("Votos por partido, representación proporcional", &bars);
-        let rp_types = &self.eix.rp_acta_types;
-        let list: Vec<u32> = r
-            .geo
-            .seccion_order
-            .iter()
-            .flat_map(|s| r.geo.seccion_casillas[*s as usize].iter().copied())
-            .chain(self.modalidades.iter().flatten().copied())
-            .filter(|&c| {
-                let casilla = &self.ctx.snapshot.catalog.casillas[c as usize];
-                let expects = casilla
-                    .actas
-                    .get(&self.election.id)
-                    .is_some_and(|ts| ts.iter().any(|t| rp_types.contains(t)));
-                expects
-                    || self.actas.of(c).iter().any(|a| {
-                        rp_types
-                            .contains(&self.ctx.snapshot.actas[self.index][*a as usize].tipo_acta)
-                    })
-            })
-            .collect();
-        // A casilla of a modality may also lie in a sección: once each.
-        let mut seen = vec![false; self.ctx.snapshot.catalog.casillas.len()];
-        let list: Vec<u32> = list
-            .into_iter()
-            .filter(|&c| !std::mem::replace(&mut seen[c as usize], true))
-            .collect();
-        let mut casillas = self.casillas(&list);
-        for c in &mut casillas {
-            c.actas.retain(|a| rp_types.contains(a.tipo_acta));
-            c.pendientes.retain(|t| rp_types.contains(*t));
-        }
+        let casillas = self.rp_casillas();
         let page = SeccionPage {
             eleccion: self.info(),
             nivel: "rp",
@@ -979,6 +949,40 @@ impl<'a> Eleccion<'a> {
             descargas: self.descargas(),
         };
         self.election_wide_page(r, file, page)
+    }
+
+    /// Every casilla that expects or has an acta of representación
+    /// proporcional, by key, showing only those actas.
+    fn rp_casillas(&self) -> Vec<CasillaView<'_>> {
+        let snapshot = self.ctx.snapshot;
+        let catalog = &snapshot.catalog;
+        let rp_types = &self.eix.rp_acta_types;
+        let is_rp = |c: u32| {
+            let expects = catalog.casillas[c as usize]
+                .actas
+                .get(&self.election.id)
+                .is_some_and(|ts| ts.iter().any(|t| rp_types.contains(t)));
+            let has = self
+                .actas
+                .of(c)
+                .iter()
+                .any(|a| rp_types.contains(&snapshot.actas[self.index][*a as usize].tipo_acta));
+            expects || has
+        };
+        let mut list: Vec<u32> = (0..catalog.casillas.len() as u32)
+            .filter(|c| is_rp(*c))
+            .collect();
+        list.sort_by(|a, b| {
+            catalog.casillas[*a as usize]
+                .key
+                .cmp(&catalog.casillas[*b as usize].key)
+        });
+        let mut casillas = self.casillas(&list);
+        for c in &mut casillas {
+            c.actas.retain(|a| rp_types.contains(a.tipo_acta));
+            c.pendientes.retain(|t| rp_types.contains(*t));
+        }
+        casillas
     }
 
     pub fn tiene_fuera_de_catalogo(&self) -> bool {
