@@ -25,7 +25,11 @@ struct Rendered {
 /// The small fixture's site, written to a folder, served on 127.0.0.1, and a
 /// browser to read it.
 fn rendered(set: &str) -> Rendered {
-    let snapshot = common::small_snapshot();
+    rendered_from(set, common::small_snapshot())
+}
+
+/// A snapshot's site, served, and a browser to read it.
+fn rendered_from(set: &str, snapshot: corte::contract::Snapshot) -> Rendered {
     let results = common::tally(&snapshot);
     let build = common::render(&snapshot, &results);
     let dir = tempfile::tempdir().expect("a folder for the site");
@@ -160,8 +164,9 @@ fn consulta_works_without_javascript_and_jumps_to_the_seccion_with_it() {
 }
 
 #[test]
-fn the_maps_and_the_help_pages_load_cleanly_without_javascript() {
-    let mut site = rendered("maps-help");
+fn the_maps_help_and_rp_pages_load_cleanly_without_javascript() {
+    // The fixture with an acta of representación proporcional: its page too.
+    let mut site = rendered_from("maps-help", common::small_snapshot_with_rp());
     let pages = [
         ("gub/index.html", "Cada cuadro es"),
         ("alc/index.html", "Cada cuadro es alcaldía"),
@@ -174,6 +179,10 @@ fn the_maps_and_the_help_pages_load_cleanly_without_javascript() {
         ("ayuda/calculo.html", "iecm-2024"),
         ("ayuda/descargas.html", "Get-FileHash"),
         ("ayuda/cortes.html", "este corte"),
+        (
+            "dip-loc/representacion-proporcional.html",
+            "Votos por partido político",
+        ),
     ];
     let mut failures = Vec::new();
     for (path, shows) in pages {
