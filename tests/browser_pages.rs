@@ -25,7 +25,11 @@ struct Rendered {
 /// The small fixture's site, written to a folder, served on 127.0.0.1, and a
 /// browser to read it.
 fn rendered(set: &str) -> Rendered {
-    let snapshot = common::small_snapshot();
+    rendered_from(set, common::small_snapshot())
+}
+
+/// A snapshot's site, served, and a browser to read it.
+fn rendered_from(set: &str, snapshot: corte::contract::Snapshot) -> Rendered {
     let results = common::tally(&snapshot);
     let build = common::render(&snapshot, &results);
     let dir = tempfile::tempdir().expect("a folder for the site");
@@ -157,4 +161,45 @@ fn consulta_works_without_javascript_and_jumps_to_the_seccion_with_it() {
         "{}",
         missing.text
     );
+}
+
+#[test]
+fn the_maps_help_and_rp_pages_load_cleanly_without_javascript() {
+    // The fixture with an acta of representación proporcional: its page too.
+    let mut site = rendered_from("maps-help", common::small_snapshot_with_rp());
+    let pages = [
+        ("gub/index.html", "Cada cuadro es"),
+        ("alc/index.html", "Cada cuadro es alcaldía"),
+        (
+            "dip-loc/index.html",
+            "Actas y participación por tipo de casilla",
+        ),
+        ("ayuda/index.html", "¿Qué es el PREP?"),
+        ("ayuda/glosario.html", "Casilla contigua"),
+        ("ayuda/calculo.html", "iecm-2024"),
+        ("ayuda/descargas.html", "Get-FileHash"),
+        ("ayuda/cortes.html", "este corte"),
+        (
+            "dip-loc/representacion-proporcional.html",
+            "Votos por partido político",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (path, shows) in pages {
+        for vp in [PHONE, DESKTOP] {
+            let v = site.visit(path, vp, false);
+            let at = format!("{path} ({}, js off)", vp.name);
+            failures.extend(v.problems.iter().map(|p| format!("{at}: {p}")));
+            if v.scroll_width > v.client_width {
+                failures.push(format!(
+                    "{at}: {} px wide in a {} px window",
+                    v.scroll_width, v.client_width
+                ));
+            }
+            if !v.text.contains(shows) {
+                failures.push(format!("{at}: `{shows}` is not in the visible text"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -106,6 +106,32 @@ pub fn votes(title: &str, bars: &[Bar]) -> Chart {
 /// [`votes`] with the percentages taken over `total` (the total votes when the
 /// bars leave some options out).
 pub fn votes_with_total(title: &str, bars: &[Bar], total: u64) -> Chart {
+    bars_chart(title, bars, total, votos, "Sin votos")
+}
+
+/// Counted actas per casilla type: the same horizontal bars as [`votes`],
+/// each with its actas and its share of the sum of the bars.
+pub fn actas_por_tipo(title: &str, bars: &[Bar]) -> Chart {
+    let total = bars.iter().fold(0u64, |t, b| t.saturating_add(b.value));
+    bars_chart(title, bars, total, actas_word, "Sin actas")
+}
+
+fn actas_word(n: u64) -> String {
+    match n {
+        1 => "1 acta".to_string(),
+        n => format!("{} actas", miles(n)),
+    }
+}
+
+/// Horizontal bars, each with its figure and its share of `total`; `noun`
+/// names the figures in the text alternative (`12 votos`, `3 actas`).
+fn bars_chart(
+    title: &str,
+    bars: &[Bar],
+    total: u64,
+    noun: fn(u64) -> String,
+    empty: &str,
+) -> Chart {
     const ROW: i32 = 36;
     let figures: Vec<String> = bars
         .iter()
@@ -118,26 +144,24 @@ pub fn votes_with_total(title: &str, bars: &[Bar], total: u64) -> Chart {
         })
         .collect();
     let alt = if bars.is_empty() {
-        format!("{}: sin votos.", clean(title))
+        format!("{}: {}.", clean(title), empty.to_lowercase())
     } else {
         let items: Vec<String> = bars
             .iter()
             .map(|b| {
                 let p = pct(Porcentaje::of(b.value, total));
-                format!("{} {} ({p})", clean(&b.label), votos(b.value))
+                format!("{} {} ({p})", clean(&b.label), noun(b.value))
             })
             .collect();
         format!(
             "{}: {}. Total: {}.",
             clean(title),
             items.join("; "),
-            votos(total)
+            noun(total)
         )
     };
     if bars.is_empty() {
-        return render(alt, 22, |area| {
-            text(area, "Sin votos", X0, 15, HPos::Left, FONT)
-        });
+        return render(alt, 22, |area| text(area, empty, X0, 15, HPos::Left, FONT));
     }
     let height = bars.len() as u32 * ROW as u32;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0);

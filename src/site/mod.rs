@@ -18,6 +18,7 @@ pub mod history;
 pub mod manifest;
 pub mod pages;
 pub mod theme;
+pub mod tiles;
 
 use rayon::prelude::*;
 

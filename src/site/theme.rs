@@ -3,7 +3,8 @@
 //! into the binary; an institute brands its site by passing another folder
 //! with the same file names (`--theme DIR`), without code changes.
 //!
-//! A theme folder holds `theme.toml`, `templates/*.html` and `static/*`.
+//! A theme folder holds `theme.toml`, `templates/*.html`, `static/*` and,
+//! optionally, `tiles.toml` (the tile positions of the maps, [`Tiles`]).
 //! Static files are published content-hashed (`assets/style.3f2a9c1b.css`).
 
 use std::collections::BTreeMap;
@@ -12,12 +13,17 @@ use minijinja::{AutoEscape, Environment, Error, Output, State, Value};
 use serde::Deserialize;
 
 use super::SiteError;
+use super::tiles::Tiles;
 
 /// The default theme's files, embedded at build time.
 const DEFAULT_FILES: &[(&str, &str)] = &[
     (
         "theme.toml",
         include_str!("../../themes/default/theme.toml"),
+    ),
+    (
+        "tiles.toml",
+        include_str!("../../themes/default/tiles.toml"),
     ),
     (
         "templates/base.html",
@@ -50,6 +56,10 @@ const DEFAULT_FILES: &[(&str, &str)] = &[
     (
         "templates/datos.html",
         include_str!("../../themes/default/templates/datos.html"),
+    ),
+    (
+        "templates/ayuda.html",
+        include_str!("../../themes/default/templates/ayuda.html"),
     ),
     (
         "static/style.css",
@@ -85,6 +95,8 @@ pub struct ThemeAsset {
 
 pub struct Theme {
     pub meta: ThemeMeta,
+    /// Tile positions of the maps (`tiles.toml`; none if the theme has none).
+    pub tiles: Tiles,
     pub env: Environment<'static>,
     pub assets: Vec<ThemeAsset>,
 }
@@ -113,6 +125,12 @@ impl Theme {
             .map_err(|_| err("theme.toml", "is not UTF-8".into()))?;
         let meta: ThemeMeta =
             toml::from_str(meta_text).map_err(|e| err("theme.toml", e.to_string()))?;
+        let tiles = match files.get("tiles.toml") {
+            Some(bytes) => std::str::from_utf8(bytes)
+                .map_err(|_| err("tiles.toml", "is not UTF-8".into()))
+                .and_then(|text| Tiles::parse(text).map_err(|e| err("tiles.toml", e)))?,
+            None => Tiles::default(),
+        };
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
         super::format::register_filters(&mut env);
@@ -141,7 +159,12 @@ impl Theme {
                 return Err(err(&format!("templates/{required}"), "is missing".into()));
             }
         }
-        Ok(Theme { meta, env, assets })
+        Ok(Theme {
+            meta,
+            tiles,
+            env,
+            assets,
+        })
     }
 
     /// The published key of a static file (`style.css` → `assets/style.3f2a9c1b.css`).

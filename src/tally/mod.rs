@@ -191,6 +191,51 @@ pub fn totals_of(
     t
 }
 
+/// Acta counts (no votes) of one election's casillas in `groups` groups:
+/// `group_of` puts a casilla (by index) in one, or in none. Per casilla type,
+/// or per unit and type, for the pages that break participation down that
+/// way. Actas of representación proporcional are left out, as at every
+/// level (`ElectionResults::rp` counts them), and so are actas fuera de
+/// catálogo, which belong to no casilla.
+pub fn counts_by(
+    snapshot: &Snapshot,
+    results: &Results,
+    election: usize,
+    groups: usize,
+    group_of: impl Fn(usize, &Casilla) -> Option<usize>,
+) -> Vec<LevelTotals> {
+    let catalog = &snapshot.catalog;
+    let eid = &catalog.elections[election].id;
+    let eix = &snapshot.index.elections[election];
+    let r = &results.elections[election];
+    let mut out = vec![LevelTotals::default(); groups];
+    let group: Vec<Option<usize>> = catalog
+        .casillas
+        .iter()
+        .enumerate()
+        .map(|(c, casilla)| group_of(c, casilla).filter(|g| *g < groups))
+        .collect();
+    for (casilla, g) in catalog.casillas.iter().zip(&group) {
+        let Some(g) = g else { continue };
+        for tipo in casilla.actas.get(eid).into_iter().flatten() {
+            if !eix.rp_acta_types.contains(tipo) {
+                out[*g].actas_esperadas += 1;
+                out[*g].lista_nominal += casilla.lista_nominal as u64;
+            }
+        }
+    }
+    for (acta, result) in snapshot.actas[election].iter().zip(&r.actas) {
+        let Some(c) = acta.casilla else { continue };
+        let Some(g) = group[c as usize] else { continue };
+        if eix.rp_acta_types.contains(&acta.tipo_acta) {
+            continue;
+        }
+        let casilla = &catalog.casillas[c as usize];
+        count_acta(&mut out[g], acta.estado, result, casilla, &results.ruleset);
+    }
+    out
+}
+
 /// The ruleset a snapshot names in its catalog.
 pub fn ruleset_of(snapshot: &Snapshot) -> Result<Ruleset, String> {
     ruleset::resolve(&snapshot.catalog.ruleset)

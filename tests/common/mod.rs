@@ -58,6 +58,45 @@ pub fn small_snapshot() -> Snapshot {
     })
 }
 
+/// The small fixture with an acta of representación proporcional
+/// (`A03ERP`) for Diputaciones at its casilla especial: 60 + 30 + 200 + 40
+/// votes for PAN, PRI, MORENA, MC, 7 in the PAN_PRI combination, 4 nulos.
+pub fn small_snapshot_with_rp() -> Snapshot {
+    let dir = repo("tests/fixtures/snapshot-small");
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let mut catalog: serde_json::Value = serde_json::from_slice(&read("catalog.json")).unwrap();
+    for e in catalog["elections"].as_array_mut().unwrap() {
+        if e["id"] == "DIP_LOC" {
+            e["rp_acta_types"] = serde_json::json!(["A03ERP"]);
+        }
+    }
+    for c in catalog["casillas"].as_array_mut().unwrap() {
+        if c["key"] == "090002S0100" {
+            c["actas"]["DIP_LOC"] = serde_json::json!(["A03", "A03ERP"]);
+        }
+    }
+    let mut members = BTreeMap::new();
+    members.insert(
+        "catalog.json".to_string(),
+        serde_json::to_vec(&catalog).unwrap(),
+    );
+    for e in ["GUB", "DIP_LOC", "ALC"] {
+        let mut csv = read(&format!("actas/{e}.csv"));
+        if e == "DIP_LOC" {
+            csv.extend_from_slice(b"090002S0100,A03ERP,CAPTURADA,60,30,200,40,7,0,4,341,120,341,4,341,5a5f674a909162690f6dd18bb7179fbcab416ef92dd4116e69ea1bca7e882dd8,F,2024-06-02T19:18:10-06:00,2024-06-02T19:19:40-06:00,2024-06-02T19:21:05-06:00,CATD,ESCANER,ACTA PREP\n");
+        }
+        members.insert(format!("actas/{e}.csv"), csv);
+    }
+    let new = NewSnapshot {
+        process_id: "cdmx-prueba-2024".into(),
+        seq: 7,
+        timestamp: "2024-06-02T21:30:00-06:00".into(),
+        final_corte: false,
+        members,
+    };
+    snapshot_of(&new)
+}
+
 /// The IECM 2024 drill (Jefatura de Gobierno, 13,424 actas, 5,547
 /// secciones), imported from `../shared/data/real` as `corte import anexo13` does.
 pub fn drill_snapshot() -> Snapshot {

@@ -8,13 +8,16 @@ use serde::Serialize;
 
 use super::casillas::{ActaView, ActasPorCasilla, CasillaSource, CasillaView};
 use super::labels::ElectionLabels;
+use super::tipos::{self, PorTipo};
 use super::view::{ChartView, ElectionView, LevelView, Scope, VotosView};
 use super::{Crumb, Link, MODALIDADES, Renderer};
 use crate::contract::acta::contest_unit;
 use crate::contract::catalog::ElectionIndex;
 use crate::contract::{Catalog, ContestLevel, Election, Snapshot, Unit};
 use crate::site::charts;
+use crate::site::format::{miles, pct};
 use crate::site::history::CurrentCorte;
+use crate::site::tiles::{self, MapTile};
 use crate::site::{Artifact, CacheClass, SiteContext, SiteError};
 use crate::tally::{ElectionResults, LevelTotals, Summary};
 
@@ -160,6 +163,24 @@ pub struct UnitList<'a> {
     /// `Distrito`, `Alcaldía`, …
     pub singular: &'static str,
     pub filas: Vec<UnitRow<'a>>,
+    /// The tile map of the units, if the theme places any of them.
+    pub mapa: Option<MapaView<'a>>,
+}
+
+/// A tile map of the units (`site::tiles`) and what reads it in words.
+#[derive(Debug, Serialize)]
+pub struct MapaView<'a> {
+    pub svg: String,
+    /// The candidacies that lead some tile, with their colour.
+    pub leyenda: Vec<LeyendaItem<'a>>,
+    /// Units with a page but no place on the map (the table lists them).
+    pub sin_lugar: Vec<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeyendaItem<'a> {
+    pub label: &'a str,
+    pub color: Option<&'a str>,
 }
 
 /// A downloadable file: name, link, size, SHA-256.
@@ -193,6 +214,8 @@ struct LevelPage<'a> {
     /// Entidad, when earlier cortes are known: counted actas and each
     /// candidacy's share, corte by corte.
     evolucion: Vec<ChartView>,
+    /// Actas and participation by casilla type, if the place has actas.
+    por_tipo: Option<PorTipo>,
     descargas: Vec<Descarga<'a>>,
 }
 
@@ -210,8 +233,16 @@ struct SeccionPage<'a> {
     casillas: Vec<CasillaView<'a>>,
     /// The actas fuera de catálogo (their own page only).
     fuera: Vec<ActaView<'a>>,
+    /// Representación proporcional (its own page only): votes per party.
+    chart_partidos: Option<ChartView>,
     descargas: Vec<Descarga<'a>>,
 }
+
+/// The page of the actas of representación proporcional: file name and title.
+pub const REPRESENTACION_PROPORCIONAL: (&str, &str) = (
+    "representacion-proporcional",
+    "Actas de representación proporcional",
+);
 
 /// The page of the actas fuera de catálogo: file name and title.
 pub const FUERA_DE_CATALOGO: (&str, &str) = ("fuera-de-catalogo", "Actas fuera de catálogo");
@@ -235,6 +266,11 @@ pub struct Eleccion<'a> {
     secciones: Vec<u32>,
     /// Per modality of `MODALIDADES`: its casillas, by key.
     modalidades: Vec<Vec<u32>>,
+    /// Acta counts per casilla type (`tipos::TIPOS`) in the entidad, and per
+    /// distrito and demarcación (`unit * TIPOS.len() + type`).
+    tipos_entidad: Vec<LevelTotals>,
+    tipos_distrito: Vec<LevelTotals>,
+    tipos_demarcacion: Vec<LevelTotals>,
 }
 
 fn push_unique(list: &mut Vec<u32>, u: u32) {
@@ -294,6 +330,15 @@ impl<'a> Eleccion<'a> {
             .copied()
             .filter(|s| r.secciones[*s as usize].actas_esperadas > 0)
             .collect();
+        let n = tipos::TIPOS.len();
+        let by = |units: usize, unit: &dyn Fn(usize) -> Option<u32>| {
+            crate::tally::counts_by(snapshot, ctx.results, e, units * n, |c, casilla| {
+                unit(c).map(|u| u as usize * n + tipos::index(casilla.tipo))
+            })
+        };
+        let tipos_entidad = by(1, &|_| Some(0));
+        let tipos_distrito = by(catalog.distritos.len(), &|c| ix.casilla_distrito[c]);
+        let tipos_demarcacion = by(catalog.demarcaciones.len(), &|c| ix.casilla_demarcacion[c]);
         Eleccion {
             ctx,
             index: e,
@@ -308,7 +353,28 @@ impl<'a> Eleccion<'a> {
             seccion_unit,
             secciones,
             modalidades,
+            tipos_entidad,
+            tipos_distrito,
+            tipos_demarcacion,
         }
+    }
+
+    /// Actas and participation by casilla type: in the entidad (`None`) or
+    /// in one distrito or demarcación.
+    fn por_tipo(&self, unit: Option<(Nivel, u32)>) -> Option<PorTipo> {
+        let n = tipos::TIPOS.len();
+        let (groups, total) = match unit {
+            None => (&self.tipos_entidad[..], &self.r.entidad),
+            Some((nivel, d)) => {
+                let all = match nivel {
+                    Nivel::Distrito => &self.tipos_distrito,
+                    Nivel::Demarcacion => &self.tipos_demarcacion,
+                };
+                let d = d as usize;
+                (all.get(d * n..(d + 1) * n)?, self.totals(nivel).get(d)?)
+            }
+        };
+        tipos::por_tipo(groups, total, |t| self.summary(t))
     }
 
     fn view(&self) -> ElectionView<'_> {
@@ -449,6 +515,73 @@ impl<'a> Eleccion<'a> {
             .collect()
     }
 
+    /// The tile map of a level's units on the entidad page (whose root is
+    /// `../`): each tile in the colour of the candidacy that leads the
+    /// unit, linking to its page.
+    fn mapa<'r>(&self, nivel: Nivel, rows: &[UnitRow<'r>]) -> Option<MapaView<'r>> {
+        let catalog = &self.ctx.snapshot.catalog;
+        let (singular, plural) = nivel.names(catalog);
+        let mut tiles = Vec::new();
+        let mut sin_lugar = Vec::new();
+        let mut leyenda: Vec<LeyendaItem> = Vec::new();
+        for row in rows {
+            let Some(t) =
+                self.ctx
+                    .theme
+                    .tiles
+                    .position(&catalog.entidad.id, nivel.folder(), row.id)
+            else {
+                sin_lugar.push(row.nombre);
+                continue;
+            };
+            let place = unit_label(singular, row.nombre);
+            let description = match &row.lider {
+                Some(l) => format!(
+                    "{place}: encabeza {}, {} votos ({})",
+                    l.label,
+                    miles(l.votos),
+                    pct(l.pct)
+                ),
+                None => format!("{place}: aún sin actas contabilizadas"),
+            };
+            if let Some(l) = &row.lider {
+                let item = LeyendaItem {
+                    label: l.label,
+                    color: l.color,
+                };
+                if !leyenda.contains(&item) {
+                    leyenda.push(item);
+                }
+            }
+            tiles.push(MapTile {
+                id: row.id,
+                label: t
+                    .abrev
+                    .clone()
+                    .unwrap_or_else(|| row.id.trim_start_matches('0').to_string()),
+                description,
+                href: row.href.clone(),
+                x: t.x,
+                y: t.y,
+                lider: row.lider.as_ref().map(|l| l.clave),
+                color: row.lider.as_ref().and_then(|l| l.color),
+            });
+        }
+        if tiles.is_empty() {
+            return None;
+        }
+        leyenda.sort_by(|a, b| a.label.cmp(b.label));
+        let title = format!(
+            "Mapa de {}: cada cuadro con el color de la candidatura que encabeza; la tabla da las mismas cifras",
+            plural.to_lowercase()
+        );
+        Some(MapaView {
+            svg: tiles::svg(&title, &tiles, "../"),
+            leyenda,
+            sin_lugar,
+        })
+    }
+
     fn descargas(&self) -> Vec<Descarga<'a>> {
         let snapshot = self.ctx.snapshot;
         let e = self.index;
@@ -521,15 +654,23 @@ impl<'a> Eleccion<'a> {
             .filter(|n| self.shows(*n))
             .map(|n| {
                 let (singular, plural) = n.names(catalog);
+                let filas = self.unit_rows(n);
                 UnitList {
                     titulo: plural,
                     singular,
-                    filas: self.unit_rows(n),
+                    mapa: self.mapa(n, &filas),
+                    filas,
                 }
             })
             .filter(|l| !l.filas.is_empty())
             .collect();
         let mut modalidades = self.modalidad_links();
+        if self.tiene_rp() {
+            modalidades.push(Link {
+                label: Cow::Borrowed(REPRESENTACION_PROPORCIONAL.1),
+                href: format!("{}/{}.html", self.slug, REPRESENTACION_PROPORCIONAL.0),
+            });
+        }
         if self.tiene_fuera_de_catalogo() {
             modalidades.push(Link {
                 label: Cow::Borrowed(FUERA_DE_CATALOGO.1),
@@ -552,6 +693,7 @@ impl<'a> Eleccion<'a> {
             modalidades,
             rp,
             evolucion: self.evolucion(),
+            por_tipo: self.por_tipo(None),
             descargas: self.descargas(),
         };
         let mut crumbs = self.crumbs(r);
@@ -596,6 +738,7 @@ impl<'a> Eleccion<'a> {
             modalidades: Vec::new(),
             rp: None,
             evolucion: Vec::new(),
+            por_tipo: self.por_tipo(Some((nivel, d))),
             descargas: self.descargas(),
         };
         let mut crumbs = self.crumbs(r);
@@ -703,6 +846,7 @@ impl<'a> Eleccion<'a> {
             resultados: self.view().level(t, self.summary(t), scope),
             casillas: self.casillas(&r.geo.seccion_casillas[s as usize]),
             fuera: Vec::new(),
+            chart_partidos: None,
             descargas: self.descargas(),
         };
         let title = format!("{} · {titulo}", self.election.name);
@@ -735,6 +879,7 @@ impl<'a> Eleccion<'a> {
             resultados: self.view().level(&t, self.summary(&t), scope_of(&units)),
             casillas: self.casillas(list),
             fuera: Vec::new(),
+            chart_partidos: None,
             descargas: self.descargas(),
         };
         self.election_wide_page(r, file, page)
@@ -763,6 +908,83 @@ impl<'a> Eleccion<'a> {
         )
     }
 
+    /// Whether the election has actas of representación proporcional
+    /// (expected or registered), which get a page of their own.
+    pub fn tiene_rp(&self) -> bool {
+        self.r
+            .rp
+            .as_ref()
+            .is_some_and(|t| t.actas_esperadas > 0 || t.actas_capturadas > 0)
+    }
+
+    /// The actas of representación proporcional of the casillas especiales,
+    /// apart from the election's results as the institute shows them: their
+    /// own acta counts, their votes per party, every such acta as captured.
+    pub fn representacion_proporcional(&self, r: &Renderer) -> Result<Artifact, SiteError> {
+        let (file, titulo) = REPRESENTACION_PROPORCIONAL;
+        let blank = LevelTotals::default();
+        let t = self.r.rp.as_ref().unwrap_or(&blank);
+        let resultados = self.view().level(t, self.summary(t), Scope::Units(&[]));
+        let bars: Vec<charts::Bar> = resultados
+            .partidos
+            .iter()
+            .map(|p| charts::Bar {
+                label: p.label.to_string(),
+                value: p.votos,
+                color: p.color.map(str::to_string),
+            })
+            .collect();
+        let chart = charts::votes("Votos por partido, representación proporcional", &bars);
+        let casillas = self.rp_casillas();
+        let page = SeccionPage {
+            eleccion: self.info(),
+            nivel: "rp",
+            titulo: Cow::Borrowed(titulo),
+            seccion: None,
+            unidades: Vec::new(),
+            resultados,
+            casillas,
+            fuera: Vec::new(),
+            chart_partidos: Some(chart.into()),
+            descargas: self.descargas(),
+        };
+        self.election_wide_page(r, file, page)
+    }
+
+    /// Every casilla that expects or has an acta of representación
+    /// proporcional, by key, showing only those actas.
+    fn rp_casillas(&self) -> Vec<CasillaView<'_>> {
+        let snapshot = self.ctx.snapshot;
+        let catalog = &snapshot.catalog;
+        let rp_types = &self.eix.rp_acta_types;
+        let is_rp = |c: u32| {
+            let expects = catalog.casillas[c as usize]
+                .actas
+                .get(&self.election.id)
+                .is_some_and(|ts| ts.iter().any(|t| rp_types.contains(t)));
+            let has = self
+                .actas
+                .of(c)
+                .iter()
+                .any(|a| rp_types.contains(&snapshot.actas[self.index][*a as usize].tipo_acta));
+            expects || has
+        };
+        let mut list: Vec<u32> = (0..catalog.casillas.len() as u32)
+            .filter(|c| is_rp(*c))
+            .collect();
+        list.sort_by(|a, b| {
+            catalog.casillas[*a as usize]
+                .key
+                .cmp(&catalog.casillas[*b as usize].key)
+        });
+        let mut casillas = self.casillas(&list);
+        for c in &mut casillas {
+            c.actas.retain(|a| rp_types.contains(a.tipo_acta));
+            c.pendientes.retain(|t| rp_types.contains(*t));
+        }
+        casillas
+    }
+
     pub fn tiene_fuera_de_catalogo(&self) -> bool {
         self.r.actas_fuera_catalogo > 0
     }
@@ -781,6 +1003,7 @@ impl<'a> Eleccion<'a> {
             resultados: self.entidad_view(),
             casillas: Vec::new(),
             fuera: self.source().fuera_de_catalogo(),
+            chart_partidos: None,
             descargas: self.descargas(),
         };
         self.election_wide_page(r, file, page)

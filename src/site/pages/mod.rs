@@ -12,19 +12,23 @@
 //! | `<e>/seccion/<id>.html` | one sección: every casilla and acta | `seccion.html` |
 //! | `<e>/extranjero.html`, `<e>/anticipado.html`, `<e>/prision-preventiva.html` | casillas of a modality | `seccion.html` |
 //! | `<e>/fuera-de-catalogo.html` | actas that match no casilla of the catalog | `seccion.html` |
+//! | `<e>/representacion-proporcional.html` | actas of representación proporcional (casillas especiales), apart | `seccion.html` |
 //! | `consulta.html`, `consulta/<e>.json` | find your casilla; the sección index its script reads | `consulta.html` |
 //! | `verificacion.html` | how to verify downloads, acta images and the manifest | `verificacion.html` |
 //! | `datos.html` | every dataset with size and SHA-256 | `datos.html` |
+//! | `ayuda/<tema>.html` | the help centre, if the theme has `ayuda.html` | `ayuda.html` |
 //!
 //! `<e>` is the election's slug, as in the JSON API ([`super::api::slug`]:
 //! `DIP_LOC` → `dip-loc`). Pages are rendered in parallel; each template is fetched once.
 //! The data every page shares (`site`) is converted once; each page adds its
 //! own `page` (see docs/site.md for every variable).
 
+mod ayuda;
 mod casillas;
 mod election;
 mod general;
 mod labels;
+mod tipos;
 mod view;
 
 use std::borrow::Cow;
@@ -91,6 +95,8 @@ struct Templates<'env> {
     consulta: Template<'env, 'env>,
     verificacion: Template<'env, 'env>,
     datos: Template<'env, 'env>,
+    /// The help centre, if the theme has one (`ayuda.html`).
+    ayuda: Option<Template<'env, 'env>>,
 }
 
 /// Everything shared by every page of the corte.
@@ -111,12 +117,14 @@ enum Job {
     Consulta,
     Verificacion,
     Datos,
+    Ayuda(usize),
     Entidad(usize),
     Distrito(usize, u32),
     Demarcacion(usize, u32),
     Seccion(usize, u32),
     Modalidad(usize, usize),
     FueraDeCatalogo(usize),
+    RepresentacionProporcional(usize),
 }
 
 pub fn render_all(ctx: &SiteContext) -> Result<Vec<Artifact>, SiteError> {
@@ -146,6 +154,7 @@ impl<'a> Renderer<'a> {
             consulta: get("consulta.html")?,
             verificacion: get("verificacion.html")?,
             datos: get("datos.html")?,
+            ayuda: env.get_template("ayuda.html").ok(),
         };
         let geo = Geo::new(ctx.snapshot);
         let elecciones: Vec<Eleccion> = (0..ctx.snapshot.catalog.elections.len())
@@ -164,6 +173,9 @@ impl<'a> Renderer<'a> {
 
     fn jobs(&self) -> Vec<Job> {
         let mut jobs = vec![Job::Home, Job::Consulta, Job::Verificacion, Job::Datos];
+        if self.templates.ayuda.is_some() {
+            jobs.extend((0..ayuda::TEMAS.len()).map(Job::Ayuda));
+        }
         for (e, el) in self.elecciones.iter().enumerate() {
             jobs.push(Job::Entidad(e));
             jobs.extend(el.distritos_con_paginas().map(|d| Job::Distrito(e, d)));
@@ -176,6 +188,9 @@ impl<'a> Renderer<'a> {
             if el.tiene_fuera_de_catalogo() {
                 jobs.push(Job::FueraDeCatalogo(e));
             }
+            if el.tiene_rp() {
+                jobs.push(Job::RepresentacionProporcional(e));
+            }
         }
         jobs
     }
@@ -186,12 +201,22 @@ impl<'a> Renderer<'a> {
             Job::Consulta => general::consulta(self),
             Job::Verificacion => general::verificacion(self),
             Job::Datos => general::datos(self),
+            Job::Ayuda(t) => match &self.templates.ayuda {
+                Some(template) => ayuda::page(self, template, t),
+                None => Err(SiteError::Theme {
+                    file: "templates/ayuda.html".into(),
+                    message: "is missing".into(),
+                }),
+            },
             Job::Entidad(e) => self.elecciones[e].entidad(self),
             Job::Distrito(e, d) => self.elecciones[e].distrito(self, d),
             Job::Demarcacion(e, d) => self.elecciones[e].demarcacion(self, d),
             Job::Seccion(e, s) => self.elecciones[e].seccion(self, s),
             Job::Modalidad(e, m) => self.elecciones[e].modalidad(self, m),
             Job::FueraDeCatalogo(e) => self.elecciones[e].fuera_de_catalogo(self),
+            Job::RepresentacionProporcional(e) => {
+                self.elecciones[e].representacion_proporcional(self)
+            }
         }
     }
 
