@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "bff4b5717af8f87237f3ea96728616f7086c8357659ddf6ee237539db77c7038",
+        "f9c238ebf1833bb4f6dea8827f7f3522ea85e35d3038e07f5d26b0cbd17e1108",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "05dbe6f62a3fd6a97499ba85df0fc18a193866ec59ac5ca8872b9f772afd4e12",
+        "0b43b7c9dd25d35955f718093c6e65956f16540c11690cb9c32315e0b8cad867",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "5b06273e4649c1da830d9d33aa316027b212b77e18d5d9b8456ddcc9cb4fd6a2",
+        "424e1d019ee51b20a6464b1aadabcda000d2a5640d11ff2871bbf35ddeb0d981",
     ),
 ];
 

@@ -158,7 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
         println!(
-            "check it:  corte verify {store_url} --public-key {}",
+            "check it:  corte verify {store_url} --key {}",
             sign::public_path(&key_path).display()
         );
         if args.exit {
@@ -208,11 +208,11 @@ fn night(args: &Args) -> anyhow::Result<Night> {
     Ok(Night::Example(cortes))
 }
 
-/// `site-example/cortes` beside the current folder or beside the crate.
+/// `site-example/` beside the current folder or beside the crate.
 fn example_folder() -> Option<PathBuf> {
     [
-        PathBuf::from("site-example/cortes"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("site-example/cortes"),
+        PathBuf::from("site-example"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("site-example"),
     ]
     .into_iter()
     .find(|p| p.is_dir())
