@@ -27,7 +27,7 @@ use crate::watch::{HistorySource, Publisher, WatchOptions, Watcher};
 #[derive(clap::Args)]
 pub struct Args {
     /// How many cortes the night has (the last one is final).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=96))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=96))]
     pub cortes: u32,
     /// Seconds to wait after a corte goes live before dropping the next.
     #[arg(long, default_value_t = 1.0)]
