@@ -9,7 +9,10 @@
 //! Needs moto (see tests/support/moto.rs: CORTE_MOTO_SERVER, PATH or
 //! ./.venv/bin) and rclone (`apt-get install rclone`). Knobs:
 //! CORTE_BENCH_PAGES (17000), CORTE_BENCH_CONCURRENCY (32),
-//! CORTE_BENCH_RCLONE_TRANSFERS (rclone's default 4, then this; default 32).
+//! CORTE_BENCH_RCLONE_TRANSFERS (rclone's default 4, then this; default 32),
+//! CORTE_BENCH_IMAGES (2000 acta images with corte 3, a tenth more with
+//! corte 4) of CORTE_BENCH_IMAGE_KB (150) each, against `rclone sync` of the
+//! same image files.
 
 #[path = "../tests/support/moto.rs"]
 mod moto;
@@ -174,6 +177,63 @@ fn main() {
         .block_on(publish(&target, &c2, &opts, &Quiet))
         .unwrap_or_else(|e| panic!("{e}"));
     report_row("corte publish, same corte again", &r3);
+
+    // Acta images: a batch arriving with corte 3, then a tenth more with corte 4.
+    let n_images = env_num("CORTE_BENCH_IMAGES", 2_000);
+    let image_kb = env_num("CORTE_BENCH_IMAGE_KB", 150);
+    let folder = dir.path().join("imagenes");
+    let first_images = synthetic::image_files(&folder, n_images, image_kb * 1024, 1)
+        .unwrap_or_else(|e| panic!("writing images: {e}"));
+    let mut more = synthetic::image_files(&folder, n_images / 10, image_kb * 1024, 2)
+        .unwrap_or_else(|e| panic!("writing images: {e}"));
+    more.images.extend(first_images.images.clone());
+    for (seq, set, what) in [
+        (3, &first_images, "corte publish, corte 3 with acta images"),
+        (4, &more, "corte publish, corte 4 with a tenth more images"),
+    ] {
+        let b = synthetic::with_images(synthetic::build(seq, &shape), set);
+        let c = Arc::new(Corte::from_build(b, Some(&key)));
+        let r = rt
+            .block_on(publish(&target, &c, &opts, &Quiet))
+            .unwrap_or_else(|e| panic!("{e}"));
+        report_row(what, &r);
+        let sent = r.counts(Step::Images);
+        let t = r
+            .steps
+            .iter()
+            .find(|(s, _, _)| *s == Step::Images)
+            .map_or(Duration::ZERO, |(_, _, t)| *t);
+        let secs = t.as_secs_f64().max(1e-9);
+        println!(
+            "    images: {} uploaded ({}), {} already there; {:.0} images/s, {:.1} MB/s",
+            sent.uploaded,
+            mb(sent.uploaded_bytes),
+            sent.skipped,
+            sent.uploaded as f64 / secs,
+            sent.uploaded_bytes as f64 / 1e6 / secs
+        );
+    }
+    let bucket = server.new_bucket();
+    let only_first = dir.path().join("imagenes-rclone");
+    std::fs::create_dir_all(&only_first).expect("a folder");
+    for i in first_images.images.values() {
+        let to = only_first.join(i.path.file_name().expect("a name"));
+        std::fs::hard_link(&i.path, &to)
+            .or_else(|_| std::fs::copy(&i.path, &to).map(|_| ()))
+            .expect("linking an image");
+    }
+    let t = rclone(&only_first, server, &bucket, transfers);
+    let image_bytes: u64 = first_images.images.values().map(|i| i.size).sum();
+    row(
+        &format!("rclone sync --checksum, the images (transfers {transfers})"),
+        n_images as u64,
+        image_bytes,
+        &format!(
+            "{:.0} images/s",
+            n_images as f64 / t.as_secs_f64().max(1e-9)
+        ),
+        t,
+    );
 
     for t in [4, transfers] {
         let bucket = server.new_bucket();

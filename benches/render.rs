@@ -189,6 +189,7 @@ fn child(args: &[String]) {
             theme: &theme,
             history: &history,
             previous: None,
+            images: None,
         };
         let build =
             corte::site::render(&snapshot, &results, &opts).unwrap_or_else(|e| fail("render", &e));

@@ -15,6 +15,7 @@ pub mod anexo13;
 pub mod cli;
 pub mod contract;
 pub mod generator;
+pub mod images;
 pub mod publish;
 pub mod serve;
 pub mod site;

@@ -63,6 +63,7 @@ fn manifest(seq: u32, time: &str, contabilizadas: u64, votes: [u64; 2]) -> Manif
             ],
         }],
         files: BTreeMap::new(),
+        images: BTreeMap::new(),
     }
 }
 

@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "f9c238ebf1833bb4f6dea8827f7f3522ea85e35d3038e07f5d26b0cbd17e1108",
+        "d29fed83779552568d1cf5dfdca4e6c660841c9d80d3fbc1e1410aabaf144b76",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "0b43b7c9dd25d35955f718093c6e65956f16540c11690cb9c32315e0b8cad867",
+        "e710de41d30a99693e28e65d94696b4b04c886552420ec5085d0b67d3fc39ce7",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "424e1d019ee51b20a6464b1aadabcda000d2a5640d11ff2871bbf35ddeb0d981",
+        "0af6e08563511e5416a56d125b503eefdbe298be0fd12ee8b8550281820c946a",
     ),
 ];
 

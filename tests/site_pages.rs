@@ -1319,6 +1319,7 @@ fn a_theme_folder_replaces_the_templates() {
         theme: &theme,
         history: &history,
         previous: None,
+        images: None,
     };
     let build = corte::site::render(&site.snapshot, &site.results, &opts).unwrap();
     let seccion = build

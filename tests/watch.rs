@@ -122,6 +122,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
             ..Options::default()
         },
         history: HistorySource::FirstTarget,
+        images: None,
     };
     let watcher = Watcher::new(publisher, opts).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
@@ -134,13 +135,19 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
         let (store, done, checks) = (store.clone(), done.clone(), checks.clone());
         std::thread::spawn(move || {
             let mut seen = Vec::new();
-            while !done.load(Ordering::Relaxed) {
+            loop {
+                // One last look after `done`: the final corte may have gone
+                // live during the sleep.
+                let last = done.load(Ordering::Relaxed);
                 check_complete(&store)?;
                 let seq = live_seq(&store);
                 if seen.last() != Some(&seq) {
                     seen.push(seq);
                 }
                 checks.fetch_add(1, Ordering::Relaxed);
+                if last {
+                    break;
+                }
                 std::thread::sleep(Duration::from_millis(5));
             }
             Ok::<_, String>(seen)
@@ -357,6 +364,7 @@ async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() 
         ruleset: None,
         options: Options::default(),
         history: HistorySource::FirstTarget,
+        images: None,
     };
     let watcher = Watcher::new(publisher, WatchOptions::new(inbox.clone())).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);

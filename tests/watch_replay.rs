@@ -67,6 +67,7 @@ async fn replay(dir: &Path, input: Input, ruleset: &str, final_corte: bool) -> P
         ruleset: None,
         options: Options::default(),
         history: HistorySource::FirstTarget,
+        images: None,
     };
     let watcher = Watcher::new(publisher, WatchOptions::new(inbox.clone())).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -107,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Options::default()
         },
         history: HistorySource::Folder(state.clone()),
+        images: None,
     };
     let mut opts = WatchOptions::new(inbox.clone());
     opts.state = state.clone();

@@ -111,6 +111,19 @@ pub(crate) fn choose_ruleset(
     .map_err(anyhow::Error::msg)
 }
 
+/// Says on stderr what an image folder gave a corte: images linked, actas
+/// still waiting for theirs, and every file rejected with its reason.
+pub(crate) fn report_images(set: &crate::images::ImageSet) {
+    eprintln!(
+        "acta images: {} ready, {} in process",
+        set.images.len(),
+        set.pending
+    );
+    for r in &set.rejected {
+        eprintln!("rejected image {r}");
+    }
+}
+
 /// The theme of `--theme DIR`, or the one built into corte.
 pub(crate) fn load_theme(dir: Option<&std::path::Path>) -> anyhow::Result<crate::site::Theme> {
     match dir {
@@ -125,11 +138,10 @@ pub(crate) fn load_theme(dir: Option<&std::path::Path>) -> anyhow::Result<crate:
     }
 }
 
-/// One structured line per event on stderr. The daemon logs at info by
-/// default, one-shot commands at warn; `RUST_LOG` overrides, and
-/// `CORTE_LOG_FORMAT=json` gives JSON lines for log collectors.
-/// One log setup for every command: stderr, RUST_LOG over `default`, colours
-/// only on a terminal, JSON lines with `CORTE_LOG_FORMAT=json`.
+/// One log setup for every command: one structured line per event on
+/// stderr, `RUST_LOG` over `default` (the daemon logs at info, one-shot
+/// commands at warn), colours only on a terminal, JSON lines with
+/// `CORTE_LOG_FORMAT=json` for log collectors.
 fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

@@ -45,6 +45,12 @@ pub struct Args {
     /// one is recorded), so hand-published and watched cortes share history.
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// The acta image folder (files named `<sha256>.<ext>`): the images the
+    /// snapshot's actas name are checked, published once under `actas/` and
+    /// linked from their actas. With --state, the set chosen for the corte is
+    /// recorded there, so a re-run links the same images.
+    #[arg(long)]
+    pub images: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -78,6 +84,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Some(dir) => HistorySource::Folder(dir.clone()),
             None => HistorySource::FirstTarget,
         },
+        images: args.images.as_ref().map(|dir| {
+            let folder = crate::images::ImageFolder::new(dir);
+            match &args.state {
+                Some(state) => folder.recording(state.join(crate::watch::IMAGES_RECORD)),
+                None => folder,
+            }
+        }),
     };
     let signed = publisher.key.is_some();
     let rt = targets::runtime()?;
@@ -92,6 +105,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cutover.manifest_sha256,
         if signed { ", signed" } else { ", UNSIGNED" }
     );
+    if let Some(i) = &cutover.images {
+        println!(
+            "acta images: {} linked, {} in process, {} rejected",
+            i.ready,
+            i.pending,
+            i.rejected.len()
+        );
+        for r in &i.rejected {
+            println!("  rejected image {r}");
+        }
+    }
     let mut failed = 0;
     for (name, r) in &cutover.targets {
         match r {

@@ -1,10 +1,10 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::site::{History, RenderOptions, Theme};
+use crate::site::{History, RenderOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +24,11 @@ pub struct Args {
     /// cortes/<id>/manifest.json).
     #[arg(long)]
     pub history: Option<PathBuf>,
+    /// The acta image folder (files named `<sha256>.<ext>`): actas whose
+    /// image is there link to it, the others say "Imagen en proceso"; the
+    /// images are copied to `OUT/actas/`.
+    #[arg(long)]
+    pub images: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -31,10 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let snapshot = crate::source::load(&args.snapshot)?;
     let ruleset = super::choose_ruleset(args.ruleset.as_deref(), &snapshot)?;
     let results = crate::tally::tally(&snapshot, &ruleset);
-    let theme = match &args.theme {
-        Some(dir) => Theme::from_files(&dir.display().to_string(), read_theme(dir)?)?,
-        None => Theme::embedded()?,
-    };
+    let theme = super::load_theme(args.theme.as_deref())?;
     let history = match &args.history {
         Some(dir) => History::from_manifest_bytes(
             crate::source::history::read_manifests(dir)?,
@@ -42,16 +44,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?,
         None => History::default(),
     };
+    let images = match &args.images {
+        Some(dir) => {
+            let set = crate::images::ImageFolder::new(dir).scan(&snapshot)?;
+            super::report_images(&set);
+            Some(set)
+        }
+        None => None,
+    };
     let loaded = started.elapsed();
     let opts = RenderOptions {
         theme: &theme,
         history: &history,
         // The latest earlier corte known is the one published before this.
         previous: history.cortes.last().map(|m| m.corte.id.clone()),
+        images: images.as_ref(),
     };
     let build = crate::site::render(&snapshot, &results, &opts)?;
     let rendered = started.elapsed();
     write_build(&args.out, &build)?;
+    if let Some(set) = &images {
+        copy_images(&args.out, set)?;
+    }
     let pages = build
         .artifacts
         .iter()
@@ -72,41 +86,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every file of a theme folder, by its path relative to the folder (`/`-separated).
-fn read_theme(dir: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        let entries = std::fs::read_dir(&d)
-            .with_context(|| format!("reading the theme folder {}", d.display()))?;
-        for entry in entries {
-            let path = entry
-                .with_context(|| format!("reading the theme folder {}", d.display()))?
-                .path();
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .with_context(|| format!("{} is outside the theme folder", path.display()))?;
-            let key = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            files.insert(key, bytes);
-        }
-    }
-    Ok(files)
+/// The verified images at `out/actas/<sha256>.<ext>`, where the pages link.
+fn copy_images(out: &Path, set: &crate::images::ImageSet) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    let dir = out.join(crate::images::PREFIX);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    set.images.par_iter().try_for_each(|(_, i)| {
+        let to = out.join(i.key());
+        std::fs::copy(&i.path, &to)
+            .map(|_| ())
+            .with_context(|| format!("copying {} to {}", i.path.display(), to.display()))
+    })
 }
 
 /// Every artifact's bytes at `out/<key>`, then `out/manifest.json`.

@@ -137,6 +137,17 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
                 .unwrap_or_default()
         );
     }
+    if let Some(i) = &s.images {
+        println!(
+            "  acta images at the last cutover: {} linked, {} in process, {} rejected",
+            i.ready,
+            i.pending,
+            i.rejected.len()
+        );
+        for r in &i.rejected {
+            println!("    rejected {r}");
+        }
+    }
     if !s.recent.is_empty() {
         println!("  recent attempts (newest first):");
     }

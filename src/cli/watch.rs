@@ -33,6 +33,10 @@ pub struct Args {
     /// Keep stable-tree objects a new corte no longer has.
     #[arg(long)]
     pub keep_stale: bool,
+    /// The acta image folder (files named `<sha256>.<ext>`, written by
+    /// rename); also `[watch].images`. Without one, no image is published.
+    #[arg(long)]
+    pub images: Option<PathBuf>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -55,6 +59,7 @@ struct WatchSection {
     incomplete_grace_secs: Option<u64>,
     retry_secs: Option<u64>,
     retry_max_secs: Option<u64>,
+    images: Option<PathBuf>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -119,6 +124,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Options::default()
         },
         history: HistorySource::Folder(opts.state.clone()),
+        images: args
+            .images
+            .clone()
+            .or(file.watch.images.clone())
+            .map(|dir| {
+                crate::images::ImageFolder::new(dir)
+                    .recording(opts.state.join(crate::watch::IMAGES_RECORD))
+            }),
     };
     let rt = targets::runtime()?;
     rt.block_on(async move {

@@ -23,7 +23,12 @@ pub struct Signed {
 
 #[derive(Clone)]
 enum Bodies {
-    Built(HashMap<String, Bytes>),
+    /// A render's artifacts (stored bytes by manifest key) and the image
+    /// files its manifest lists (by image key).
+    Built {
+        files: HashMap<String, Bytes>,
+        images: HashMap<String, std::path::PathBuf>,
+    },
     Stored(Target),
 }
 
@@ -43,11 +48,12 @@ impl Corte {
     /// gzip copy where there is one) and signs its manifest.
     pub fn from_build(build: Build, key: Option<&sign::PrivateKey>) -> Corte {
         let signed = key.map(|k| signed_by(k, &build.manifest_bytes));
-        let bodies = build
+        let files = build
             .artifacts
             .into_iter()
             .map(|a| (a.key, Bytes::from(a.gzip.unwrap_or(a.bytes))))
             .collect();
+        let images = build.image_files.into_iter().collect();
         Corte {
             id: build.corte_id,
             seq: build.manifest.corte.seq,
@@ -55,7 +61,7 @@ impl Corte {
             manifest_bytes: Bytes::from(build.manifest_bytes),
             manifest_sha256: build.manifest_sha256,
             signed,
-            bodies: Bodies::Built(bodies),
+            bodies: Bodies::Built { files, images },
         }
     }
 
@@ -108,12 +114,43 @@ impl Corte {
     /// Where the stored bytes of `key` (a manifest key) come from.
     pub fn body(&self, key: &str) -> Option<Body> {
         match &self.bodies {
-            Bodies::Built(m) => m.get(key).cloned().map(Body::Ready),
+            Bodies::Built { files, .. } => files.get(key).cloned().map(Body::Ready),
             Bodies::Stored(t) => Some(Body::Remote {
                 from: t.clone(),
                 key: layout::corte_key(&self.id, key),
             }),
         }
+    }
+
+    /// Where the bytes of the image `key` (`actas/<sha256>.<ext>`) come from.
+    pub fn image_body(&self, key: &str) -> Option<Body> {
+        match &self.bodies {
+            Bodies::Built { images, .. } => images.get(key).cloned().map(Body::File),
+            Bodies::Stored(t) => Some(Body::Remote {
+                from: t.clone(),
+                key: key.to_string(),
+            }),
+        }
+    }
+
+    /// The images of this corte to put, for the keys chosen.
+    pub fn image_items<'a>(
+        &self,
+        target: &Target,
+        keys: impl Iterator<Item = &'a String>,
+    ) -> Vec<Item> {
+        keys.filter_map(|key| {
+            let entry = self.manifest.images.get(key)?;
+            let (sha256, ext) = crate::images::parse_key(key)?;
+            Some(Item {
+                key: key.clone(),
+                headers: Headers::image(sha256, ext, &target.cache),
+                size: entry.size,
+                body: self.image_body(key)?,
+                copy_from: None,
+            })
+        })
+        .collect()
     }
 
     /// The objects of this corte to put at `prefix` (`cortes/<id>/` or the
@@ -165,7 +202,18 @@ impl Corte {
     /// render always does; this guards hand-made builds). Hashes are not
     /// recomputed here: every object is hashed where it is checked.
     pub fn check(&self) -> Result<(), String> {
-        if let Bodies::Built(m) = &self.bodies {
+        if let Bodies::Built { files: m, images } = &self.bodies {
+            for (key, entry) in &self.manifest.images {
+                if crate::images::parse_key(key).map(|(sha, _)| sha) != Some(entry.sha256.as_str())
+                {
+                    return Err(format!("{key}: an image's key must be its SHA-256"));
+                }
+                if !images.contains_key(key) {
+                    return Err(format!(
+                        "{key} is in the manifest but no image file is given"
+                    ));
+                }
+            }
             for (key, entry) in &self.manifest.files {
                 let b = m
                     .get(key)

@@ -7,6 +7,7 @@
 //! cortes/<id>/manifest.json(.sig)   written after every object of the corte
 //! index.html, <election>/…, assets/ the stable public tree (the live corte)
 //! public-key.pem                    the Ed25519 key that signs manifests
+//! actas/<sha256>.<ext>              acta images, once each, before any corte naming them
 //! latest.json                       the pointer, written last, conditionally
 //! cortes/index.json, cortes/feed.xml  every corte and every pointer move
 //! ```
@@ -48,7 +49,10 @@ pub fn signature_key(id: &str) -> String {
 /// Whether a root-level key belongs to the stable tree (not a corte tree and
 /// not one of the documents the publisher manages).
 pub fn is_stable_key(key: &str) -> bool {
-    !(key.starts_with("cortes/") || key == POINTER || key == PUBLIC_KEY)
+    !(key.starts_with("cortes/")
+        || key == POINTER
+        || key == PUBLIC_KEY
+        || key.starts_with(crate::images::PREFIX))
 }
 
 /// `latest.json`: the live corte.
@@ -276,6 +280,17 @@ impl Headers {
         }
     }
 
+    /// An acta image: immutable, as stored (never gzip-encoded), its hash
+    /// the one its name says.
+    pub fn image(sha256: &str, ext: &str, cache: &CachePolicy) -> Headers {
+        Headers {
+            content_type: crate::site::content_type(&crate::images::key(sha256, ext)).to_string(),
+            cache_control: cache.immutable.clone(),
+            gzip: false,
+            sha256: sha256.to_string(),
+        }
+    }
+
     /// A document the publisher writes itself (pointer, index, feed, key…).
     pub fn document(key: &str, bytes: &[u8], cache: &CachePolicy) -> Headers {
         let class = if key == POINTER {
@@ -307,6 +322,11 @@ pub enum Source<'a> {
     Document,
     /// `cortes/<id>/<file>`: the entry `file` of that corte's manifest.
     Corte { id: &'a str, file: &'a str },
+    /// `actas/<sha256>.<ext>`, an acta image (content-addressed: headers by
+    /// name). `cortes/<id>/actas/…` names the same object: the pages of a
+    /// corte tree link to images relative to the site root, so the CDN (and
+    /// `corte serve`) answers there with the root's image.
+    Image { sha256: &'a str, ext: &'a str },
     /// Any other key: the entry of the live corte's manifest.
     Stable,
 }
@@ -317,9 +337,15 @@ pub fn source_of(key: &str) -> Option<Source<'_>> {
     if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED {
         return Some(Source::Document);
     }
+    if let Some((sha256, ext)) = crate::images::parse_key(key) {
+        return Some(Source::Image { sha256, ext });
+    }
     match key.strip_prefix("cortes/") {
         Some(rest) => {
             let (id, file) = rest.split_once('/')?;
+            if let Some((sha256, ext)) = crate::images::parse_key(file) {
+                return Some(Source::Image { sha256, ext });
+            }
             if file == MANIFEST || file == SIGNATURE {
                 Some(Source::Document)
             } else {
@@ -349,6 +375,7 @@ pub fn headers_for<M: std::borrow::Borrow<Manifest>>(
             .files
             .get(file)
             .map(|e| Headers::for_entry(e, true, cache)),
+        Source::Image { sha256, ext } => Some(Headers::image(sha256, ext, cache)),
         Source::Stable => live?
             .files
             .get(key)

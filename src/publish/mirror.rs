@@ -94,6 +94,10 @@ pub async fn mirror(
             continue;
         }
         let corte = Corte::from_store(source, id, key).await?;
+        let c =
+            publish::upload_images(dest, &corte, base.as_ref().map(|(_, m)| m), false, progress)
+                .await?;
+        report.counts.add(c);
         let b = base.as_ref().map(|(id, m)| (id.as_str(), m));
         let c = publish::upload_corte(dest, &corte, b, false, progress).await?;
         report.counts.add(c);

@@ -193,6 +193,12 @@ pub async fn publish(
         Some((p, _)) => Some((p.corte.clone(), pointer::live_manifest(target, p).await?)),
         None => None,
     };
+    if !corte.manifest.images.is_empty() {
+        let t = Instant::now();
+        let base_manifest = base.as_ref().map(|(_, m)| m);
+        let counts = upload_images(target, corte, base_manifest, opts.dry_run, progress).await?;
+        report.record(Step::Images, counts, t.elapsed());
+    }
     let t = Instant::now();
     let base_ref = base.as_ref().map(|(id, m)| (id.as_str(), m));
     let counts = upload_corte(target, corte, base_ref, opts.dry_run, progress).await?;
@@ -262,6 +268,46 @@ fn is_live(target: &Target, corte: &Corte, p: &Pointer) -> Result<bool, PublishE
         ));
     }
     Ok(false)
+}
+
+/// Step 0: the acta images the corte's pages link to, each once at
+/// `actas/<sha256>.<ext>`, before anything that names them. Images of `base`
+/// (the corte live on this target) are there already: only the others are
+/// sent. Without a base (a first publish, or a target of unknown state) the
+/// `actas/` listing tells what is there, so a re-run sends nothing twice.
+/// After a crash with a base, the images of the unfinished run go up again:
+/// they are content-addressed, so that costs bytes but changes nothing.
+pub async fn upload_images(
+    target: &Target,
+    corte: &Corte,
+    base: Option<&Manifest>,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Counts, PublishError> {
+    let step = Step::Images;
+    let new: Vec<&String> = corte
+        .manifest
+        .images
+        .keys()
+        .filter(|k| !base.is_some_and(|b| b.images.contains_key(*k)))
+        .collect();
+    let known = (corte.manifest.images.len() - new.len()) as u64;
+    let listed = match base {
+        Some(_) => None,
+        None if new.is_empty() => None,
+        None => Some(
+            transfer::list(target, crate::images::PREFIX.trim_end_matches('/'))
+                .await
+                .map_err(|e| target.store_err(step, crate::images::PREFIX, e))?,
+        ),
+    };
+    let items = corte.image_items(target, new.into_iter());
+    let bytes: u64 = items.iter().map(|i| i.size).sum();
+    progress.begin(&target.name, step, items.len() as u64, bytes);
+    let mut counts =
+        transfer::put_all(target, step, items, listed.as_ref(), dry_run, progress).await?;
+    counts.skipped += known;
+    Ok(counts)
 }
 
 /// Step 1: the corte tree, its signature and its manifest. Returns what was

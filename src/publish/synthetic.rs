@@ -147,6 +147,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
             .expect("the default ruleset is built in"),
         elections: Vec::new(),
         files,
+        images: Default::default(),
     };
     let manifest_bytes = manifest.to_canonical_json();
     Build {
@@ -155,7 +156,61 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
         manifest_bytes,
         manifest,
         artifacts,
+        image_files: Default::default(),
     }
+}
+
+/// The same corte linking the acta images `images` too (as a render with an
+/// image folder does).
+pub fn with_images(mut build: Build, images: &crate::images::ImageSet) -> Build {
+    for i in images.images.values() {
+        build.manifest.images.insert(i.key(), i.entry());
+        build.image_files.insert(i.key(), i.path.clone());
+    }
+    build.manifest_bytes = build.manifest.to_canonical_json();
+    build.manifest_sha256 = crate::source::sha256_hex(&build.manifest_bytes);
+    build
+}
+
+/// `n` image files of `bytes` bytes each (incompressible, as JPEGs are) in
+/// `dir`, named by their SHA-256, and the set a scan would give for them.
+pub fn image_files(
+    dir: &std::path::Path,
+    n: usize,
+    bytes: usize,
+    salt: u64,
+) -> std::io::Result<crate::images::ImageSet> {
+    std::fs::create_dir_all(dir)?;
+    let made: Vec<std::io::Result<crate::images::Image>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+            let mut data = Vec::with_capacity(bytes + 8);
+            data.extend_from_slice(b"\xff\xd8\xff\xe0");
+            while data.len() < bytes {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.extend_from_slice(&x.to_le_bytes());
+            }
+            data.truncate(bytes.max(4));
+            let sha = crate::source::sha256_hex(&data);
+            let path = dir.join(format!("{sha}.jpg"));
+            std::fs::write(&path, &data)?;
+            Ok(crate::images::Image {
+                sha256: sha,
+                ext: "jpg".into(),
+                size: data.len() as u64,
+                path,
+            })
+        })
+        .collect();
+    let mut set = crate::images::ImageSet::default();
+    for i in made {
+        let i = i?;
+        set.images.insert(i.sha256.clone(), i);
+    }
+    Ok(set)
 }
 
 /// The same files as another corte, under sequence `seq` (a corte whose

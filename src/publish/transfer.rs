@@ -251,10 +251,21 @@ pub enum Body {
         from: Target,
         key: String,
     },
+    /// A local file (an acta image in the image folder), read when it is
+    /// put and checked against the expected SHA-256 first: a file changed
+    /// since it was verified is never published.
+    File(std::path::PathBuf),
 }
 
 impl Body {
-    pub async fn fetch(&self, step: Step, expected_sha256: &str) -> Result<Bytes, PublishError> {
+    /// The bytes to put on `to`, checked against `expected_sha256` unless
+    /// they are ours already.
+    pub async fn fetch(
+        &self,
+        to: &Target,
+        step: Step,
+        expected_sha256: &str,
+    ) -> Result<Bytes, PublishError> {
         match self {
             Body::Ready(b) => Ok(b.clone()),
             Body::Remote { from, key } => {
@@ -278,6 +289,24 @@ impl Body {
                         .at(key));
                 }
                 Ok(bytes)
+            }
+            Body::File(path) => {
+                let where_ = || path.display().to_string();
+                let bytes = tokio::fs::read(path).await.map_err(|e| {
+                    to.err(step, ErrorKind::Invalid(format!("cannot be read: {e}")))
+                        .at(where_())
+                })?;
+                let got = crate::source::sha256_hex(&bytes);
+                if got != expected_sha256 {
+                    return Err(to.err(
+                        step,
+                        ErrorKind::Integrity(format!(
+                            "holds bytes with SHA-256 {got}, its name says {expected_sha256}: it changed after it was checked"
+                        )),
+                    )
+                    .at(where_()));
+                }
+                Ok(Bytes::from(bytes))
             }
         }
     }
@@ -333,7 +362,7 @@ pub async fn put_all(
         .map(|item| async move {
             let ready = match &item.body {
                 Body::Ready(b) => Some(b),
-                Body::Remote { .. } => None,
+                Body::Remote { .. } | Body::File(_) => None,
             };
             if let Some(meta) = listed.and_then(|l| l.get(&item.key)) {
                 let there = holds(target, &item.key, meta, &item.headers, item.size, ready)
@@ -361,7 +390,7 @@ pub async fn put_all(
                 }
             }
             if !dry_run {
-                let body = item.body.fetch(step, &item.headers.sha256).await?;
+                let body = item.body.fetch(target, step, &item.headers.sha256).await?;
                 put(target, &item.key, body, &item.headers, PutMode::Overwrite)
                     .await
                     .map_err(|e| target.store_err(step, &item.key, e))?;

@@ -119,6 +119,10 @@ pub async fn verify(
     report.objects = objects;
     report.bytes = bytes_read;
     report.problems.extend(problems);
+    let (objects, bytes_read, problems) = check_images(target, &manifest, progress).await?;
+    report.objects += objects;
+    report.bytes += bytes_read;
+    report.problems.extend(problems);
     report.problems.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(report)
 }
@@ -276,6 +280,69 @@ async fn check_objects(
         problems.extend(p);
     }
     Ok((manifest.files.len() as u64, bytes, problems))
+}
+
+/// Reads every acta image the manifest lists (`actas/<sha256>.<ext>`) and
+/// checks that its bytes hash to its name and entry.
+async fn check_images(
+    target: &Target,
+    manifest: &Manifest,
+    progress: &dyn Progress,
+) -> Result<(u64, u64, Vec<Problem>), PublishError> {
+    if manifest.images.is_empty() {
+        return Ok((0, 0, Vec::new()));
+    }
+    let total: u64 = manifest.images.values().map(|e| e.size).sum();
+    progress.begin(
+        &target.name,
+        Step::Verify,
+        manifest.images.len() as u64,
+        total,
+    );
+    let checks = futures::stream::iter(&manifest.images)
+        .map(|(key, entry)| async move {
+            let named = crate::images::parse_key(key).map(|(sha, _)| sha);
+            if named != Some(entry.sha256.as_str()) {
+                return Ok((
+                    0,
+                    Some(Problem {
+                        object: key.clone(),
+                        what: format!(
+                            "is listed with SHA-256 {}, but an image's name must be its SHA-256",
+                            entry.sha256
+                        ),
+                    }),
+                ));
+            }
+            let got = transfer::get(target, key)
+                .await
+                .map_err(|e| target.store_err(Step::Verify, key, e))?;
+            let Some((bytes, _)) = got else {
+                return Ok((
+                    0,
+                    Some(Problem {
+                        object: key.clone(),
+                        what: "is missing".into(),
+                    }),
+                ));
+            };
+            progress.advance(&target.name, bytes.len() as u64, true);
+            let n = bytes.len() as u64;
+            let problem = check_bytes(entry, &bytes).map(|what| Problem {
+                object: key.clone(),
+                what,
+            });
+            Ok::<_, PublishError>((n, problem))
+        })
+        .buffer_unordered(target.policy.concurrency);
+    let results: Vec<_> = checks.collect().await;
+    let (mut bytes, mut problems) = (0, Vec::new());
+    for r in results {
+        let (n, p) = r?;
+        bytes += n;
+        problems.extend(p);
+    }
+    Ok((manifest.images.len() as u64, bytes, problems))
 }
 
 /// What is wrong with an object's stored bytes, if anything.

@@ -125,6 +125,24 @@ impl Origin {
                     stored,
                 })
             }
+            Source::Image { sha256, ext } => {
+                let stored_key = crate::images::key(sha256, ext);
+                let stored = self
+                    .read(&stored_key)
+                    .await?
+                    .ok_or(Miss::NotFound("no such acta image"))?;
+                let got = sha256_hex(&stored);
+                if got != sha256 {
+                    return Err(Miss::Origin(format!(
+                        "{stored_key} has SHA-256 {got}, not the one its name says"
+                    )));
+                }
+                Ok(Object {
+                    plain_sha256: got,
+                    headers: layout::Headers::image(sha256, ext, cache),
+                    stored,
+                })
+            }
             Source::Stable => {
                 let live = self
                     .live()

@@ -185,6 +185,7 @@ struct ElectionView<'a> {
     casilla_unit: Vec<Option<u32>>,
     /// Per casilla: its registered actas of this election (indexes).
     casilla_actas: Vec<Vec<u32>>,
+    images: Option<&'a crate::images::ImageSet>,
 }
 
 impl<'a> ElectionView<'a> {
@@ -238,6 +239,7 @@ impl<'a> ElectionView<'a> {
             key_parties,
             casilla_unit,
             casilla_actas,
+            images: ctx.images,
         }
     }
 
@@ -622,6 +624,10 @@ struct ActaDoc<'a> {
     /// 0 not counted, 1 counted; null while pending.
     contabilizada: Option<u8>,
     codigo_integridad: Option<&'a str>,
+    /// The image's path from the site root (`actas/<sha256>.<ext>`) once it
+    /// has arrived; absent when no image folder is in use or not yet there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    imagen: Option<String>,
     mecanismo_traslado: Option<&'static str>,
     fecha_hora_acopio: Option<String>,
     fecha_hora_captura: Option<String>,
@@ -652,6 +658,7 @@ fn seccion_actas<'a>(v: &'a ElectionView, casillas: &[u32]) -> Vec<ActaDoc<'a>> 
                 res,
                 casilla.tipo.letter(),
                 casilla.lista_nominal,
+                v.images,
             ));
         }
         for t in casilla.actas.get(&v.election.id).into_iter().flatten() {
@@ -677,6 +684,7 @@ fn seccion_actas<'a>(v: &'a ElectionView, casillas: &[u32]) -> Vec<ActaDoc<'a>> 
                 observaciones: None,
                 contabilizada: None,
                 codigo_integridad: None,
+                imagen: None,
                 mecanismo_traslado: None,
                 fecha_hora_acopio: None,
                 fecha_hora_captura: None,
@@ -696,6 +704,7 @@ fn registered_acta<'a>(
     res: &ActaResult,
     tipo_casilla: char,
     lista_nominal: u32,
+    images: Option<&crate::images::ImageSet>,
 ) -> ActaDoc<'a> {
     let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
     let field = |c: Campo| Captured((!sin_acta).then_some(c));
@@ -716,6 +725,7 @@ fn registered_acta<'a>(
         observaciones: (!observaciones.is_empty()).then_some(observaciones),
         contabilizada: Some(res.contabilizada.code()),
         codigo_integridad: a.codigo_integridad.as_deref(),
+        imagen: crate::site::pages::casillas::imagen(a, images),
         mecanismo_traslado: a.mecanismo,
         fecha_hora_acopio: rfc3339(&a.acopio),
         fecha_hora_captura: rfc3339(&a.captura),

@@ -305,6 +305,7 @@ mod tests {
                 ],
             }],
             files: BTreeMap::new(),
+            images: Default::default(),
         }
     }
 

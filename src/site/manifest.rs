@@ -30,6 +30,11 @@ pub struct Manifest {
     pub ruleset: RulesetSpec,
     pub elections: Vec<ManifestElection>,
     pub files: BTreeMap<String, FileEntry>,
+    /// The acta images this corte's pages link to, by their key at the
+    /// target's root (`actas/<sha256>.<ext>`, see [`crate::images`]). Stored
+    /// once for every corte, outside the corte tree; absent when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, FileEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -41,6 +41,8 @@ pub enum SiteError {
     },
     #[error("two artifacts share the key {0}")]
     DuplicateKey(String),
+    #[error("the key {0} is in actas/, the place of the acta images")]
+    ReservedKey(String),
 }
 
 /// One file of the built site.
@@ -86,6 +88,7 @@ pub fn content_type(key: &str) -> &'static str {
         "zip" => "application/zip",
         "gz" => "application/gzip",
         "png" => "image/png",
+        "pdf" => "application/pdf",
         "jpg" | "jpeg" => "image/jpeg",
         "ico" => "image/x-icon",
         "woff2" => "font/woff2",
@@ -115,6 +118,8 @@ pub struct Build {
     /// `manifest.json`'s canonical bytes and their SHA-256.
     pub manifest_bytes: Vec<u8>,
     pub manifest_sha256: String,
+    /// Where each image of `manifest.images` is read from (by key).
+    pub image_files: std::collections::BTreeMap<String, std::path::PathBuf>,
 }
 
 impl Build {
@@ -133,6 +138,10 @@ pub struct RenderOptions<'a> {
     pub history: &'a History,
     /// The corte published before this one, if known.
     pub previous: Option<String>,
+    /// The acta images that have arrived (see [`crate::images`]). With
+    /// `None` no image folder is in use: pages show each acta's hash but
+    /// neither links nor "Imagen en proceso".
+    pub images: Option<&'a crate::images::ImageSet>,
 }
 
 /// Everything the page, chart and API renderers read.
@@ -143,6 +152,7 @@ pub struct SiteContext<'a> {
     pub history: &'a History,
     /// The dataset files of this corte (names under `datos/`).
     pub datasets: &'a [Artifact],
+    pub images: Option<&'a crate::images::ImageSet>,
 }
 
 /// Renders a whole corte into memory.
@@ -168,6 +178,7 @@ pub fn render(
         theme: opts.theme,
         history: opts.history,
         datasets: &datasets,
+        images: opts.images,
     };
     let pages = pages::render_all(&ctx)?;
     artifacts.extend(api::artifacts(&ctx));
@@ -177,6 +188,13 @@ pub fn render(
     if let Some(w) = artifacts.windows(2).find(|w| w[0].key == w[1].key) {
         return Err(SiteError::DuplicateKey(w[0].key.clone()));
     }
+    if let Some(a) = artifacts
+        .iter()
+        .find(|a| a.key.starts_with(crate::images::PREFIX))
+    {
+        // That place belongs to the acta images, shared by every corte.
+        return Err(SiteError::ReservedKey(a.key.clone()));
+    }
     artifacts.par_iter_mut().for_each(|a| {
         if a.sha256.is_empty() {
             a.sha256 = crate::source::sha256_hex(&a.bytes);
@@ -185,7 +203,12 @@ pub fn render(
             a.gzip = Some(compress::gzip(&a.bytes));
         }
     });
-    let manifest = manifest_of(snapshot, results, &artifacts, opts.previous.clone());
+    let mut manifest = manifest_of(snapshot, results, &artifacts, opts.previous.clone());
+    let mut image_files = std::collections::BTreeMap::new();
+    for i in opts.images.iter().flat_map(|set| set.images.values()) {
+        manifest.images.insert(i.key(), i.entry());
+        image_files.insert(i.key(), i.path.clone());
+    }
     let manifest_bytes = manifest.to_canonical_json();
     let manifest_sha256 = crate::source::sha256_hex(&manifest_bytes);
     Ok(Build {
@@ -194,6 +217,7 @@ pub fn render(
         manifest,
         manifest_bytes,
         manifest_sha256,
+        image_files,
     })
 }
 
@@ -264,5 +288,6 @@ fn manifest_of(
         ruleset: results.ruleset.clone(),
         elections,
         files,
+        images: Default::default(),
     }
 }

@@ -38,6 +38,8 @@ pub struct Publisher {
     pub ruleset: Option<Ruleset>,
     pub options: publish::Options,
     pub history: HistorySource,
+    /// The acta image folder, when images are published.
+    pub images: Option<crate::images::ImageFolder>,
 }
 
 /// A step of the cutover and how long it took.
@@ -62,6 +64,27 @@ pub struct Cutover {
     /// The rendered manifest (the watcher keeps it as history).
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
+    /// What the image folder gave this corte (None without one).
+    pub images: Option<ImagesSummary>,
+}
+
+/// The acta images of a corte: how many its pages link to, how many actas
+/// still wait for theirs, and the files refused (hash ≠ name) with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImagesSummary {
+    pub ready: usize,
+    pub pending: usize,
+    pub rejected: Vec<String>,
+}
+
+impl ImagesSummary {
+    pub fn of(set: &crate::images::ImageSet) -> ImagesSummary {
+        ImagesSummary {
+            ready: set.images.len(),
+            pending: set.pending,
+            rejected: set.rejected.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 impl Cutover {
@@ -86,6 +109,8 @@ pub enum CutoverError {
     History(String),
     #[error(transparent)]
     Site(#[from] crate::site::SiteError),
+    #[error(transparent)]
+    Images(#[from] crate::images::ImageError),
     #[error("abandoned: shutting down")]
     Abandoned,
 }
@@ -136,9 +161,17 @@ impl Publisher {
         let theme = &self.theme;
         let key = self.key.clone();
         let id = corte_id.clone();
-        // Tally and render are CPU work: keep them off the async workers.
-        let (build, mut cpu_steps) = tokio::task::block_in_place(|| {
+        let images = self.images.as_ref();
+        // Images, tally and render are CPU work: keep them off the async workers.
+        let (build, image_set, mut cpu_steps) = tokio::task::block_in_place(|| {
             let mut s = Vec::new();
+            let image_set = match images {
+                Some(folder) => match timed(&mut s, "images", &id, || folder.for_corte(&snap)) {
+                    Ok(set) => Some(set),
+                    Err(e) => return (Err(CutoverError::from(e)), None, s),
+                },
+                None => None,
+            };
             let results = timed(&mut s, "tally", &id, || {
                 crate::tally::tally(&snap, &ruleset)
             });
@@ -150,13 +183,27 @@ impl Publisher {
                         theme,
                         history: &history,
                         previous,
+                        images: image_set.as_ref(),
                     },
                 )
             });
-            (build, s)
+            (build.map_err(CutoverError::from), image_set, s)
         });
         steps.append(&mut cpu_steps);
         let build = build?;
+        let images = image_set.as_ref().map(ImagesSummary::of);
+        if let Some(i) = &images {
+            tracing::info!(
+                corte = %corte_id,
+                ready = i.ready,
+                pending = i.pending,
+                rejected = i.rejected.len(),
+                "acta images"
+            );
+            for r in &i.rejected {
+                tracing::warn!(corte = %corte_id, image = %r, "acta image rejected");
+            }
+        }
         let manifest = build.manifest.clone();
         let manifest_bytes = build.manifest_bytes.clone();
         let files = build.artifacts.len();
@@ -196,6 +243,7 @@ impl Publisher {
             flipped_at,
             manifest,
             manifest_bytes,
+            images,
         })
     }
 

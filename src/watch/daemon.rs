@@ -380,6 +380,9 @@ impl Watcher {
             },
         );
         self.update_targets(&cutover);
+        if cutover.images.is_some() {
+            self.status.images = cutover.images.clone();
+        }
         if !cutover.published_somewhere() {
             let errors = describe_failures(&cutover);
             self.wait_for(&c.name, "failed", &started, &errors, &c);

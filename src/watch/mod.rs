@@ -17,3 +17,7 @@ pub mod status;
 
 pub use cutover::{Cutover, CutoverError, HistorySource, Publisher};
 pub use daemon::{WatchError, WatchOptions, Watcher};
+
+/// The folder of the state folder where the acta images chosen for each
+/// corte are recorded ([`crate::images::ImageFolder::recording`]).
+pub const IMAGES_RECORD: &str = "images";

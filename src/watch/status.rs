@@ -39,6 +39,10 @@ pub struct Status {
     pub last_attempt: Option<Attempt>,
     /// The latest attempts, newest first.
     pub recent: Vec<Attempt>,
+    /// The acta images at the last cutover: linked, still in process, and
+    /// the files refused (their bytes do not hash to their name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<super::cutover::ImagesSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

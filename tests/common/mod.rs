@@ -133,6 +133,7 @@ pub fn render(snapshot: &Snapshot, results: &Results) -> Build {
         theme: &theme,
         history: &history,
         previous: None,
+        images: None,
     };
     corte::site::render(snapshot, results, &opts).expect("the corte renders")
 }

@@ -116,6 +116,12 @@ pub struct ActaView<'a> {
     pub sin_acta: bool,
     /// CODIGO_INTEGRIDAD: SHA-256 of the acta image.
     pub codigo_integridad: Option<&'a str>,
+    /// Where the acta's image is, relative to the site root
+    /// (`actas/<sha256>.<ext>`), once it has arrived.
+    pub imagen: Option<String>,
+    /// The acta has an image code, an image folder is in use, and the image
+    /// has not arrived yet: "Imagen en proceso".
+    pub imagen_en_proceso: bool,
     pub mecanismo: Option<&'static str>,
     pub acopio: Option<String>,
     pub captura: Option<String>,
@@ -161,6 +167,7 @@ pub struct CasillaSource<'a> {
     pub results: &'a [ActaResult],
     pub actas: &'a ActasPorCasilla,
     pub labels: &'a ElectionLabels,
+    pub images: Option<&'a crate::images::ImageSet>,
 }
 
 impl<'a> CasillaSource<'a> {
@@ -243,7 +250,7 @@ impl<'a> CasillaSource<'a> {
                 },
             })
             .collect();
-        acta_view(a, self.results.get(i), votos)
+        acta_view(a, self.results.get(i), votos, self.images)
     }
 
     /// The actas fuera de catálogo, as registered: every field they carry.
@@ -260,7 +267,12 @@ impl<'a> CasillaSource<'a> {
     }
 }
 
-fn acta_view<'a>(a: &'a Acta, r: Option<&ActaResult>, votos: Vec<CampoView<'a>>) -> ActaView<'a> {
+fn acta_view<'a>(
+    a: &'a Acta,
+    r: Option<&ActaResult>,
+    votos: Vec<CampoView<'a>>,
+    images: Option<&crate::images::ImageSet>,
+) -> ActaView<'a> {
     let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
     let field = |c: Campo| if sin_acta { "—".into() } else { texto(c) };
     let fecha =
@@ -282,6 +294,10 @@ fn acta_view<'a>(a: &'a Acta, r: Option<&ActaResult>, votos: Vec<CampoView<'a>>)
             .unwrap_or(Contabilizada::No.code()),
         sin_acta,
         codigo_integridad: a.codigo_integridad.as_deref(),
+        imagen: imagen(a, images),
+        imagen_en_proceso: images.is_some()
+            && a.codigo_integridad.is_some()
+            && imagen(a, images).is_none(),
         mecanismo: a.mecanismo.map(mecanismo),
         acopio: fecha(&a.acopio),
         captura: fecha(&a.captura),
@@ -290,4 +306,11 @@ fn acta_view<'a>(a: &'a Acta, r: Option<&ActaResult>, votos: Vec<CampoView<'a>>)
         digitalizacion: a.digitalizacion,
         tipo_documento: a.tipo_documento,
     }
+}
+
+/// The key of an acta's image, when an image folder is in use and the image
+/// its CODIGO_INTEGRIDAD names has arrived.
+pub fn imagen(a: &Acta, images: Option<&crate::images::ImageSet>) -> Option<String> {
+    let codigo = a.codigo_integridad.as_deref()?;
+    images?.get(codigo).map(crate::images::Image::key)
 }

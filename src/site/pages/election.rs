@@ -775,6 +775,7 @@ impl<'a> Eleccion<'a> {
             results: &self.r.actas,
             actas: &self.actas,
             labels: &self.labels,
+            images: self.ctx.images,
         }
     }
 

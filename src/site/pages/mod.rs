@@ -24,7 +24,7 @@
 //! own `page` (see docs/site.md for every variable).
 
 mod ayuda;
-mod casillas;
+pub mod casillas;
 mod election;
 mod general;
 mod labels;
