@@ -17,9 +17,9 @@
 //!   the counts, with `?` for `ILEGIBLE`, `-` for `SIN DATO` and `.` for a
 //!   field off the ballot, on up to four lines (what does not fit is dropped).
 //!
-//! Encoding is fixed (no text, time or gamma chunks; zlib level 6; no row
-//! filter), so the same acta always gives the same bytes. Images are about
-//! 1–2 KB.
+//! Encoding is fixed (no text, time or gamma chunks; fdeflate's fast mode;
+//! the Up row filter), so the same acta always gives the same bytes. Images
+//! are about 2–3 KB.
 //!
 //! Which images arrive when: [`late_images`] picks, by seed, the
 //! [`LATE_IMAGE_RATE`] share of actas whose image comes one corte after the
@@ -354,11 +354,10 @@ impl Canvas {
         let row_bytes = self.width.div_ceil(2);
         let mut packed = Vec::with_capacity(row_bytes * self.height);
         for row in self.pixels.chunks_exact(self.width) {
-            for pair in row.chunks(2) {
-                let hi = pair[0] & 0x0F;
-                let lo = pair.get(1).copied().unwrap_or(0) & 0x0F;
-                packed.push(hi << 4 | lo);
-            }
+            let pairs = row.chunks_exact(2);
+            let odd = pairs.remainder().first().map(|&p| (p & 0x0F) << 4);
+            packed.extend(pairs.map(|p| ((p[0] & 0x0F) << 4) | (p[1] & 0x0F)));
+            packed.extend(odd);
         }
         let palette: Vec<u8> = PALETTE.iter().flatten().copied().collect();
         let mut out = Vec::with_capacity(2_048);
@@ -366,8 +365,10 @@ impl Canvas {
         encoder.set_color(png::ColorType::Indexed);
         encoder.set_depth(png::BitDepth::Four);
         encoder.set_palette(palette);
-        encoder.set_deflate_compression(png::DeflateCompression::Level(6));
-        encoder.set_filter(png::Filter::NoFilter);
+        // fdeflate with the Up filter: about 40 µs and 2.5 KB an image, where
+        // zlib level 6 took five times as long for 0.6 KB.
+        encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
+        encoder.set_filter(png::Filter::Up);
         let mut writer = encoder.write_header().map_err(err)?;
         writer.write_image_data(&packed).map_err(err)?;
         writer.finish().map_err(err)?;
