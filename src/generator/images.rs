@@ -74,14 +74,15 @@ impl GeneratedImage {
 /// Writes each image into `dir` (created if missing) as `dir/<file_name>`,
 /// each through a temporary `.<file_name>.tmp` renamed into place, so that a
 /// watcher never sees half an image. An existing file of the same name is
-/// replaced (same name, same bytes).
+/// replaced (same name, same bytes). One file after another: threads
+/// creating files in one folder only contend for its lock.
 pub fn write_images(dir: &Path, images: &[GeneratedImage]) -> Result<(), GenError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| GenError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    images.par_iter().try_for_each(|image| {
+    images.iter().try_for_each(|image| {
         let name = &image.file_name;
         if name.is_empty()
             || name.starts_with('.')
@@ -360,7 +361,7 @@ impl Canvas {
             packed.extend(odd);
         }
         let palette: Vec<u8> = PALETTE.iter().flatten().copied().collect();
-        let mut out = Vec::with_capacity(2_048);
+        let mut out = Vec::with_capacity(4_096);
         let mut encoder = png::Encoder::new(&mut out, self.width as u32, self.height as u32);
         encoder.set_color(png::ColorType::Indexed);
         encoder.set_depth(png::BitDepth::Four);
@@ -372,6 +373,8 @@ impl Canvas {
         let mut writer = encoder.write_header().map_err(err)?;
         writer.write_image_data(&packed).map_err(err)?;
         writer.finish().map_err(err)?;
+        // A corte's images are held together: keep only their bytes.
+        out.shrink_to_fit();
         Ok(out)
     }
 }
