@@ -2,13 +2,21 @@
 //! writes loads and validates; actas accumulate and never change; the rates and
 //! totals of the last corte look like the real Ciudad de México 2024 night.
 //!
-//! Only the CDMX scale runs here (it reads `../shared/data/real`); the national
-//! scale is exercised by `cargo bench --bench load_tally`.
+//! With images on (the example scale): every image is named by its SHA-256,
+//! decodes, and arrives with its acta or one corte later, exactly once; with
+//! images off, the codes are those of the committed `site-example/`.
+//!
+//! Only the CDMX and example scales run here (they read `../shared/data/real`);
+//! the national scale is exercised by `cargo bench --bench load_tally`.
 
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use corte::contract::{Campo, EstadoActa, Snapshot};
-use corte::generator::{Config, GenError, Generator, Scale};
+use corte::generator::{
+    Config, GenError, GeneratedImage, Generator, IMAGE_HEIGHT, IMAGE_WIDTH, Scale,
+};
 use corte::tally::{self, Results};
 
 const CORTES: u32 = 4;
@@ -276,4 +284,236 @@ fn a_corte_outside_the_night_is_refused() {
     assert!(cdmx().snapshot(0).is_err());
     assert!(cdmx().snapshot(CORTES + 1).is_err());
     assert!(Generator::new(Config::new(Scale::Cdmx, 0)).is_err());
+}
+
+// ---- Acta images (example scale) ----
+
+/// The night of `site-example/` (its README's command), images on or off.
+fn example_config(images: bool) -> Config {
+    Config {
+        interval_minutes: 120,
+        images,
+        ..Config::new(Scale::Example, 3)
+    }
+}
+
+fn example_with_images() -> &'static Generator {
+    static GENERATOR: OnceLock<Generator> = OnceLock::new();
+    GENERATOR.get_or_init(|| {
+        Generator::new(example_config(true))
+            .unwrap_or_else(|e| panic!("the example scale generates with images: {e}"))
+    })
+}
+
+/// Per corte, the images that arrive at it.
+fn example_images() -> &'static Vec<Vec<GeneratedImage>> {
+    static IMAGES: OnceLock<Vec<Vec<GeneratedImage>>> = OnceLock::new();
+    IMAGES.get_or_init(|| {
+        let g = example_with_images();
+        (1..=g.cortes())
+            .map(|seq| {
+                g.images(seq)
+                    .unwrap_or_else(|e| panic!("images of corte {seq}: {e}"))
+            })
+            .collect()
+    })
+}
+
+/// Every corte of a generator, written and loaded back.
+fn write_and_load(g: &Generator) -> Vec<Snapshot> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    (1..=g.cortes())
+        .map(|seq| {
+            let path = dir.path().join(g.snapshot_name(seq));
+            let snapshot = g
+                .snapshot(seq)
+                .unwrap_or_else(|e| panic!("corte {seq}: {e}"));
+            corte::source::write(&path, &snapshot)
+                .unwrap_or_else(|e| panic!("writing corte {seq}: {e}"));
+            corte::source::load(&path).unwrap_or_else(|e| panic!("loading corte {seq}: {e}"))
+        })
+        .collect()
+}
+
+fn example_loaded() -> &'static Vec<Snapshot> {
+    static LOADED: OnceLock<Vec<Snapshot>> = OnceLock::new();
+    LOADED.get_or_init(|| write_and_load(example_with_images()))
+}
+
+/// Every CODIGO_INTEGRIDAD of a corte.
+fn codigos(snapshot: &Snapshot) -> BTreeSet<String> {
+    snapshot
+        .actas
+        .iter()
+        .flatten()
+        .filter_map(|a| a.codigo_integridad.clone())
+        .collect()
+}
+
+#[test]
+fn each_image_is_named_by_its_hash_and_decodes_to_its_size() {
+    let mut total = 0;
+    for (k, images) in example_images().iter().enumerate() {
+        for image in images {
+            let sha = corte::source::sha256_hex(&image.bytes);
+            assert_eq!(image.file_name, format!("{sha}.png"), "corte {}", k + 1);
+            assert_eq!(image.sha256(), sha);
+            let decoder = png::Decoder::new(std::io::Cursor::new(&image.bytes));
+            let mut reader = decoder
+                .read_info()
+                .unwrap_or_else(|e| panic!("{}: {e}", image.file_name));
+            let info = reader.info();
+            assert_eq!(
+                (info.width, info.height),
+                (IMAGE_WIDTH, IMAGE_HEIGHT),
+                "{}",
+                image.file_name
+            );
+            let size = reader
+                .output_buffer_size()
+                .unwrap_or_else(|| panic!("{}: no buffer size", image.file_name));
+            let mut buf = vec![0; size];
+            reader
+                .next_frame(&mut buf)
+                .unwrap_or_else(|e| panic!("{}: {e}", image.file_name));
+            assert!(
+                (200..6_000).contains(&image.bytes.len()),
+                "{}: {} bytes",
+                image.file_name,
+                image.bytes.len()
+            );
+            total += 1;
+        }
+    }
+    assert!(total > 2_000, "{total} images");
+}
+
+#[test]
+fn every_acta_with_a_code_has_exactly_one_image() {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (k, images) in example_images().iter().enumerate() {
+        for image in images {
+            if let Some(first) = seen.insert(image.sha256(), k + 1) {
+                panic!(
+                    "{} arrives at cortes {first} and {}",
+                    image.file_name,
+                    k + 1
+                );
+            }
+        }
+    }
+    let last = example_loaded()
+        .last()
+        .unwrap_or_else(|| panic!("no cortes"));
+    let mut captured = 0;
+    for a in last.actas.iter().flatten() {
+        match a.estado {
+            EstadoActa::SinActa(_) => assert!(a.codigo_integridad.is_none()),
+            EstadoActa::Capturada => {
+                captured += 1;
+                assert!(a.codigo_integridad.is_some(), "{}", a.clave_casilla);
+            }
+            _ => {}
+        }
+    }
+    assert!(captured > 2_000, "{captured} captured actas");
+    let images: BTreeSet<String> = seen.keys().map(|s| s.to_string()).collect();
+    assert_eq!(
+        images,
+        codigos(last),
+        "the images of the night are the codes of the final corte"
+    );
+}
+
+#[test]
+fn an_image_arrives_with_its_acta_or_one_corte_later() {
+    let snapshots = example_loaded();
+    let images = example_images();
+    let none = BTreeSet::new();
+    let mut delivered: BTreeSet<&str> = BTreeSet::new();
+    let mut late = 0;
+    for (k, snapshot) in snapshots.iter().enumerate() {
+        let now = codigos(snapshot);
+        let before = k.checked_sub(1).map(|p| codigos(&snapshots[p]));
+        let before = before.as_ref().unwrap_or(&none);
+        for image in &images[k] {
+            let sha = image.sha256();
+            assert!(
+                now.contains(sha),
+                "corte {}: {sha} arrives before its acta",
+                k + 1
+            );
+            if before.contains(sha) {
+                late += 1;
+            }
+            delivered.insert(sha);
+        }
+        // What has no image yet is new at this corte: no image is more than one corte late.
+        for code in now.iter().filter(|c| !delivered.contains(c.as_str())) {
+            assert!(
+                !before.contains(code),
+                "corte {}: {code} has waited two cortes for its image",
+                k + 1
+            );
+        }
+    }
+    // About LATE_IMAGE_RATE of the actas registered before the final corte.
+    let before_final = codigos(&snapshots[snapshots.len() - 2]).len();
+    let share = late as f64 / before_final as f64;
+    assert!(late > 0, "no image arrived late");
+    assert!(
+        (0.04..=0.11).contains(&share),
+        "{late} of {before_final} images late ({share:.3})"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_images() {
+    let again = Generator::new(example_config(true)).unwrap_or_else(|e| panic!("{e}"));
+    for seq in 1..=again.cortes() {
+        let images = again.images(seq).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            images == example_images()[seq as usize - 1],
+            "corte {seq}: other images"
+        );
+        let (a, b) = (again.snapshot(seq), example_with_images().snapshot(seq));
+        assert_eq!(a.expect("corte").members, b.expect("corte").members);
+    }
+}
+
+#[test]
+fn images_off_keeps_the_codes_of_site_example() {
+    let off = Generator::new(example_config(false)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(off.images(1).is_err(), "no images were planned");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("site-example");
+    for seq in 1..=off.cortes() {
+        let snapshot = off.snapshot(seq).expect("corte");
+        let folder = committed.join(off.snapshot_name(seq));
+        for (member, bytes) in &snapshot.members {
+            let path = folder.join(member);
+            let on_disk =
+                std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                *bytes == on_disk,
+                "{}: not what site-example holds",
+                path.display()
+            );
+        }
+    }
+    // Images on change the codes and nothing else.
+    let (off, on) = (write_and_load(&off), example_loaded());
+    for (a, b) in off.iter().zip(on) {
+        assert_eq!(a.actas.len(), b.actas.len());
+        for (a, b) in a.actas.iter().flatten().zip(b.actas.iter().flatten()) {
+            assert_eq!(a.codigo_integridad.is_some(), b.codigo_integridad.is_some());
+            if a.codigo_integridad.is_some() {
+                assert_ne!(a.codigo_integridad, b.codigo_integridad);
+            }
+            let blank = |acta: &corte::contract::Acta| corte::contract::Acta {
+                codigo_integridad: None,
+                ..acta.clone()
+            };
+            assert_eq!(blank(a), blank(b));
+        }
+    }
 }

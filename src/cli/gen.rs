@@ -39,6 +39,11 @@ pub struct Args {
     /// The shared data folder holding iecm-2024-computos/ (CDMX and example scales).
     #[arg(long, default_value = generator::DEFAULT_REAL_DATA)]
     pub real_data: PathBuf,
+    /// Also draw a synthetic PNG per acta (CODIGO_INTEGRIDAD becomes its
+    /// SHA-256) and write the images arriving at each corte into
+    /// DIR/<process-id>-<seq>/<sha256>.png, before that corte's snapshot.
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -55,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         start,
         interval_minutes: args.interval_minutes,
         real_data: args.real_data,
+        images: args.images.is_some(),
         ..Config::new(scale, args.cortes)
     };
     let generator = Generator::new(config)?;
@@ -63,6 +69,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for seq in 1..=generator.cortes() {
         let snapshot = generator.snapshot(seq)?;
         let name = generator.snapshot_name(seq);
+        // The images first: by the time a watcher sees the snapshot, the
+        // images that arrived with it are in place.
+        let images = match &args.images {
+            Some(dir) => {
+                let images = generator.images(seq)?;
+                generator::write_images(&dir.join(&name), &images)?;
+                format!("  images {}", images.len())
+            }
+            None => String::new(),
+        };
         let path = if args.archive {
             let path = args.out.join(format!("{name}.tar.gz"));
             crate::source::write_archive(&path, &snapshot)?;
@@ -78,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .map(|c| format!("{} {}/{}", c.election, c.registradas, c.esperadas))
             .collect();
         println!(
-            "{}  {}  actas {}{}",
+            "{}  {}  actas {}{images}{}",
             path.display(),
             snapshot.timestamp,
             counts.join(", "),

@@ -19,11 +19,19 @@
 //! then cuts corte `k` out of it: every acta verified before the corte's time.
 //! An acta never changes once registered.
 //!
-//! What this module is not: it writes no files (the CLI hands its
-//! [`NewSnapshot`]s to [`crate::source::write`]) and it applies no counting rule.
+//! With [`Config::images`] on, every acta with a `CODIGO_INTEGRIDAD` also
+//! gets a small synthetic PNG drawn from its figures (see [`images`]), its
+//! code becomes that file's SHA-256, and [`Generator::images`] hands out the
+//! images that arrive at each corte — most with their acta, a
+//! [`LATE_IMAGE_RATE`] share one corte later.
+//!
+//! What this module is not: it writes no snapshot (the CLI hands its
+//! [`NewSnapshot`]s to [`crate::source::write`]) and it applies no counting
+//! rule. Its one writer is [`write_images`], for the image folder.
 
 mod cdmx;
 pub mod example;
+pub mod images;
 mod model;
 mod national;
 mod night;
@@ -36,6 +44,8 @@ use rayon::prelude::*;
 
 use crate::contract::{Catalog, ContractError};
 use crate::source::NewSnapshot;
+
+pub use images::{GeneratedImage, IMAGE_HEIGHT, IMAGE_WIDTH, LATE_IMAGE_RATE, write_images};
 
 /// Which process to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,6 +98,11 @@ pub struct Config {
     pub interval_minutes: u32,
     /// The shared data folder holding `iecm-2024-computos/` (CDMX and example scales).
     pub real_data: PathBuf,
+    /// Synthetic acta images: each `CODIGO_INTEGRIDAD` becomes the SHA-256 of
+    /// the acta's PNG, and [`Generator::images`] hands them out per corte.
+    /// Off by default: with images off the snapshots are those of before
+    /// images existed, byte for byte.
+    pub images: bool,
 }
 
 impl Config {
@@ -101,6 +116,7 @@ impl Config {
             start: crate::contract::corte::parse_timestamp(DEFAULT_START).unwrap_or_default(),
             interval_minutes: DEFAULT_INTERVAL_MINUTES,
             real_data: PathBuf::from(DEFAULT_REAL_DATA),
+            images: false,
         }
     }
 }
@@ -121,6 +137,9 @@ pub enum GenError {
     /// The generated catalog fails validation: a bug in the generator.
     #[error("the generated catalog does not validate (a generator bug): {0}")]
     Invalid(ContractError),
+    /// An acta image cannot be encoded: a bug in the generator.
+    #[error("cannot encode an acta image (a generator bug): {0}")]
+    Image(String),
 }
 
 /// How many actas one election has at one corte.
@@ -140,6 +159,9 @@ pub struct Generator {
     catalog_json: Vec<u8>,
     esperadas: Vec<u64>,
     registered: Vec<night::Registered>,
+    /// With images on: per election, per registered acta, whether its image
+    /// arrives one corte after the acta. Empty with images off.
+    late_images: Vec<Vec<bool>>,
 }
 
 impl Generator {
@@ -163,10 +185,22 @@ impl Generator {
             cortes: config.cortes,
             interval: TimeDelta::minutes(config.interval_minutes as i64),
         };
-        let registered = (0..model.catalog.elections.len())
+        let mut registered: Vec<night::Registered> = (0..model.catalog.elections.len())
             .into_par_iter()
             .map(|e| night::simulate(&model, e, &timeline, config.seed, &night::RATES))
             .collect();
+        let late_images = if config.images {
+            let ids: Vec<String> = model
+                .catalog
+                .elections
+                .iter()
+                .map(|e| e.id.clone())
+                .collect();
+            images::stamp_codigos(&ids, &mut registered)?;
+            images::late_images(config.seed, &registered)
+        } else {
+            Vec::new()
+        };
         let mut catalog_json = serde_json::to_vec(&model.catalog)
             .map_err(|e| GenError::Config(format!("cannot serialise the catalog: {e}")))?;
         catalog_json.push(b'\n');
@@ -183,6 +217,7 @@ impl Generator {
             catalog_json,
             esperadas,
             registered,
+            late_images,
         })
     }
 
@@ -230,12 +265,7 @@ impl Generator {
     /// Corte `seq` (1 to [`Generator::cortes`]): the catalog and, per
     /// election, every acta verified before the corte's time.
     pub fn snapshot(&self, seq: u32) -> Result<NewSnapshot, GenError> {
-        if !(1..=self.config.cortes).contains(&seq) {
-            return Err(GenError::Config(format!(
-                "corte {seq} does not exist: this night has cortes 1 to {}",
-                self.config.cortes
-            )));
-        }
+        self.check_seq(seq)?;
         let time = self.corte_time(seq);
         let files: Vec<(String, Vec<u8>)> = (0..self.catalog.elections.len())
             .into_par_iter()
@@ -259,5 +289,62 @@ impl Generator {
             final_corte: seq == self.config.cortes,
             members,
         })
+    }
+
+    /// The images that arrive at corte `seq` (new since corte `seq - 1`):
+    /// those of the actas first registered at `seq`, except the
+    /// [`LATE_IMAGE_RATE`] share held back a corte, plus those held back from
+    /// corte `seq - 1`. At the final corte nothing is held back, so by then
+    /// every `CODIGO_INTEGRIDAD` of the snapshot has exactly one image.
+    /// Elections in catalog order, held-back images first, then in
+    /// registration order. Needs [`Config::images`].
+    pub fn images(&self, seq: u32) -> Result<Vec<GeneratedImage>, GenError> {
+        self.check_seq(seq)?;
+        if !self.config.images {
+            return Err(GenError::Config(
+                "this night was planned without images (Config::images, --images)".into(),
+            ));
+        }
+        let last = seq == self.config.cortes;
+        let mut wanted: Vec<(usize, usize)> = Vec::new();
+        for (e, r) in self.registered.iter().enumerate() {
+            let held = &self.late_images[e];
+            let through = |s: u32| {
+                if s == 0 {
+                    0
+                } else {
+                    r.count_before(self.corte_time(s))
+                }
+            };
+            let (before_prev, prev, now) = (
+                through(seq.saturating_sub(2)),
+                through(seq - 1),
+                through(seq),
+            );
+            if seq >= 2 {
+                wanted.extend((before_prev..prev).filter(|&i| held[i]).map(|i| (e, i)));
+            }
+            wanted.extend(
+                (prev..now)
+                    .filter(|&i| r.actas[i].codigo_integridad.is_some() && (last || !held[i]))
+                    .map(|i| (e, i)),
+            );
+        }
+        wanted
+            .into_par_iter()
+            .map(|(e, i)| {
+                images::image(&self.catalog.elections[e].id, &self.registered[e].actas[i])
+            })
+            .collect()
+    }
+
+    fn check_seq(&self, seq: u32) -> Result<(), GenError> {
+        if !(1..=self.config.cortes).contains(&seq) {
+            return Err(GenError::Config(format!(
+                "corte {seq} does not exist: this night has cortes 1 to {}",
+                self.config.cortes
+            )));
+        }
+        Ok(())
     }
 }
