@@ -2,7 +2,8 @@
 //! no cloud account — the README's first command.
 //!
 //! It makes a series of cortes (the generator's CDMX night over the real 2024
-//! cómputos in `../shared/data/real`, or the committed `site-example/` when
+//! cómputos in `../shared/data/real`, with an image of every acta arriving in
+//! an image folder beside the inbox; or the committed `site-example/` when
 //! those files are not there), starts the watcher on a local inbox publishing
 //! to a `file://` store, starts `corte serve` on that store, then drops the
 //! cortes into the inbox one at a time, as the central database would, and
@@ -32,7 +33,7 @@ pub struct Args {
     /// Seconds to wait after a corte goes live before dropping the next.
     #[arg(long, default_value_t = 1.0)]
     pub interval: f64,
-    /// Working folder (emptied first): inbox/, store/ (the published site), state/, keys/.
+    /// Working folder (emptied first): inbox/, imagenes/ (acta images), store/ (the published site), state/, keys/.
     #[arg(long, default_value = "corte-demo")]
     pub dir: PathBuf,
     /// Port to serve on (0: any free port; if the port is taken, a free one is used).
@@ -76,7 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let store = dir.join("store");
     let state = dir.join("state");
     let staging = dir.join("staging");
-    for d in [&inbox, &store, &state, &staging] {
+    let images = dir.join("imagenes");
+    for d in [&inbox, &store, &state, &staging, &images] {
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
     }
 
@@ -107,7 +109,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Options::default()
         },
         history: HistorySource::Folder(state.clone()),
-        images: None,
+        // The committed example has no image files: its actas show their
+        // hashes only, not "Imagen en proceso" forever.
+        images: matches!(*night, Night::Generated(_)).then(|| {
+            crate::images::ImageFolder::new(&images)
+                .recording(state.join(crate::watch::IMAGES_RECORD))
+        }),
     };
     let mut opts = WatchOptions::new(inbox.clone());
     opts.state = state.clone();
@@ -132,10 +139,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             let step = async {
                 let (night, staging, inbox) = (night.clone(), staging.clone(), inbox.clone());
-                let (name, corte) =
-                    tokio::task::spawn_blocking(move || deliver(&night, seq, &staging, &inbox))
-                        .await
-                        .context("delivering a snapshot")??;
+                let images = images.clone();
+                let (name, corte) = tokio::task::spawn_blocking(move || {
+                    deliver(&night, seq, &staging, &inbox, &images)
+                })
+                .await
+                .context("delivering a snapshot")??;
                 wait_live(&state, &corte, &watching).await?;
                 anyhow::Ok(name)
             };
@@ -178,6 +187,9 @@ fn night(args: &Args) -> anyhow::Result<Night> {
     if !args.example && computos.is_dir() {
         let config = Config {
             real_data: args.real_data.clone(),
+            // Acta images too: each corte's arrive in the image folder
+            // just before its snapshot, a few of them a corte late.
+            images: true,
             ..Config::new(Scale::Cdmx, args.cortes)
         };
         return Ok(Night::Generated(Box::new(Generator::new(config)?)));
@@ -238,15 +250,18 @@ fn prepare(dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Writes corte `seq` beside the inbox and renames it in whole, as the
-/// central database must. Returns its name and corte id.
+/// central database must; a generated night's acta images that arrive with
+/// this corte go into the image folder first. Returns its name and corte id.
 fn deliver(
     night: &Night,
     seq: u32,
     staging: &Path,
     inbox: &Path,
+    images: &Path,
 ) -> anyhow::Result<(String, String)> {
     match night {
         Night::Generated(g) => {
+            generator::write_images(images, &g.images(seq)?)?;
             let snapshot = g.snapshot(seq)?;
             let name = g.snapshot_name(seq);
             let tmp = staging.join(&name);
