@@ -46,15 +46,6 @@ pub fn signature_key(id: &str) -> String {
     corte_key(id, SIGNATURE)
 }
 
-/// Whether a root-level key belongs to the stable tree (not a corte tree and
-/// not one of the documents the publisher manages).
-pub fn is_stable_key(key: &str) -> bool {
-    !(key.starts_with("cortes/")
-        || key == POINTER
-        || key == PUBLIC_KEY
-        || key.starts_with(crate::images::PREFIX))
-}
-
 /// `latest.json`: the live corte.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pointer {
