@@ -251,34 +251,12 @@ async fn check_objects(
                         }),
                     ));
                 }
-                let got = transfer::get(target, &full)
-                    .await
-                    .map_err(|e| target.store_err(Step::Verify, &full, e))?;
-                let Some((bytes, _)) = got else {
-                    return Ok((
-                        0,
-                        Some(Problem {
-                            object: full,
-                            what: "is missing".into(),
-                        }),
-                    ));
-                };
-                progress.advance(&target.name, bytes.len() as u64, true);
-                let n = bytes.len() as u64;
-                Ok::<_, PublishError>((
-                    n,
-                    check_bytes(entry, &bytes).map(|what| Problem { object: full, what }),
-                ))
+                read_and_check(target, full, entry, progress).await
             }
         })
         .buffer_unordered(target.policy.concurrency);
-    let results: Vec<_> = checks.collect().await;
-    let mut bytes = 0;
-    for r in results {
-        let (n, p) = r?;
-        bytes += n;
-        problems.extend(p);
-    }
+    let (bytes, found) = gather(checks.collect().await)?;
+    problems.extend(found);
     Ok((manifest.files.len() as u64, bytes, problems))
 }
 
@@ -314,35 +292,51 @@ async fn check_images(
                     }),
                 ));
             }
-            let got = transfer::get(target, key)
-                .await
-                .map_err(|e| target.store_err(Step::Verify, key, e))?;
-            let Some((bytes, _)) = got else {
-                return Ok((
-                    0,
-                    Some(Problem {
-                        object: key.clone(),
-                        what: "is missing".into(),
-                    }),
-                ));
-            };
-            progress.advance(&target.name, bytes.len() as u64, true);
-            let n = bytes.len() as u64;
-            let problem = check_bytes(entry, &bytes).map(|what| Problem {
-                object: key.clone(),
-                what,
-            });
-            Ok::<_, PublishError>((n, problem))
+            read_and_check(target, key.clone(), entry, progress).await
         })
         .buffer_unordered(target.policy.concurrency);
-    let results: Vec<_> = checks.collect().await;
+    let (bytes, problems) = gather(checks.collect().await)?;
+    Ok((manifest.images.len() as u64, bytes, problems))
+}
+
+/// Reads the object `key` and checks its stored bytes against `entry`:
+/// the bytes read, and what is wrong, if anything.
+async fn read_and_check(
+    target: &Target,
+    key: String,
+    entry: &FileEntry,
+    progress: &dyn Progress,
+) -> Result<(u64, Option<Problem>), PublishError> {
+    let got = transfer::get(target, &key)
+        .await
+        .map_err(|e| target.store_err(Step::Verify, &key, e))?;
+    let Some((bytes, _)) = got else {
+        return Ok((
+            0,
+            Some(Problem {
+                object: key,
+                what: "is missing".into(),
+            }),
+        ));
+    };
+    let n = bytes.len() as u64;
+    progress.advance(&target.name, n, true);
+    let problem = check_bytes(entry, &bytes).map(|what| Problem { object: key, what });
+    Ok((n, problem))
+}
+
+/// The bytes read and the problems found by many [`read_and_check`]s; the
+/// first failure to read the store is the error.
+fn gather(
+    results: Vec<Result<(u64, Option<Problem>), PublishError>>,
+) -> Result<(u64, Vec<Problem>), PublishError> {
     let (mut bytes, mut problems) = (0, Vec::new());
     for r in results {
         let (n, p) = r?;
         bytes += n;
         problems.extend(p);
     }
-    Ok((manifest.images.len() as u64, bytes, problems))
+    Ok((bytes, problems))
 }
 
 /// What is wrong with an object's stored bytes, if anything.
