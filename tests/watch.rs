@@ -260,9 +260,20 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
         );
     }
 
-    // The status file tells what is live and how the last attempt went.
-    let status: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(inbox.join(".state/status.json")).unwrap()).unwrap();
+    // The status file tells what is live and how the last attempt went. It is
+    // written just after the snapshot moves to .done/: wait for it.
+    let read_status = || -> serde_json::Value {
+        std::fs::read(inbox.join(".state/status.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    };
+    wait_until(
+        "status.json to name corte 5 live",
+        Duration::from_secs(30),
+        || read_status()["live"]["seq"] == 5,
+    );
+    let status = read_status();
     assert_eq!(status["live"]["seq"], 5);
     assert_eq!(status["last_attempt"]["outcome"], "published");
     assert!(status["live"]["lag_from_arrival_secs"].as_f64().unwrap() >= 0.0);
