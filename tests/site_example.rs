@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "d29fed83779552568d1cf5dfdca4e6c660841c9d80d3fbc1e1410aabaf144b76",
+        "eee161ebcfe66cd48135e958560202b7bf4dd23f195d35dc2491bc90fe3db904",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "e710de41d30a99693e28e65d94696b4b04c886552420ec5085d0b67d3fc39ce7",
+        "630474110b516856cf38211be2ccbf0c09710606f15f173dce5be5ebec13a029",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "0af6e08563511e5416a56d125b503eefdbe298be0fd12ee8b8550281820c946a",
+        "ffac2b21e7cd12e71285381f8c68c432e328a14b4b9df79a15170e528dacf737",
     ),
 ];
 
