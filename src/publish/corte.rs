@@ -116,7 +116,7 @@ impl Corte {
         match &self.bodies {
             Bodies::Built { files, .. } => files.get(key).cloned().map(Body::Ready),
             Bodies::Stored(t) => Some(Body::Remote {
-                from: t.clone(),
+                from: Box::new(t.clone()),
                 key: layout::corte_key(&self.id, key),
             }),
         }
@@ -127,7 +127,7 @@ impl Corte {
         match &self.bodies {
             Bodies::Built { images, .. } => images.get(key).cloned().map(Body::File),
             Bodies::Stored(t) => Some(Body::Remote {
-                from: t.clone(),
+                from: Box::new(t.clone()),
                 key: key.to_string(),
             }),
         }

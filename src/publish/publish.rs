@@ -519,6 +519,13 @@ async fn finish(
             report.record(Step::Stale, c, t.elapsed());
         }
     }
+    // A folder target keeps the stable tree's old bytes until now (see
+    // publish::local): unlinking them here keeps that work after the flip.
+    let t = Instant::now();
+    let swept = target.sweep().await;
+    if swept > 0 {
+        tracing::debug!(target = %target.name, swept, secs = t.elapsed().as_secs_f64(), "old bytes of overwritten files unlinked");
+    }
     Ok(())
 }
 

@@ -76,6 +76,9 @@ pub struct Target {
     pub kind: Kind,
     pub policy: Policy,
     pub cache: CachePolicy,
+    /// The folder store behind `store` for a `file://` target, whose
+    /// overwritten files' old bytes are swept after the pointer flip.
+    pub local: Option<Arc<LocalStore>>,
 }
 
 impl std::fmt::Debug for Target {
@@ -94,6 +97,21 @@ impl Target {
             kind,
             policy: Policy::default(),
             cache: CachePolicy::default(),
+            local: None,
+        }
+    }
+
+    /// Unlinks the old bytes of files overwritten on a folder target
+    /// (`LocalStore::sweep`); nothing elsewhere. Returns how many.
+    pub async fn sweep(&self) -> usize {
+        match &self.local {
+            Some(local) => {
+                let local = local.clone();
+                tokio::task::spawn_blocking(move || local.sweep())
+                    .await
+                    .unwrap_or_default()
+            }
+            None => 0,
         }
     }
 
@@ -124,6 +142,7 @@ impl Target {
         let store_err = |e: object_store::Error| {
             PublishError::new(&config.name, Step::Open, ErrorKind::Store(e))
         };
+        let mut local = None;
         let (store, kind): (Arc<dyn ObjectStore>, Kind) = match url.scheme() {
             "file" => {
                 let path = url
@@ -131,10 +150,9 @@ impl Target {
                     .map_err(|_| fail(format!("`{}` is not a local path", config.url)))?;
                 std::fs::create_dir_all(&path)
                     .map_err(|e| fail(format!("creating {}: {e}", path.display())))?;
-                (
-                    Arc::new(LocalStore::new(&path).map_err(store_err)?),
-                    Kind::Local,
-                )
+                let store = Arc::new(LocalStore::new(&path).map_err(store_err)?);
+                local = Some(store.clone());
+                (store, Kind::Local)
             }
             "memory" => (Arc::new(InMemory::new()), Kind::Memory),
             "s3" | "s3a" => {
@@ -189,6 +207,7 @@ impl Target {
             kind,
             policy,
             cache: cache.clone(),
+            local,
         })
     }
 

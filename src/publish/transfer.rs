@@ -248,7 +248,7 @@ pub enum Body {
     /// An object of another (or the same) target, checked against the
     /// expected SHA-256 before it is written anywhere.
     Remote {
-        from: Target,
+        from: Box<Target>,
         key: String,
     },
     /// A local file (an acta image in the image folder), read when it is
