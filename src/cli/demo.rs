@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--interval must be between 0 and 3600 seconds");
     }
     let night = std::sync::Arc::new(night(&args)?);
-    let dir = prepare(&args.dir)?;
+    let (dir, aside) = prepare(&args.dir)?;
     let inbox = dir.join("inbox");
     let store = dir.join("store");
     let state = dir.join("state");
@@ -173,8 +173,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         if args.exit {
             server.shutdown().await;
+            if !aside.is_empty() {
+                let t = Instant::now();
+                remove_aside(&aside);
+                println!(
+                    "removed the previous demo folder in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
             return Ok(());
         }
+        // The night is live: the previous demo's files go while we serve.
+        std::thread::spawn(move || remove_aside(&aside));
         println!("serving {url} — Ctrl-C to stop");
         super::watch::wait_for_signal().await;
         server.shutdown().await;
@@ -231,22 +241,75 @@ fn example_folder() -> Option<PathBuf> {
     .find(|p| p.is_dir())
 }
 
-/// Empties the working folder, refusing one that is not the demo's own.
-fn prepare(dir: &Path) -> anyhow::Result<PathBuf> {
+/// Makes the working folder an empty demo folder, refusing one that is not
+/// the demo's own. A previous demo's folder is not deleted here but moved
+/// aside (one rename, beside it as `<dir>.previo-<pid>`): its 150,000-odd
+/// files take about a minute to delete on a disk mounted with `discard`, and
+/// deleting them while the night runs slows every corte. Returns the folder
+/// and what is to be deleted once the night is live — the one just moved
+/// aside and any a stopped demo left.
+fn prepare(dir: &Path) -> anyhow::Result<(PathBuf, Vec<PathBuf>)> {
+    let mut aside = leftovers(dir);
     if dir.exists() {
-        let ours =
-            dir.join("inbox").is_dir() || dir.read_dir().is_ok_and(|mut d| d.next().is_none());
-        if !ours {
+        let empty = dir.read_dir().is_ok_and(|mut d| d.next().is_none());
+        if !dir.join("inbox").is_dir() && !empty {
             bail!(
                 "{} exists and is not a corte demo folder: give another --dir",
                 dir.display()
             );
         }
-        std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
+        match aside_name(dir) {
+            Some(to) if !empty && std::fs::rename(dir, &to).is_ok() => aside.push(to),
+            _ => std::fs::remove_dir_all(dir)
+                .with_context(|| format!("emptying {}", dir.display()))?,
+        }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    dir.canonicalize()
-        .with_context(|| format!("resolving {}", dir.display()))
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    Ok((dir, aside))
+}
+
+const ASIDE: &str = ".previo-";
+
+fn aside_name(dir: &Path) -> Option<PathBuf> {
+    let name = dir.file_name()?.to_string_lossy();
+    Some(dir.with_file_name(format!("{name}{ASIDE}{}", std::process::id())))
+}
+
+/// Folders a previous demo moved aside and did not get to delete: siblings
+/// named `<dir>.previo-…` that are demo folders.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let (Some(name), Some(parent)) = (dir.file_name(), dir.parent()) else {
+        return Vec::new();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!("{}{ASIDE}", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .filter(|p| p.join("inbox").is_dir())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Deletes the previous demo folders moved aside; a failure is only reported.
+fn remove_aside(aside: &[PathBuf]) {
+    for p in aside {
+        if let Err(e) = std::fs::remove_dir_all(p) {
+            eprintln!("could not remove {}: {e}", p.display());
+        }
+    }
 }
 
 /// Writes corte `seq` beside the inbox and renames it in whole, as the
