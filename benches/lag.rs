@@ -3,7 +3,7 @@
 //! CDMX and national scales, over a series of cortes.
 //!
 //! ```text
-//! cargo bench --bench lag -- [cdmx|national|all] [--cortes N]
+//! cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both]
 //! ```
 //!
 //! Per scale:
@@ -63,6 +63,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut wanted = Vec::new();
     let mut cortes: Option<u32> = None;
+    let mut kinds = vec!["file", "s3"];
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -72,12 +73,22 @@ fn main() {
                     fail("--cortes needs a number of cortes, at least 1");
                 }
             }
+            // One target only: `file` needs no S3 server and takes minutes
+            // at CDMX scale, where moto takes most of an hour.
+            "--targets" => {
+                kinds = match it.next().map(String::as_str) {
+                    Some("file") => vec!["file"],
+                    Some("s3") => vec!["s3"],
+                    Some("both") => vec!["file", "s3"],
+                    _ => fail("--targets needs file, s3 or both"),
+                }
+            }
             "cdmx" | "national" => wanted.push(a.clone()),
             "all" => wanted.extend(["cdmx".to_string(), "national".to_string()]),
             // What cargo's bench runner passes along.
             "--bench" => {}
             other => fail(&format!(
-                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--cortes N]"
+                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both]"
             )),
         }
     }
@@ -101,7 +112,7 @@ fn main() {
     capture::install();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // Start (and check for) moto before generating anything.
-    let server = moto::server();
+    let server = kinds.contains(&"s3").then(moto::server);
     let mut rows = Vec::new();
     for plan in &plans {
         let series = stage(plan, root);
@@ -115,11 +126,12 @@ fn main() {
             tempfile::tempdir().unwrap_or_else(|e| fail(&format!("a temporary folder: {e}")));
         let store = work.path().join("store");
         std::fs::create_dir_all(&store).unwrap_or_else(|e| fail(&format!("{e}")));
-        let file = TargetConfig::from_url(&format!("file://{}", store.display()));
-        let bucket = server.new_bucket();
-        let s3 = server.target_config(&bucket);
         let mut runs = Vec::new();
-        for (kind, config) in [("file", file), ("s3", s3)] {
+        for &kind in &kinds {
+            let config = match &server {
+                Some(server) if kind == "s3" => server.target_config(&server.new_bucket()),
+                _ => TargetConfig::from_url(&format!("file://{}", store.display())),
+            };
             println!("\n{} → {kind} ({})", plan.scale.name(), config.url);
             let dir = work.path().join(kind);
             let run = run_series(plan, &series, &config, &dir);
