@@ -8,18 +8,24 @@ use crate::tally::Results;
 pub const PREFIX: &str = "datos/";
 
 pub fn artifacts(snapshot: &Snapshot, results: &Results) -> Vec<Artifact> {
-    let files = crate::anexo13::datasets(snapshot, results);
-    let mut out = Vec::with_capacity(files.len() * 2);
-    for f in files {
-        let key = format!("{PREFIX}{}", f.name);
-        if key.ends_with(".csv") {
-            out.push(Artifact::new(
-                format!("{key}.gz"),
-                super::compress::gzip(&f.bytes),
+    use rayon::prelude::*;
+    crate::anexo13::datasets(snapshot, results)
+        .into_par_iter()
+        .flat_map_iter(|f| {
+            let key = format!("{PREFIX}{}", f.name);
+            // Each CSV with its `.csv.gz` copy first, as before.
+            let gz = key.ends_with(".csv").then(|| {
+                Artifact::new(
+                    format!("{key}.gz"),
+                    super::compress::gzip(&f.bytes),
+                    CacheClass::Short,
+                )
+            });
+            gz.into_iter().chain(std::iter::once(Artifact::new(
+                key,
+                f.bytes,
                 CacheClass::Short,
-            ));
-        }
-        out.push(Artifact::new(key, f.bytes, CacheClass::Short));
-    }
-    out
+            )))
+        })
+        .collect()
 }
