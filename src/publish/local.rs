@@ -116,7 +116,11 @@ impl LocalStore {
             match old {
                 Old::None => {}
                 Old::Spare(p) => {
-                    locked(&spares).insert(dest, p);
+                    // Two overwrites of one file at once: keep one spare.
+                    let other = locked(&spares).insert(dest, p);
+                    if let Some(other) = other {
+                        locked(&retired).push(other);
+                    }
                 }
                 Old::Retired(p) => locked(&retired).push(p),
             }

@@ -27,11 +27,30 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
         let c = slot
             .get_or_insert_with(|| Compressor::new(CompressionLvl::new(LEVEL).unwrap_or_default()));
         let mut out = vec![0; c.gzip_compress_bound(bytes.len())];
-        // The bound is libdeflate's worst case, so the output always fits.
-        let n = c.gzip_compress(bytes, &mut out).unwrap_or(0);
-        out.truncate(n);
-        out
+        // The bound is libdeflate's worst case, so the output always fits;
+        // were it ever not to, flate2 makes a valid copy rather than none.
+        match c.gzip_compress(bytes, &mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                out
+            }
+            Err(_) => gzip_flate2(bytes),
+        }
     })
+}
+
+fn gzip_flate2(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(
+            Vec::with_capacity(bytes.len() / 4 + 64),
+            flate2::Compression::new(LEVEL as u32),
+        );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
 }
 
 pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -52,5 +71,7 @@ mod tests {
         assert_eq!(a[3], 0, "no name, no comment, no extra field");
         assert_eq!(a[9], 255, "OS unknown");
         assert_eq!(super::gunzip(&a).unwrap(), text.as_bytes());
+        let fallback = super::gzip_flate2(text.as_bytes());
+        assert_eq!(super::gunzip(&fallback).unwrap(), text.as_bytes());
     }
 }
