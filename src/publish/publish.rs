@@ -519,8 +519,9 @@ async fn finish(
             report.record(Step::Stale, c, t.elapsed());
         }
     }
-    // A folder target keeps the stable tree's old bytes until now (see
-    // publish::local): unlinking them here keeps that work after the flip.
+    // A folder target keeps the old bytes of the large files it overwrote
+    // (datasets) until now (see publish::local): unlinking them here keeps
+    // that work after the flip. Pages' old bytes stay as their spares.
     let t = Instant::now();
     let swept = target.sweep().await;
     if swept > 0 {

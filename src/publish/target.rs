@@ -77,7 +77,7 @@ pub struct Target {
     pub policy: Policy,
     pub cache: CachePolicy,
     /// The folder store behind `store` for a `file://` target, whose
-    /// overwritten files' old bytes are swept after the pointer flip.
+    /// overwritten large files' old bytes are swept after the pointer flip.
     pub local: Option<Arc<LocalStore>>,
 }
 
