@@ -200,17 +200,15 @@ fn overwrite_file(
         .and_then(|()| file.metadata());
     drop(file);
     let finish = written.and_then(|meta| {
-        let old = if exchange(&staged, dest)? {
-            // The old bytes' inode: kept if small and linked only here.
-            match std::fs::symlink_metadata(&staged) {
-                Ok(m) if links(&m) == 1 && m.len() <= SPARE_MAX && len <= SPARE_MAX => {
-                    Old::Spare(staged.clone())
-                }
-                _ => Old::Retired(staged.clone()),
+        let old = match exchange(&staged, dest)? {
+            // The old bytes' inode, now under the staged name (reopen checks
+            // it again before writing into it).
+            Some(was) if spare_fits(&was, len) => Old::Spare(staged.clone()),
+            Some(_) => Old::Retired(staged.clone()),
+            None => {
+                std::fs::rename(&staged, dest)?;
+                Old::None
             }
-        } else {
-            std::fs::rename(&staged, dest)?;
-            Old::None
         };
         Ok((etag(&meta), old))
     });
@@ -220,13 +218,16 @@ fn overwrite_file(
     finish
 }
 
-/// Opens a spare for writing from its start, if it is still a regular file
-/// with one link and both it and the new bytes are small enough.
+/// Opens a spare for writing from its start, if it still fits.
 fn reopen(spare: &FsPath, len: u64) -> Option<File> {
     let file = File::options().write(true).open(spare).ok()?;
-    let meta = file.metadata().ok()?;
-    (meta.file_type().is_file() && links(&meta) == 1 && meta.len() <= SPARE_MAX && len <= SPARE_MAX)
-        .then_some(file)
+    spare_fits(&file.metadata().ok()?, len).then_some(file)
+}
+
+/// Whether the inode `meta` describes may be written into in place to hold
+/// `len` new bytes: a regular file with one link, both sizes small.
+fn spare_fits(meta: &std::fs::Metadata, len: u64) -> bool {
+    meta.file_type().is_file() && links(meta) == 1 && meta.len() <= SPARE_MAX && len <= SPARE_MAX
 }
 
 #[cfg(unix)]
@@ -259,29 +260,29 @@ fn stage(dest: &FsPath) -> std::io::Result<(File, PathBuf)> {
     }
 }
 
-/// Atomically swaps `staged` and `dest` when `dest` is a regular file.
-/// `Ok(false)`: nothing to exchange with (no file there, or no exchange on
-/// this system), so the caller renames.
+/// Atomically swaps `staged` and `dest` when `dest` is a regular file, and
+/// returns what `dest` was (now `staged`'s). `None`: nothing to exchange
+/// with (no file there, or no exchange on this system), so the caller renames.
 #[cfg(target_os = "linux")]
-fn exchange(staged: &FsPath, dest: &FsPath) -> std::io::Result<bool> {
+fn exchange(staged: &FsPath, dest: &FsPath) -> std::io::Result<Option<std::fs::Metadata>> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};
-    match std::fs::symlink_metadata(dest) {
-        Ok(m) if m.file_type().is_file() => {}
-        _ => return Ok(false),
-    }
+    let was = match std::fs::symlink_metadata(dest) {
+        Ok(m) if m.file_type().is_file() => m,
+        _ => return Ok(None),
+    };
     match renameat_with(CWD, staged, CWD, dest, RenameFlags::EXCHANGE) {
-        Ok(()) => Ok(true),
+        Ok(()) => Ok(Some(was)),
         // Gone since the check, or a filesystem without RENAME_EXCHANGE.
         Err(rustix::io::Errno::NOENT | rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
-            Ok(false)
+            Ok(None)
         }
         Err(e) => Err(e.into()),
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn exchange(_staged: &FsPath, _dest: &FsPath) -> std::io::Result<bool> {
-    Ok(false)
+fn exchange(_staged: &FsPath, _dest: &FsPath) -> std::io::Result<Option<std::fs::Metadata>> {
+    Ok(None)
 }
 
 /// `LocalFileSystem`'s ETag: inode, mtime in microseconds and size, in hex.
