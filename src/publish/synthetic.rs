@@ -104,12 +104,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
         ));
     }
     artifacts.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    artifacts.par_iter_mut().for_each(|a| {
-        a.sha256 = crate::source::sha256_hex(&a.bytes);
-        if crate::site::transport_gzip(&a.key, a.content_type) {
-            a.gzip = Some(crate::site::compress::gzip(&a.bytes));
-        }
-    });
+    artifacts.par_iter_mut().for_each(Artifact::seal);
     let files = artifacts
         .iter()
         .map(|a| {
@@ -119,7 +114,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
                 content_type: a.content_type.to_string(),
                 cache: a.cache,
                 gzip: a.gzip.as_ref().map(|g| GzipEntry {
-                    sha256: crate::source::sha256_hex(g),
+                    sha256: a.gzip_sha256.clone(),
                     size: g.len() as u64,
                 }),
             };

@@ -57,6 +57,8 @@ pub struct Artifact {
     pub sha256: String,
     /// The copy to store with `Content-Encoding: gzip` (pages, CSS, JS, JSON API).
     pub gzip: Option<Vec<u8>>,
+    /// SHA-256 of `gzip` (empty without one), filled in by [`Artifact::seal`].
+    pub gzip_sha256: String,
 }
 
 impl Artifact {
@@ -70,6 +72,22 @@ impl Artifact {
             bytes,
             sha256: String::new(),
             gzip: None,
+            gzip_sha256: String::new(),
+        }
+    }
+
+    /// Fills in the hash, and the gzip copy and its hash for what travels
+    /// gzip-encoded ([`transport_gzip`]), unless already done. Pages are
+    /// sealed as soon as they are rendered, while their bytes are still in
+    /// the core's cache; [`render`] seals the rest.
+    pub fn seal(&mut self) {
+        if self.sha256.is_empty() {
+            self.sha256 = crate::source::sha256_hex(&self.bytes);
+        }
+        if self.gzip.is_none() && transport_gzip(&self.key, self.content_type) {
+            let gz = compress::gzip(&self.bytes);
+            self.gzip_sha256 = crate::source::sha256_hex(&gz);
+            self.gzip = Some(gz);
         }
     }
 }
@@ -195,14 +213,7 @@ pub fn render(
         // That place belongs to the acta images, shared by every corte.
         return Err(SiteError::ReservedKey(a.key.clone()));
     }
-    artifacts.par_iter_mut().for_each(|a| {
-        if a.sha256.is_empty() {
-            a.sha256 = crate::source::sha256_hex(&a.bytes);
-        }
-        if transport_gzip(&a.key, a.content_type) {
-            a.gzip = Some(compress::gzip(&a.bytes));
-        }
-    });
+    artifacts.par_iter_mut().for_each(Artifact::seal);
     let mut manifest = manifest_of(snapshot, results, &artifacts, opts.previous.clone());
     let mut image_files = std::collections::BTreeMap::new();
     for i in opts.images.iter().flat_map(|set| set.images.values()) {
@@ -233,7 +244,7 @@ fn manifest_of(
         .iter()
         .map(|a| {
             let gzip = a.gzip.as_ref().map(|g| GzipEntry {
-                sha256: crate::source::sha256_hex(g),
+                sha256: a.gzip_sha256.clone(),
                 size: g.len() as u64,
             });
             let entry = FileEntry {
