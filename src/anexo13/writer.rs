@@ -95,6 +95,24 @@ pub fn datasets(snapshot: &Snapshot, results: &Results) -> Vec<DatasetFile> {
             ]
         })
         .collect();
+    // One zip per election, at once; then the zip of all, from their
+    // compressed members as they are (`rezip`): the same bytes as
+    // compressing every file a second time, without the time.
+    let zips: Vec<DatasetFile> = per
+        .par_iter()
+        .enumerate()
+        .map(|(e, [database, candidaturas, leeme])| {
+            let members = [
+                (database.name.clone(), &database.bytes),
+                (candidaturas.name.clone(), &candidaturas.bytes),
+                ("LEEME.txt".to_string(), &leeme.bytes),
+            ];
+            DatasetFile {
+                name: zip_name(snapshot, Some(e)),
+                bytes: zip(snapshot, &members),
+            }
+        })
+        .collect();
     let all: Vec<(String, &Vec<u8>)> = per
         .iter()
         .enumerate()
@@ -104,29 +122,11 @@ pub fn datasets(snapshot: &Snapshot, results: &Results) -> Vec<DatasetFile> {
                 .map(move |f| (format!("{}/{}", elections[e].id, f.name), &f.bytes))
         })
         .collect();
-    // Every zip at once: one per election, and the one of all.
-    let (zips, whole) = rayon::join(
-        || {
-            per.par_iter()
-                .enumerate()
-                .map(|(e, [database, candidaturas, leeme])| {
-                    let members = [
-                        (database.name.clone(), &database.bytes),
-                        (candidaturas.name.clone(), &candidaturas.bytes),
-                        ("LEEME.txt".to_string(), &leeme.bytes),
-                    ];
-                    DatasetFile {
-                        name: zip_name(snapshot, Some(e)),
-                        bytes: zip(snapshot, &members),
-                    }
-                })
-                .collect::<Vec<_>>()
-        },
-        || DatasetFile {
-            name: zip_name(snapshot, None),
-            bytes: zip(snapshot, &all),
-        },
-    );
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    let whole = DatasetFile {
+        name: zip_name(snapshot, None),
+        bytes: rezip(&zips, &names).unwrap_or_else(|| zip(snapshot, &all)),
+    };
     let mut files = Vec::with_capacity(per.len() * 4 + 1);
     for (three, zipped) in per.into_iter().zip(zips) {
         files.extend(three);
@@ -149,6 +149,10 @@ pub fn zip(snapshot: &Snapshot, members: &[(String, &Vec<u8>)]) -> Vec<u8> {
         0,
     )
     .unwrap_or_default();
+    zip_at(when, members)
+}
+
+fn zip_at(when: zip::DateTime, members: &[(String, &Vec<u8>)]) -> Vec<u8> {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(6))
@@ -161,6 +165,27 @@ pub fn zip(snapshot: &Snapshot, members: &[(String, &Vec<u8>)]) -> Vec<u8> {
         let _ = w.write_all(bytes);
     }
     w.finish().map(|c| c.into_inner()).unwrap_or_default()
+}
+
+/// A zip of every member of `zips`, in order, under `names` (one per
+/// member), copying each member's compressed bytes and its header fields
+/// (time, permissions, method) as they are. `None` if the zips do not read
+/// back or the names do not match them in number; the caller then builds
+/// the zip from the files.
+fn rezip(zips: &[DatasetFile], names: &[&str]) -> Option<Vec<u8>> {
+    let mut names = names.iter();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for z in zips {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&z.bytes)).ok()?;
+        for i in 0..archive.len() {
+            let member = archive.by_index_raw(i).ok()?;
+            w.raw_copy_file_rename(member, names.next()?).ok()?;
+        }
+    }
+    if names.next().is_some() {
+        return None;
+    }
+    w.finish().map(|c| c.into_inner()).ok()
 }
 
 fn quoted(s: &str) -> String {
@@ -461,4 +486,52 @@ pub fn candidaturas(snapshot: &Snapshot, election: usize) -> Vec<u8> {
         }
     }
     w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+        (name.to_string(), bytes.to_vec())
+    }
+
+    fn refs(m: &[(String, Vec<u8>)]) -> Vec<(String, &Vec<u8>)> {
+        m.iter().map(|(n, b)| (n.clone(), b)).collect()
+    }
+
+    #[test]
+    fn the_zip_of_all_copied_from_the_elections_zips_is_the_zip_compressed_afresh() {
+        let when = zip::DateTime::from_date_and_time(2024, 6, 2, 20, 30, 0).unwrap_or_default();
+        let csv: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("{i},\"x\",{}\n", i * 7).into_bytes())
+            .collect();
+        let a = [
+            member("A.csv", &csv),
+            member("LEEME.txt", "léeme".as_bytes()),
+        ];
+        let b = [member("B.csv", b"1,2,3\n"), member("LEEME.txt", b"otro")];
+        let zips = [
+            DatasetFile {
+                name: "a.zip".into(),
+                bytes: zip_at(when, &refs(&a)),
+            },
+            DatasetFile {
+                name: "b.zip".into(),
+                bytes: zip_at(when, &refs(&b)),
+            },
+        ];
+        let names = ["A/A.csv", "A/LEEME_A.txt", "B/B.csv", "B/LEEME_B.txt"];
+        let all: Vec<(String, &Vec<u8>)> = names
+            .iter()
+            .zip(a.iter().chain(&b))
+            .map(|(n, (_, bytes))| (n.to_string(), bytes))
+            .collect();
+        let copied = rezip(&zips, &names).expect("the zips read back");
+        assert_eq!(copied, zip_at(when, &all));
+        // Names that do not match the members in number: no zip, the caller
+        // compresses afresh.
+        assert!(rezip(&zips, &names[..3]).is_none());
+        assert!(rezip(&zips, &[names.as_slice(), &["C/extra.csv"]].concat()).is_none());
+    }
 }
