@@ -118,7 +118,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut opts = WatchOptions::new(inbox.clone());
     opts.state = state.clone();
-    opts.debounce = Duration::from_millis(50);
     opts.rescan = Duration::from_millis(500);
     opts.incomplete_grace = Duration::from_secs(10);
 

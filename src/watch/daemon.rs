@@ -48,7 +48,10 @@ impl WatchOptions {
         WatchOptions {
             state: inbox.join(".state"),
             inbox,
-            debounce: Duration::from_millis(200),
+            // A snapshot is ready when its corte.json is renamed in: one
+            // event, nothing to wait for. The debounce only gathers the
+            // members' events into one inbox scan; 50 ms keeps it off the lag.
+            debounce: Duration::from_millis(50),
             incomplete_grace: Duration::from_secs(120),
             retry: Duration::from_secs(2),
             retry_max: Duration::from_secs(60),
