@@ -3,7 +3,7 @@
 //! CDMX and national scales, over a series of cortes.
 //!
 //! ```text
-//! cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both]
+//! cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both] [--s3-server moto|s3s-fs]
 //! ```
 //!
 //! Per scale:
@@ -30,6 +30,12 @@
 //!
 //! Needs moto (see tests/support/moto.rs: `CORTE_MOTO_SERVER`, `PATH` or
 //! `./.venv/bin/moto_server`). Aims: CDMX under 5 s, national under 60 s.
+//!
+//! `--s3-server s3s-fs` uses s3s-fs instead (a Rust S3 server writing real
+//! files, found through `CORTE_S3S_FS` or `PATH`; TECH-NOTES.md says how to
+//! install it): moto is one Python process and its ~300 PUTs/s bound the S3
+//! figures, where s3s-fs shows what the publisher does against a faster
+//! server on the same two cores.
 
 #[path = "../tests/support/moto.rs"]
 mod moto;
@@ -64,6 +70,7 @@ fn main() {
     let mut wanted = Vec::new();
     let mut cortes: Option<u32> = None;
     let mut kinds = vec!["file", "s3"];
+    let mut s3_server = "moto";
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -83,12 +90,19 @@ fn main() {
                     _ => fail("--targets needs file, s3 or both"),
                 }
             }
+            "--s3-server" => {
+                s3_server = match it.next().map(String::as_str) {
+                    Some("moto") => "moto",
+                    Some("s3s-fs") => "s3s-fs",
+                    _ => fail("--s3-server needs moto or s3s-fs"),
+                }
+            }
             "cdmx" | "national" => wanted.push(a.clone()),
             "all" => wanted.extend(["cdmx".to_string(), "national".to_string()]),
             // What cargo's bench runner passes along.
             "--bench" => {}
             other => fail(&format!(
-                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both]"
+                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both] [--s3-server moto|s3s-fs]"
             )),
         }
     }
@@ -111,8 +125,10 @@ fn main() {
 
     capture::install();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // Start (and check for) moto before generating anything.
-    let server = kinds.contains(&"s3").then(moto::server);
+    // Start (and check for) the S3 server before generating anything.
+    let mut server = kinds
+        .contains(&"s3")
+        .then(|| S3Server::start(s3_server, root));
     let mut rows = Vec::new();
     for plan in &plans {
         let series = stage(plan, root);
@@ -128,11 +144,15 @@ fn main() {
         std::fs::create_dir_all(&store).unwrap_or_else(|e| fail(&format!("{e}")));
         let mut runs = Vec::new();
         for &kind in &kinds {
-            let config = match &server {
-                Some(server) if kind == "s3" => server.target_config(&server.new_bucket()),
+            let config = match &mut server {
+                Some(server) if kind == "s3" => server.target_config(),
                 _ => TargetConfig::from_url(&format!("file://{}", store.display())),
             };
-            println!("\n{} → {kind} ({})", plan.scale.name(), config.url);
+            let via = match &server {
+                Some(server) if kind == "s3" => format!(", {}", server.name()),
+                _ => String::new(),
+            };
+            println!("\n{} → {kind} ({}{via})", plan.scale.name(), config.url);
             let dir = work.path().join(kind);
             let run = run_series(plan, &series, &config, &dir);
             runs.push((kind, run));
@@ -140,6 +160,125 @@ fn main() {
         rows.push((plan, runs));
     }
     table(&rows);
+}
+
+/// The local S3 server of the `s3` runs.
+enum S3Server {
+    Moto(&'static moto::Moto),
+    /// s3s-fs on a port, storing under `root`; a bucket is a folder there.
+    S3sFs {
+        port: u16,
+        root: PathBuf,
+        buckets: u32,
+        _child: std::process::Child,
+    },
+}
+
+impl S3Server {
+    fn start(name: &str, repo: &Path) -> S3Server {
+        if name == "moto" {
+            return S3Server::Moto(moto::server());
+        }
+        let exe = std::env::var_os("CORTE_S3S_FS")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::split_paths(&std::env::var_os("PATH")?)
+                    .map(|d| d.join("s3s-fs"))
+                    .find(|p| p.is_file())
+            })
+            .unwrap_or_else(|| {
+                fail(
+                    "s3s-fs not found (CORTE_S3S_FS or PATH): cargo install s3s-fs \
+                     --version 0.14.1 --features binary --locked",
+                )
+            });
+        let root = repo
+            .join("target")
+            .join("bench-data")
+            .join(format!("s3s-fs-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap_or_else(|e| fail(&format!("{e}")));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| fail(&format!("a free port: {e}")));
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", "testing", "--secret-key", "testing"])
+            .arg(&root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // The server dies with the bench, even when it exits through fail().
+        #[cfg(target_os = "linux")]
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| fail(&format!("starting {}: {e}", exe.display())));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                fail(&format!("s3s-fs did not listen on port {port} within 30 s"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        S3Server::S3sFs {
+            port,
+            root,
+            buckets: 0,
+            _child: child,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            S3Server::Moto(_) => "moto",
+            S3Server::S3sFs { .. } => "s3s-fs",
+        }
+    }
+
+    /// A fresh bucket's target.
+    fn target_config(&mut self) -> TargetConfig {
+        match self {
+            S3Server::Moto(m) => m.target_config(&m.new_bucket()),
+            S3Server::S3sFs {
+                port,
+                root,
+                buckets,
+                ..
+            } => {
+                *buckets += 1;
+                let bucket = format!("corte-{buckets}");
+                std::fs::create_dir_all(root.join(&bucket))
+                    .unwrap_or_else(|e| fail(&format!("creating bucket {bucket}: {e}")));
+                let mut c = TargetConfig::from_url(&format!("s3://{bucket}"));
+                for (k, v) in [
+                    ("endpoint", format!("http://127.0.0.1:{port}")),
+                    ("region", "us-east-1".to_string()),
+                    ("access_key_id", "testing".to_string()),
+                    ("secret_access_key", "testing".to_string()),
+                    ("allow_http", "true".to_string()),
+                ] {
+                    c.options.insert(k.to_string(), v);
+                }
+                c
+            }
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let S3Server::S3sFs { root, _child, .. } = self {
+            let _ = _child.kill();
+            let _ = _child.wait();
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
 }
 
 fn fail(message: &str) -> ! {
