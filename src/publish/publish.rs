@@ -622,7 +622,16 @@ pub async fn sync_stable(
         _ if k.ends_with(".html") => 1,
         _ => 0,
     };
-    let items = to.items(target, false, changed.iter().copied());
+    let mut items = to.items(target, false, changed.iter().copied());
+    if !target.kind.keeps_attributes() {
+        // A folder keeps no per-file headers, so a stable file can be the
+        // corte tree's own, complete by now: a hard link instead of a second
+        // copy of the bytes (local.rs). Where the corte tree lacks one, the
+        // bytes are written as usual.
+        for item in &mut items {
+            item.copy_from = Some(layout::corte_key(&to.id, &item.key));
+        }
+    }
     let bytes: u64 = items.iter().map(|i| i.size).sum();
     progress.begin(&target.name, step, items.len() as u64, bytes);
     let mut counts = Counts::default();
