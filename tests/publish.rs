@@ -562,6 +562,35 @@ async fn a_rollback_moves_the_pointer_back_and_is_recorded(b: Backend) {
         reason: Some("acta duplicada en el distrito 5".into()),
         ..opts()
     };
+    // A file of the older corte tree altered (same size): the rollback
+    // reads each stored object back against its hash — on a folder too,
+    // where a publish links its stable tree instead — names it, and the
+    // pointer stays (the stable tree's keys written before the failure are
+    // put right by the next rollback or publish, as after any failure).
+    let changed = c1
+        .manifest
+        .files
+        .iter()
+        .find(|(k, e)| k.ends_with(".html") && c2.manifest.files.get(*k) != Some(*e))
+        .map(|(k, _)| layout::corte_key(&c1.id, k))
+        .expect("a page that differs between the two cortes");
+    let original = stored(&t, &changed).await.unwrap();
+    let mut altered = original.to_vec();
+    let mid = altered.len() / 2;
+    altered[mid] ^= 0xff;
+    t.store
+        .put(&transfer::path(&changed), altered.into())
+        .await
+        .unwrap();
+    let e = rollback::rollback(&t, &c1.id, Some(&public()), &o, &Quiet)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains(&changed), "{e}");
+    assert_eq!(live(&t).await.as_deref(), Some(c2.id.as_str()));
+    t.store
+        .put(&transfer::path(&changed), original.into())
+        .await
+        .unwrap();
     let r = rollback::rollback(&t, &c1.id, Some(&public()), &o, &Quiet)
         .await
         .unwrap();

@@ -623,11 +623,14 @@ pub async fn sync_stable(
         _ => 0,
     };
     let mut items = to.items(target, false, changed.iter().copied());
-    if !target.kind.keeps_attributes() {
+    if !target.kind.keeps_attributes() && to.is_built() {
         // A folder keeps no per-file headers, so a stable file can be the
-        // corte tree's own, complete by now: a hard link instead of a second
-        // copy of the bytes (local.rs). Where the corte tree lacks one, the
-        // bytes are written as usual.
+        // corte tree's own: a hard link instead of a second copy of the
+        // bytes (local.rs). Only for a rendered corte, whose corte tree this
+        // publish has just completed (the trust the corte tree's own copies
+        // of unchanged objects already place in it); a rollback or a mirror
+        // reads stored bytes and checks each hash as it writes it, as
+        // before. Where the corte tree lacks a file, the bytes are written.
         for item in &mut items {
             item.copy_from = Some(layout::corte_key(&to.id, &item.key));
         }
