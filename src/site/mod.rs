@@ -76,18 +76,21 @@ impl Artifact {
         }
     }
 
-    /// Fills in the hash, and the gzip copy and its hash for what travels
-    /// gzip-encoded ([`transport_gzip`]), unless already done. Pages are
-    /// sealed as soon as they are rendered, while their bytes are still in
-    /// the core's cache; [`render`] seals the rest.
+    /// Fills in what is not there yet: the hash, and for what travels
+    /// gzip-encoded ([`transport_gzip`]) the gzip copy and its hash. [`render`]
+    /// seals every artifact in one parallel pass, so the manifest only reads
+    /// the hashes.
     pub fn seal(&mut self) {
         if self.sha256.is_empty() {
             self.sha256 = crate::source::sha256_hex(&self.bytes);
         }
         if self.gzip.is_none() && transport_gzip(&self.key, self.content_type) {
-            let gz = compress::gzip(&self.bytes);
-            self.gzip_sha256 = crate::source::sha256_hex(&gz);
-            self.gzip = Some(gz);
+            self.gzip = Some(compress::gzip(&self.bytes));
+        }
+        if let Some(gz) = &self.gzip
+            && self.gzip_sha256.is_empty()
+        {
+            self.gzip_sha256 = crate::source::sha256_hex(gz);
         }
     }
 }
