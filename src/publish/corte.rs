@@ -112,12 +112,6 @@ impl Corte {
     }
 
     /// Where the stored bytes of `key` (a manifest key) come from.
-    /// Whether the bytes are a render's, in memory (not read back from a
-    /// store, as for a rollback or a mirror).
-    pub fn is_built(&self) -> bool {
-        matches!(self.bodies, Bodies::Built { .. })
-    }
-
     pub fn body(&self, key: &str) -> Option<Body> {
         match &self.bodies {
             Bodies::Built { files, .. } => files.get(key).cloned().map(Body::Ready),

@@ -36,12 +36,6 @@
 //! publisher calls after the pointer flip. `Drop` removes the spares and
 //! what is left to sweep. Where the exchange is not available (another OS, a
 //! filesystem without it) it falls back to the plain rename.
-//!
-//! A **copy** (`CopyMode::Overwrite`) is a hard link swapped in the same way:
-//! the publisher fills a folder's stable tree by copying each changed key
-//! from the corte tree it has just completed, so no page is written twice
-//! and replacing a stable file that is an older corte's file only drops a
-//! name (docs/publishing.md, "The stable tree of a folder is linked").
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -54,9 +48,9 @@ use futures::stream::BoxStream;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{
-    Attributes, CopyMode, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload,
-    ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions, PutPayload,
-    PutResult, RenameOptions, Result,
+    Attributes, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    RenameOptions, Result,
 };
 
 pub const LOCK_FILE: &str = ".corte.lock";
@@ -135,39 +129,6 @@ impl LocalStore {
                 version: None,
                 extensions: Default::default(),
             })
-        })
-        .await
-        .map_err(|e| generic(e.to_string()))?
-    }
-
-    /// A copy is a hard link: `to` becomes another name of `from`'s inode,
-    /// swapped in by exchange like an overwrite (readers see the old file or
-    /// the new one), with no bytes written. The old inode goes to the sweep:
-    /// when it is an earlier corte tree's file too, unlinking it only drops a
-    /// name. Any spare `to` had goes with it, since a linked file is never
-    /// written into. `from` missing is `NotFound`, so the caller uploads.
-    async fn link(&self, from: &Path, to: &Path) -> Result<()> {
-        let src = self.inner.path_to_filesystem(from)?;
-        let dest = self.inner.path_to_filesystem(to)?;
-        let (retired, spares) = (self.retired.clone(), self.spares.clone());
-        let from = from.to_string();
-        tokio::task::spawn_blocking(move || {
-            let old = link_file(&src, &dest).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound if !src.exists() => object_store::Error::NotFound {
-                    path: from,
-                    source: e.into(),
-                },
-                _ => generic(format!(
-                    "linking {} to {}: {e}",
-                    dest.display(),
-                    src.display()
-                )),
-            })?;
-            let spare = locked(&spares).remove(&dest);
-            let mut retired = locked(&retired);
-            retired.extend(old);
-            retired.extend(spare);
-            Ok(())
         })
         .await
         .map_err(|e| generic(e.to_string()))?
@@ -282,24 +243,13 @@ fn links(_meta: &std::fs::Metadata) -> u64 {
 /// Creates `<dest>#<n>` for the first free `n` (the staging names
 /// `LocalFileSystem` uses and hides from listings), and `dest`'s folder.
 fn stage(dest: &FsPath) -> std::io::Result<(File, PathBuf)> {
-    staged(dest, |path| {
-        File::options().write(true).create_new(true).open(path)
-    })
-}
-
-/// Makes `<dest>#<n>` with `make` for the first free `n`, creating `dest`'s
-/// folder if it is missing.
-fn staged<T>(
-    dest: &FsPath,
-    make: impl Fn(&FsPath) -> std::io::Result<T>,
-) -> std::io::Result<(T, PathBuf)> {
     let mut n: u32 = 1;
     loop {
         let mut name = dest.as_os_str().to_owned();
         name.push(format!("#{n}"));
         let path = PathBuf::from(name);
-        match make(&path) {
-            Ok(made) => return Ok((made, path)),
+        match File::options().write(true).create_new(true).open(&path) {
+            Ok(f) => return Ok((f, path)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => match dest.parent() {
                 Some(parent) if !parent.exists() => std::fs::create_dir_all(parent)?,
@@ -308,22 +258,6 @@ fn staged<T>(
             Err(e) => return Err(e),
         }
     }
-}
-
-/// Links `src` under a staged name beside `dest`, then exchanges it with
-/// `dest` (or renames it there when there is nothing to exchange with).
-/// Returns the staged name now holding `dest`'s old inode, if any.
-fn link_file(src: &FsPath, dest: &FsPath) -> std::io::Result<Option<PathBuf>> {
-    let ((), staged) = staged(dest, |path| std::fs::hard_link(src, path))?;
-    let done = match exchange(&staged, dest) {
-        Ok(Some(_)) => Ok(Some(staged.clone())),
-        Ok(None) => std::fs::rename(&staged, dest).map(|()| None),
-        Err(e) => Err(e),
-    };
-    if done.is_err() {
-        let _ = std::fs::remove_file(&staged);
-    }
-    done
 }
 
 /// Atomically swaps `staged` and `dest` when `dest` is a regular file, and
@@ -447,10 +381,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
-        match options.mode {
-            CopyMode::Overwrite => self.link(from, to).await,
-            CopyMode::Create => self.inner.copy_opts(from, to, options).await,
-        }
+        self.inner.copy_opts(from, to, options).await
     }
 
     async fn rename_opts(&self, from: &Path, to: &Path, options: RenameOptions) -> Result<()> {
@@ -606,63 +537,6 @@ mod tests {
         store.put(&p, "c".into()).await.unwrap();
         assert_eq!(read(&dir.path().join("copia.html")), b"a");
         assert_eq!(read(&dir.path().join("a.html")), b"c");
-    }
-
-    #[cfg(unix)]
-    #[tokio::test]
-    async fn a_copy_links_the_file_in_by_exchange_and_sweeps_the_old_inode() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path()).unwrap();
-        let (uno, dos) = (Path::from("cortes/1/a.html"), Path::from("cortes/2/a.html"));
-        let stable = Path::from("a.html");
-        let file = dir.path().join("a.html");
-        store.put(&uno, "uno".into()).await.unwrap();
-        store.put(&dos, "dos".into()).await.unwrap();
-        // A stable page written by puts, with a spare from its overwrite.
-        store.put(&stable, "viejo".into()).await.unwrap();
-        store.put(&stable, "viejo 2".into()).await.unwrap();
-        let spares = store.spares();
-
-        store.copy(&uno, &stable).await.unwrap();
-        assert_eq!(read(&file), b"uno");
-        assert_eq!(
-            ino(&file),
-            ino(&dir.path().join("cortes/1/a.html")),
-            "a link"
-        );
-        if cfg!(target_os = "linux") {
-            assert_eq!(spares, 1);
-            assert_eq!(store.spares(), 0, "a linked file keeps no spare");
-            assert_eq!(store.retired(), 2, "the old file and its spare");
-        }
-        store.copy(&dos, &stable).await.unwrap();
-        assert_eq!(read(&file), b"dos");
-        assert_eq!(ino(&file), ino(&dir.path().join("cortes/2/a.html")));
-        store.sweep();
-        assert_eq!(
-            names(dir.path()),
-            vec!["a.html", "cortes"],
-            "nothing hidden left"
-        );
-        // Unlinking the stable tree's old name left the corte tree's file as it was.
-        assert_eq!(read(&dir.path().join("cortes/1/a.html")), b"uno");
-        // A put over a linked file never writes into the corte tree's inode.
-        store.put(&stable, "tres".into()).await.unwrap();
-        assert_eq!(read(&file), b"tres");
-        assert_eq!(read(&dir.path().join("cortes/2/a.html")), b"dos");
-        // Into a folder that does not exist yet.
-        store.copy(&uno, &Path::from("e/f/a.html")).await.unwrap();
-        assert_eq!(read(&dir.path().join("e/f/a.html")), b"uno");
-        // A missing source is NotFound, so the publisher uploads instead.
-        let missing = store.copy(&Path::from("cortes/9/a.html"), &stable).await;
-        assert!(
-            matches!(missing, Err(object_store::Error::NotFound { .. })),
-            "{missing:?}"
-        );
-        assert_eq!(read(&file), b"tres");
-        // Create mode stays object_store's (no overwrite).
-        let create = store.copy_if_not_exists(&uno, &stable).await;
-        assert!(create.is_err(), "{create:?}");
     }
 
     #[tokio::test]

@@ -622,19 +622,7 @@ pub async fn sync_stable(
         _ if k.ends_with(".html") => 1,
         _ => 0,
     };
-    let mut items = to.items(target, false, changed.iter().copied());
-    if !target.kind.keeps_attributes() && to.is_built() {
-        // A folder keeps no per-file headers, so a stable file can be the
-        // corte tree's own: a hard link instead of a second copy of the
-        // bytes (local.rs). Only for a rendered corte, whose corte tree this
-        // publish has just completed (the trust the corte tree's own copies
-        // of unchanged objects already place in it); a rollback or a mirror
-        // reads stored bytes and checks each hash as it writes it, as
-        // before. Where the corte tree lacks a file, the bytes are written.
-        for item in &mut items {
-            item.copy_from = Some(layout::corte_key(&to.id, &item.key));
-        }
-    }
+    let items = to.items(target, false, changed.iter().copied());
     let bytes: u64 = items.iter().map(|i| i.size).sum();
     progress.begin(&target.name, step, items.len() as u64, bytes);
     let mut counts = Counts::default();
