@@ -534,10 +534,9 @@ async fn a_rollback_moves_the_pointer_back_and_is_recorded(b: Backend) {
         reason: Some("acta duplicada en el distrito 5".into()),
         ..opts()
     };
-    // A file of the older corte tree altered (same size): the rollback reads
-    // each stored object back against its hash, names it, and the pointer
-    // stays (the stable tree's keys written before the failure are put right
-    // by the next rollback or publish, as after any failure).
+    // A file of the older corte tree altered (same size): the rollback
+    // checks every object of that corte before writing anything, names it,
+    // and the live site stays exactly as it was.
     let changed = c1
         .manifest
         .files
@@ -558,6 +557,7 @@ async fn a_rollback_moves_the_pointer_back_and_is_recorded(b: Backend) {
         .unwrap_err();
     assert!(e.to_string().contains(&changed), "{e}");
     assert_eq!(live(&t).await.as_deref(), Some(c2.id.as_str()));
+    assert_stable_tree_is(&t, &c2).await;
     t.store
         .put(&transfer::path(&changed), original.into())
         .await

@@ -38,6 +38,15 @@ pub async fn rollback(
     }
     let corte = Corte::from_store(target, to, key).await?;
     check_complete(target, &corte).await?;
+    // Every object read back and hashed before anything changes: a rollback
+    // is the way out of a bad corte, and must not leave the stable tree half
+    // moved to a damaged one (writing stops at the first bad object).
+    let checked = super::verify::verify(target, Some(to), key, progress).await?;
+    if let Some(p) = checked.problems.first() {
+        return Err(target
+            .err(Step::Verify, ErrorKind::Integrity(p.what.clone()))
+            .at(p.object.clone()));
+    }
     let from = pointer::live_manifest(target, &live).await?;
     let mut report = Report {
         target: target.name.clone(),
