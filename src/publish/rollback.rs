@@ -38,11 +38,14 @@ pub async fn rollback(
     }
     let corte = Corte::from_store(target, to, key).await?;
     check_complete(target, &corte).await?;
-    // Every object read back and hashed before anything changes: a rollback
-    // is the way out of a bad corte, and must not leave the stable tree half
-    // moved to a damaged one (writing stops at the first bad object).
-    let checked = super::verify::verify(target, Some(to), key, progress).await?;
-    if let Some(p) = checked.problems.first() {
+    // Every object of its tree read back and hashed before anything
+    // changes, as `verify` does: a rollback is the way out of a bad corte,
+    // and must not leave the stable tree half moved to a damaged one
+    // (writing stops at the first bad object). Its manifest and signature
+    // were checked by `from_store`; the acta images are not rewritten.
+    let (_, _, problems) =
+        super::verify::check_objects(target, to, &corte.manifest, progress).await?;
+    if let Some(p) = problems.iter().min_by(|a, b| a.object.cmp(&b.object)) {
         return Err(target
             .err(Step::Verify, ErrorKind::Integrity(p.what.clone()))
             .at(p.object.clone()));

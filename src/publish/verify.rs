@@ -209,7 +209,7 @@ async fn check_signature(
 
 /// Reads every object of the corte tree and checks its bytes; also reports
 /// objects in the tree that the manifest does not list.
-async fn check_objects(
+pub(crate) async fn check_objects(
     target: &Target,
     id: &str,
     manifest: &Manifest,
