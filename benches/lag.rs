@@ -197,10 +197,7 @@ impl S3Server {
             .join("bench-data")
             .join(format!("s3s-fs-{}", std::process::id()));
         std::fs::create_dir_all(&root).unwrap_or_else(|e| fail(&format!("{e}")));
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| fail(&format!("a free port: {e}")));
+        let port = moto::free_port();
         let mut cmd = std::process::Command::new(&exe);
         cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--access-key", "testing", "--secret-key", "testing"])
@@ -255,17 +252,7 @@ impl S3Server {
                 let bucket = format!("corte-{buckets}");
                 std::fs::create_dir_all(root.join(&bucket))
                     .unwrap_or_else(|e| fail(&format!("creating bucket {bucket}: {e}")));
-                let mut c = TargetConfig::from_url(&format!("s3://{bucket}"));
-                for (k, v) in [
-                    ("endpoint", format!("http://127.0.0.1:{port}")),
-                    ("region", "us-east-1".to_string()),
-                    ("access_key_id", "testing".to_string()),
-                    ("secret_access_key", "testing".to_string()),
-                    ("allow_http", "true".to_string()),
-                ] {
-                    c.options.insert(k.to_string(), v);
-                }
-                c
+                moto::local_s3_config(&format!("http://127.0.0.1:{port}"), &bucket)
             }
         }
     }

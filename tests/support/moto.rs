@@ -43,7 +43,7 @@ fn find() -> PathBuf {
     panic!("moto_server not found: {INSTALL}");
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -129,16 +129,22 @@ impl Moto {
     }
 
     pub fn target_config(&self, bucket: &str) -> TargetConfig {
-        let mut c = TargetConfig::from_url(&format!("s3://{bucket}"));
-        for (k, v) in [
-            ("endpoint", self.endpoint()),
-            ("region", "us-east-1".to_string()),
-            ("access_key_id", "testing".to_string()),
-            ("secret_access_key", "testing".to_string()),
-            ("allow_http", "true".to_string()),
-        ] {
-            c.options.insert(k.to_string(), v);
-        }
-        c
+        local_s3_config(&self.endpoint(), bucket)
     }
+}
+
+/// A bucket on a local S3 server over plain HTTP, with the test credentials
+/// (`testing`/`testing`).
+pub fn local_s3_config(endpoint: &str, bucket: &str) -> TargetConfig {
+    let mut c = TargetConfig::from_url(&format!("s3://{bucket}"));
+    for (k, v) in [
+        ("endpoint", endpoint),
+        ("region", "us-east-1"),
+        ("access_key_id", "testing"),
+        ("secret_access_key", "testing"),
+        ("allow_http", "true"),
+    ] {
+        c.options.insert(k.to_string(), v.to_string());
+    }
+    c
 }
