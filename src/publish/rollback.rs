@@ -8,13 +8,12 @@ use std::time::Instant;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, Action};
+use super::layout::Action;
 use super::pointer;
 use super::progress::Progress;
 use super::publish::{Options, Outcome, Report, go_live};
 use super::sign;
 use super::target::Target;
-use super::transfer;
 
 pub async fn rollback(
     target: &Target,
@@ -37,12 +36,12 @@ pub async fn rollback(
         ));
     }
     let corte = Corte::from_store(target, to, key).await?;
-    check_complete(target, &corte).await?;
-    // Every object of its tree read back and hashed before anything
-    // changes, as `verify` does: a rollback is the way out of a bad corte,
-    // and must not leave the stable tree half moved to a damaged one
-    // (writing stops at the first bad object). Its manifest and signature
-    // were checked by `from_store`; the acta images are not rewritten.
+    // Every object of its tree listed, read back and hashed before anything
+    // changes, as `verify` does (a missing one included): a rollback is the
+    // way out of a bad corte, and must not leave the stable tree half moved
+    // to a damaged one (writing stops at the first bad object). Its manifest
+    // and signature were checked by `from_store`; the acta images are not
+    // rewritten.
     let (_, _, problems) =
         super::verify::check_objects(target, to, &corte.manifest, progress).await?;
     if let Some(p) = problems.iter().min_by(|a, b| a.object.cmp(&b.object)) {
@@ -78,39 +77,4 @@ pub async fn rollback(
     }
     report.elapsed = started.elapsed();
     Ok(report)
-}
-
-/// Every object the manifest lists is in the corte tree with its size.
-pub async fn check_complete(target: &Target, corte: &Corte) -> Result<(), PublishError> {
-    let prefix = layout::corte_prefix(&corte.id);
-    let listed = transfer::list(target, &prefix)
-        .await
-        .map_err(|e| target.store_err(Step::Verify, &prefix, e))?;
-    for (key, entry) in &corte.manifest.files {
-        let k = layout::corte_key(&corte.id, key);
-        match listed.get(&k) {
-            Some(m) if m.size == layout::stored_size(entry) => {}
-            Some(m) => {
-                return Err(target
-                    .err(
-                        Step::Verify,
-                        ErrorKind::Integrity(format!(
-                            "is {} bytes, the manifest says {}",
-                            m.size,
-                            layout::stored_size(entry)
-                        )),
-                    )
-                    .at(k));
-            }
-            None => {
-                return Err(target
-                    .err(
-                        Step::Verify,
-                        ErrorKind::Integrity("is missing: the corte is not complete".into()),
-                    )
-                    .at(k));
-            }
-        }
-    }
-    Ok(())
 }

@@ -247,7 +247,7 @@ pub(crate) async fn check_objects(
                         0,
                         Some(Problem {
                             object: full,
-                            what: "is missing".into(),
+                            what: "is missing: the corte tree is not complete".into(),
                         }),
                     ));
                 }
