@@ -344,6 +344,65 @@ async fn an_unfinished_corte_is_put_right_by_the_next(b: Backend) {
     assert_verifies(&t, None).await;
 }
 
+/// A progress display that asks for a shutdown when `step` begins.
+struct ShutdownAt {
+    step: corte::publish::Step,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl corte::publish::Progress for ShutdownAt {
+    fn begin(&self, _target: &str, step: corte::publish::Step, _objects: u64, _bytes: u64) {
+        if step == self.step {
+            let _ = self.stop.send(true);
+        }
+    }
+}
+
+/// A shutdown during the uploads abandons them with nothing public changed;
+/// one that comes once the stable tree has started lets it finish, with the
+/// pointer.
+async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Backend) {
+    let shape = Shape::small(12);
+    let (c1, c2) = (corte(1, &shape), corte(2, &shape));
+    let t = b.target("t");
+    publish(&t, &c1, &opts(), &Quiet).await.unwrap();
+    // Slow calls, so the shutdown lands while the step is still writing.
+    let (slow, _) = b.faulty(
+        "t",
+        Faults {
+            latency: Duration::from_millis(5),
+            ..Faults::default()
+        },
+    );
+    for (step, abandoned) in [
+        (corte::publish::Step::CorteTree, true),
+        (corte::publish::Step::StableTree, false),
+    ] {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let o = Options {
+            stop: Some(rx),
+            ..opts()
+        };
+        let r = publish(&slow, &c2, &o, &ShutdownAt { step, stop }).await;
+        if abandoned {
+            let e = r.unwrap_err();
+            assert!(e.is_abandoned(), "{step:?}: {e}");
+            assert_eq!(live(&t).await.as_deref(), Some(c1.id.as_str()));
+            assert_stable_tree_is(&t, &c1).await;
+            assert!(
+                stored(&t, &layout::manifest_key(&c2.id)).await.is_none(),
+                "the corte tree stopped before its manifest"
+            );
+        } else {
+            let r = r.unwrap_or_else(|e| panic!("{step:?}: {e}"));
+            assert_eq!(r.outcome, Outcome::Published);
+            assert_eq!(live(&t).await.as_deref(), Some(c2.id.as_str()));
+            assert_stable_tree_is(&t, &c2).await;
+            assert_verifies(&t, None).await;
+        }
+    }
+}
+
 async fn failing_and_slow_puts_are_retried(b: Backend) {
     let t0 = b.target("t");
     let shape = Shape::small(12);
@@ -706,6 +765,10 @@ macro_rules! suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn an_unfinished_corte_is_put_right_by_the_next() {
                 super::an_unfinished_corte_is_put_right_by_the_next(make()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree() {
+                super::a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(make()).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn failing_and_slow_puts_are_retried() {

@@ -6,6 +6,7 @@
 #[path = "browser/cdp.rs"]
 #[allow(dead_code)]
 mod cdp;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,10 +14,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use corte::publish::{Options, Target, TargetConfig};
+use corte::publish::faults::Faults;
+use corte::publish::{
+    Options, Outcome, Progress, Quiet, Step, Target, TargetConfig, layout, pointer, transfer,
+};
 use corte::site::Theme;
 use corte::source::NewSnapshot;
-use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use corte::watch::{CutoverError, HistorySource, Publisher, WatchOptions, Watcher};
 
 fn fixture() -> BTreeMap<String, Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
@@ -394,4 +398,122 @@ async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() 
     }
     stop.send(true).unwrap();
     running.await.unwrap().unwrap();
+}
+
+/// A progress display that asks for a shutdown when `step` begins, as a
+/// SIGTERM arriving at that moment would.
+struct ShutdownAt {
+    step: Step,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Progress for ShutdownAt {
+    fn begin(&self, _target: &str, step: Step, _objects: u64, _bytes: u64) {
+        if step == self.step {
+            let _ = self.stop.send(true);
+        }
+    }
+}
+
+/// Every key of the live manifest at the root holds that manifest's bytes.
+async fn stable_tree_follows_the_pointer(t: &Target) -> String {
+    let (p, _) = pointer::read(t).await.unwrap().expect("a live corte");
+    let m = pointer::live_manifest(t, &p).await.unwrap();
+    for (key, entry) in &m.files {
+        let (bytes, _) = transfer::get(t, key)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{key} is missing at the root"));
+        assert_eq!(
+            corte::source::sha256_hex(&bytes),
+            layout::stored_sha256(entry),
+            "{key} at the root is not the live corte {}'s",
+            p.corte
+        );
+    }
+    p.corte
+}
+
+/// SIGTERM during a cutover: during the uploads it abandons them and the
+/// live site is untouched; once the stable tree has started, it is finished
+/// and the pointer moved, so the public tree is never left half moved to a
+/// corte `latest.json` does not name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |seq: u32| {
+        let path = dir.path().join(format!("snapshot-{seq}"));
+        corte::source::write(&path, &corte(seq)).unwrap();
+        Arc::new(corte::source::load(&path).unwrap())
+    };
+    let backend = support::Backend::folder();
+    // Every call a little slow, so the shutdown lands while a step is still writing.
+    let (slow, _) = backend.faulty(
+        "t",
+        Faults {
+            latency: Duration::from_millis(2),
+            ..Faults::default()
+        },
+    );
+    let publisher = |t: Target| Publisher {
+        targets: vec![t],
+        theme: Theme::embedded().unwrap(),
+        key: None,
+        ruleset: None,
+        options: Options {
+            delete_stale: true,
+            ..Options::default()
+        },
+        history: HistorySource::FirstTarget,
+        images: None,
+    };
+    let t = backend.target("t");
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    publisher(t.clone())
+        .cutover(load(1), Arc::new(Quiet), &never)
+        .await
+        .unwrap();
+    let first = stable_tree_follows_the_pointer(&t).await;
+
+    // Shutdown as the corte tree starts: abandoned, corte 1 untouched.
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let progress = Arc::new(ShutdownAt {
+        step: Step::CorteTree,
+        stop,
+    });
+    let err = publisher(slow.clone())
+        .cutover(load(2), progress, &shutdown)
+        .await
+        .map(|c| c.corte_id)
+        .unwrap_err();
+    assert!(matches!(err, CutoverError::Abandoned), "{err}");
+    assert_eq!(stable_tree_follows_the_pointer(&t).await, first);
+    let two = corte::source::load(&dir.path().join("snapshot-2"))
+        .unwrap()
+        .corte
+        .id();
+    assert!(
+        transfer::get(&t, &layout::manifest_key(&two))
+            .await
+            .unwrap()
+            .is_none(),
+        "the corte tree was abandoned before its manifest"
+    );
+
+    // Shutdown as the stable tree starts: finished, with the pointer.
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let progress = Arc::new(ShutdownAt {
+        step: Step::StableTree,
+        stop,
+    });
+    let c = publisher(slow)
+        .cutover(load(2), progress, &shutdown)
+        .await
+        .unwrap_or_else(|e| panic!("a shutdown during the stable tree abandoned it: {e}"));
+    assert!(*shutdown.borrow(), "the shutdown was asked for");
+    let report = c.targets[0].1.as_ref().unwrap();
+    assert_eq!(report.outcome, Outcome::Published);
+    assert_eq!(stable_tree_follows_the_pointer(&t).await, two);
+    let (p, _) = pointer::read(&t).await.unwrap().unwrap();
+    assert_eq!(p.previous.as_deref(), Some(first.as_str()));
 }

@@ -78,6 +78,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             delete_stale: config.publish.delete_stale && !args.keep_stale,
             allow_withdrawn: args.allow_withdrawn,
             reason: None,
+            // The cutover sets it from the shutdown signal.
+            stop: None,
         },
         // Earlier cortes come from the first target: the institute's own bucket.
         history: match &args.state {
@@ -94,9 +96,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let signed = publisher.key.is_some();
     let rt = targets::runtime()?;
-    let (_stop, shutdown) = tokio::sync::watch::channel(false);
-    let cutover =
-        rt.block_on(publisher.cutover(Arc::new(snapshot), targets::progress(), &shutdown))?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let cutover = rt.block_on(async {
+        super::watch::stop_on_signals(stop);
+        publisher
+            .cutover(Arc::new(snapshot), targets::progress(), &shutdown)
+            .await
+    })?;
     println!(
         "corte {} (seq {}): {} files, manifest SHA-256 {}{}",
         cutover.corte_id,

@@ -28,21 +28,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let config = args.common.config()?;
     let target = targets::open_one(&config, &args.target)?;
     let key = targets::public_key(&args.key)?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
     let opts = Options {
         dry_run: args.dry_run,
         delete_stale: config.publish.delete_stale,
         allow_withdrawn: true,
         reason: args.reason.clone(),
+        stop: Some(shutdown),
     };
     let rt = targets::runtime()?;
     let progress = targets::progress();
-    let report = rt.block_on(rollback::rollback(
-        &target,
-        &args.to,
-        key.as_ref(),
-        &opts,
-        &*progress,
-    ))?;
+    let report = rt.block_on(async {
+        super::watch::stop_on_signals(stop);
+        rollback::rollback(&target, &args.to, key.as_ref(), &opts, &*progress).await
+    })?;
     println!(
         "{}",
         super::publish::describe(&report).replace("published", "rolled back to")

@@ -136,15 +136,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let rt = targets::runtime()?;
     rt.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            tracing::info!("signal received: finishing or abandoning the current step");
-            let _ = stop.send(true);
-        });
+        stop_on_signals(stop);
         let watcher = Watcher::new(publisher, opts)?.with_progress(targets::progress());
         watcher.run(shutdown).await
     })?;
     Ok(())
+}
+
+/// The first Ctrl-C or SIGTERM asks the cutover to stop (`stop` turns
+/// true): uploads are abandoned, a stable tree already started is finished
+/// with its pointer. A second one exits at once, as a SIGKILL would (safe
+/// for the pointer; a stable tree cut halfway is finished by the next run).
+pub(crate) fn stop_on_signals(stop: tokio::sync::watch::Sender<bool>) {
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::warn!(
+            "signal received: abandoning the uploads, or finishing the stable tree and pointer if they have started; a second signal exits at once"
+        );
+        let _ = stop.send(true);
+        wait_for_signal().await;
+        tracing::warn!("second signal: exiting at once");
+        std::process::exit(130);
+    });
 }
 
 /// Ctrl-C or SIGTERM.

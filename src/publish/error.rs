@@ -73,6 +73,12 @@ pub enum ErrorKind {
     Signature(String),
     #[error("{0}")]
     Invalid(String),
+    /// A shutdown stopped the uploads before the stable tree: nothing a
+    /// reader follows changed.
+    #[error(
+        "abandoned at shutdown before the stable tree: the previous corte stays live, untouched"
+    )]
+    Abandoned,
 }
 
 /// An error of one target: `target iecm (s3://prep/site): uploading the corte
@@ -102,6 +108,10 @@ impl PublishError {
 
     pub fn is_superseded(&self) -> bool {
         matches!(*self.kind, ErrorKind::Superseded { .. })
+    }
+
+    pub fn is_abandoned(&self) -> bool {
+        matches!(*self.kind, ErrorKind::Abandoned)
     }
 }
 

@@ -39,6 +39,41 @@ pub struct Options {
     pub allow_withdrawn: bool,
     /// A note recorded with the pointer move in the history (rollbacks).
     pub reason: Option<String>,
+    /// A shutdown request (`corte watch`, `corte publish` on SIGTERM or
+    /// Ctrl-C). When it turns true the uploads (acta images, corte tree)
+    /// are abandoned, which is as safe as a crash: nothing public has
+    /// changed yet. Once the stable tree has started it is finished, with
+    /// the pointer, so a shutdown never leaves the public tree half moved
+    /// to a corte that `latest.json` does not name.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+/// Whether a shutdown was requested.
+pub(crate) fn stopping(stop: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    stop.as_ref().is_some_and(|s| *s.borrow())
+}
+
+/// Runs an upload step, or abandons it when a shutdown is requested.
+pub(crate) async fn or_stop<T>(
+    target: &Target,
+    step: Step,
+    stop: &Option<tokio::sync::watch::Receiver<bool>>,
+    work: impl std::future::Future<Output = Result<T, PublishError>>,
+) -> Result<T, PublishError> {
+    let Some(stop) = stop else {
+        return work.await;
+    };
+    let mut stop = stop.clone();
+    let requested = async move {
+        // A sender gone without asking is no request: never stop then.
+        if stop.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = work => r,
+        _ = requested => Err(target.err(step, ErrorKind::Abandoned)),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,13 +231,20 @@ pub async fn publish(
     if !corte.manifest.images.is_empty() {
         let t = Instant::now();
         let base_manifest = base.as_ref().map(|(_, m)| m);
-        let counts = upload_images(target, corte, base_manifest, opts.dry_run, progress).await?;
+        let upload = upload_images(target, corte, base_manifest, opts.dry_run, progress);
+        let counts = or_stop(target, Step::Images, &opts.stop, upload).await?;
         report.record(Step::Images, counts, t.elapsed());
     }
     let t = Instant::now();
     let base_ref = base.as_ref().map(|(id, m)| (id.as_str(), m));
-    let counts = upload_corte(target, corte, base_ref, opts.dry_run, progress).await?;
+    let upload = upload_corte(target, corte, base_ref, opts.dry_run, progress);
+    let counts = or_stop(target, Step::CorteTree, &opts.stop, upload).await?;
     report.record(Step::CorteTree, counts, t.elapsed());
+    // The last point where a shutdown abandons: from here on the public
+    // tree changes, and it is finished with the pointer.
+    if stopping(&opts.stop) {
+        return Err(target.err(Step::StableTree, ErrorKind::Abandoned));
+    }
 
     // The version read here is what the pointer move is conditioned on.
     let live = pointer::read(target).await?;

@@ -11,7 +11,7 @@ use super::error::{ErrorKind, PublishError, Step};
 use super::layout::Action;
 use super::pointer;
 use super::progress::Progress;
-use super::publish::{Options, Outcome, Report, go_live};
+use super::publish::{Options, Outcome, Report, go_live, or_stop, stopping};
 use super::sign;
 use super::target::Target;
 
@@ -42,12 +42,16 @@ pub async fn rollback(
     // to a damaged one (writing stops at the first bad object). Its manifest
     // and signature were checked by `from_store`; the acta images are not
     // rewritten.
-    let (_, _, problems) =
-        super::verify::check_objects(target, to, &corte.manifest, progress).await?;
+    let check = super::verify::check_objects(target, to, &corte.manifest, progress);
+    let (_, _, problems) = or_stop(target, Step::Verify, &opts.stop, check).await?;
     if let Some(p) = problems.iter().min_by(|a, b| a.object.cmp(&b.object)) {
         return Err(target
             .err(Step::Verify, ErrorKind::Integrity(p.what.clone()))
             .at(p.object.clone()));
+    }
+    // The last point where a shutdown abandons, as in a publish.
+    if stopping(&opts.stop) {
+        return Err(target.err(Step::StableTree, ErrorKind::Abandoned));
     }
     let from = pointer::live_manifest(target, &live).await?;
     let mut report = Report {

@@ -111,7 +111,9 @@ pub enum CutoverError {
     Site(#[from] crate::site::SiteError),
     #[error(transparent)]
     Images(#[from] crate::images::ImageError),
-    #[error("abandoned: shutting down")]
+    #[error(
+        "abandoned at shutdown: uploads stopped before any stable tree changed (a stable tree already started was finished with its pointer); publish the same snapshot again to finish"
+    )]
     Abandoned,
 }
 
@@ -134,8 +136,10 @@ fn timed<T>(
 
 impl Publisher {
     /// Tallies, renders, signs and publishes one snapshot. `shutdown` lets
-    /// the caller abandon between steps or during the upload: abandoning is as
-    /// safe as a crash (the previous corte stays live; a re-run finishes).
+    /// the caller abandon between steps or during the uploads: abandoning is
+    /// as safe as a crash (the previous corte stays live; a re-run
+    /// finishes). A target already writing its stable tree finishes it and
+    /// moves its pointer first, so the public tree is never left half moved.
     pub async fn cutover(
         &self,
         snapshot: Arc<Snapshot>,
@@ -214,17 +218,22 @@ impl Publisher {
             return Err(CutoverError::Abandoned);
         }
         let t = Instant::now();
-        let mut stop = shutdown.clone();
-        let publishing = publish::publish_all(
-            self.targets.clone(),
-            corte.clone(),
-            self.options.clone(),
-            progress,
-        );
-        let targets = tokio::select! {
-            r = publishing => r,
-            _ = stop.wait_for(|s| *s) => return Err(CutoverError::Abandoned),
+        // A shutdown abandons the uploads, but a target whose stable tree
+        // has started finishes it with the pointer (publish::Options::stop).
+        let options = publish::Options {
+            stop: Some(shutdown.clone()),
+            ..self.options.clone()
         };
+        let targets =
+            publish::publish_all(self.targets.clone(), corte.clone(), options, progress).await;
+        if targets
+            .iter()
+            .any(|(_, r)| r.as_ref().is_err_and(|e| e.is_abandoned()))
+        {
+            // The snapshot stays in the inbox; the next start finishes it
+            // (targets that did go live answer "already live").
+            return Err(CutoverError::Abandoned);
+        }
         let ms = t.elapsed().as_millis() as u64;
         tracing::info!(corte = %corte_id, step = "publish", ms, "cutover step");
         steps.push(StepTime {
