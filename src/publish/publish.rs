@@ -400,6 +400,8 @@ pub async fn upload_corte(
     if dry_run {
         return Ok(counts);
     }
+    // The manifest says "complete": the tree must be on the disk first.
+    target.barrier(Step::Manifest, &mkey).await?;
     if let Some(s) = &corte.signed {
         let key = layout::signature_key(&corte.id);
         let headers = Headers::document(&key, &s.signature, &target.cache);
@@ -500,6 +502,9 @@ pub async fn go_live(
         .map_err(|e| target.store_err(Step::Pointer, layout::PUBLIC_KEY, e))?;
     }
     let t = Instant::now();
+    // The pointer names the corte: its tree, manifest and the stable tree
+    // must be on the disk first (a folder target; its time counts here).
+    target.barrier(Step::Pointer, layout::POINTER).await?;
     match pointer::flip(target, expected.as_ref(), &new).await? {
         Flip::Moved => {}
         Flip::Lost(winner) => {

@@ -101,6 +101,31 @@ impl Target {
         }
     }
 
+    /// On a folder target, flushes what was written to the disk before a
+    /// write that refers to it (`LocalStore::barrier`); nothing elsewhere
+    /// (an object store has the object once the put is answered). A flush
+    /// that fails means written bytes may not be on the disk: the step fails.
+    pub async fn barrier(&self, step: Step, before: &str) -> Result<(), PublishError> {
+        let Some(local) = &self.local else {
+            return Ok(());
+        };
+        let local = local.clone();
+        let t = std::time::Instant::now();
+        let flushed = tokio::task::spawn_blocking(move || local.barrier())
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        tracing::debug!(target = %self.name, before, ms = t.elapsed().as_millis() as u64, "folder flushed to the disk");
+        flushed.map_err(|e| {
+            self.err(
+                step,
+                ErrorKind::Invalid(format!(
+                    "flushing the folder to the disk before writing {before} failed: {e}"
+                )),
+            )
+        })
+    }
+
     /// Unlinks the old bytes of files overwritten on a folder target
     /// (`LocalStore::sweep`); nothing elsewhere. Returns how many.
     pub async fn sweep(&self) -> usize {
