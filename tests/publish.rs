@@ -358,9 +358,9 @@ impl corte::publish::Progress for ShutdownAt {
     }
 }
 
-/// A shutdown during the uploads abandons them with nothing public changed;
-/// one that comes once the stable tree has started lets it finish, with the
-/// pointer.
+/// A shutdown during the uploads (or a rollback's check) abandons them with
+/// nothing public changed; one that comes once the stable tree has started
+/// lets it finish, with the pointer.
 async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Backend) {
     let shape = Shape::small(12);
     let (c1, c2) = (corte(1, &shape), corte(2, &shape));
@@ -400,6 +400,30 @@ async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Back
             assert_stable_tree_is(&t, &c2).await;
             assert_verifies(&t, None).await;
         }
+    }
+    // A rollback the same way: during its check, abandoned with corte 2
+    // live and untouched; once its stable tree has started, finished.
+    for (step, abandoned) in [
+        (corte::publish::Step::Verify, true),
+        (corte::publish::Step::StableTree, false),
+    ] {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let o = Options {
+            stop: Some(rx),
+            ..opts()
+        };
+        let progress = ShutdownAt { step, stop };
+        let r = rollback::rollback(&slow, &c1.id, Some(&public()), &o, &progress).await;
+        let (want, stable) = if abandoned {
+            let e = r.unwrap_err();
+            assert!(e.is_abandoned(), "rollback, {step:?}: {e}");
+            (&c2, &c2)
+        } else {
+            r.unwrap_or_else(|e| panic!("rollback, {step:?}: {e}"));
+            (&c1, &c1)
+        };
+        assert_eq!(live(&t).await.as_deref(), Some(want.id.as_str()));
+        assert_stable_tree_is(&t, stable).await;
     }
 }
 
