@@ -39,6 +39,8 @@
 
 #[path = "../tests/support/moto.rs"]
 mod moto;
+#[path = "support/s3_server.rs"]
+mod s3_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,6 +54,7 @@ use corte::publish::{CachePolicy, Options, Progress, Settings, Step, Target, Tar
 use corte::site::Theme;
 use corte::watch::status::{self, Status};
 use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use s3_server::S3Server;
 
 const POLL: Duration = Duration::from_millis(100);
 /// How often a long wait says where the publisher is.
@@ -160,112 +163,6 @@ fn main() {
         rows.push((plan, runs));
     }
     table(&rows);
-}
-
-/// The local S3 server of the `s3` runs.
-enum S3Server {
-    Moto(&'static moto::Moto),
-    /// s3s-fs on a port, storing under `root`; a bucket is a folder there.
-    S3sFs {
-        port: u16,
-        root: PathBuf,
-        buckets: u32,
-        _child: std::process::Child,
-    },
-}
-
-impl S3Server {
-    fn start(name: &str, repo: &Path) -> S3Server {
-        if name == "moto" {
-            return S3Server::Moto(moto::server());
-        }
-        let exe = std::env::var_os("CORTE_S3S_FS")
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::split_paths(&std::env::var_os("PATH")?)
-                    .map(|d| d.join("s3s-fs"))
-                    .find(|p| p.is_file())
-            })
-            .unwrap_or_else(|| {
-                fail(
-                    "s3s-fs not found (CORTE_S3S_FS or PATH): cargo install s3s-fs \
-                     --version 0.14.1 --features binary --locked",
-                )
-            });
-        let root = repo
-            .join("target")
-            .join("bench-data")
-            .join(format!("s3s-fs-{}", std::process::id()));
-        std::fs::create_dir_all(&root).unwrap_or_else(|e| fail(&format!("{e}")));
-        let port = moto::free_port();
-        let mut cmd = std::process::Command::new(&exe);
-        cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", "testing", "--secret-key", "testing"])
-            .arg(&root)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        // The server dies with the bench, even when it exits through fail().
-        #[cfg(target_os = "linux")]
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| fail(&format!("starting {}: {e}", exe.display())));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                fail(&format!("s3s-fs did not listen on port {port} within 30 s"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        S3Server::S3sFs {
-            port,
-            root,
-            buckets: 0,
-            _child: child,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            S3Server::Moto(_) => "moto",
-            S3Server::S3sFs { .. } => "s3s-fs",
-        }
-    }
-
-    /// A fresh bucket's target.
-    fn target_config(&mut self) -> TargetConfig {
-        match self {
-            S3Server::Moto(m) => m.target_config(&m.new_bucket()),
-            S3Server::S3sFs {
-                port,
-                root,
-                buckets,
-                ..
-            } => {
-                *buckets += 1;
-                let bucket = format!("corte-{buckets}");
-                std::fs::create_dir_all(root.join(&bucket))
-                    .unwrap_or_else(|e| fail(&format!("creating bucket {bucket}: {e}")));
-                moto::local_s3_config(&format!("http://127.0.0.1:{port}"), &bucket)
-            }
-        }
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        if let S3Server::S3sFs { root, _child, .. } = self {
-            let _ = _child.kill();
-            let _ = _child.wait();
-            let _ = std::fs::remove_dir_all(root);
-        }
-    }
 }
 
 fn fail(message: &str) -> ! {
