@@ -20,7 +20,7 @@ use corte::publish::{
     rollback, sign, transfer,
 };
 use object_store::{Attribute, GetOptions, ObjectStoreExt, PutPayload};
-use support::Backend;
+use support::{Backend, ShutdownAt};
 
 fn key() -> &'static sign::PrivateKey {
     static KEY: std::sync::OnceLock<sign::PrivateKey> = std::sync::OnceLock::new();
@@ -62,17 +62,7 @@ async fn stored(t: &Target, key: &str) -> Option<Bytes> {
 
 /// The stable tree holds exactly the stored bytes of `c` for every key.
 async fn assert_stable_tree_is(t: &Target, c: &Corte) {
-    for (key, entry) in &c.manifest.files {
-        let b = stored(t, key)
-            .await
-            .unwrap_or_else(|| panic!("{key} is missing at the root"));
-        assert_eq!(
-            corte::source::sha256_hex(&b),
-            layout::stored_sha256(entry),
-            "{key} at the root is not corte {}'s",
-            c.id
-        );
-    }
+    support::assert_stable_tree_is(t, &c.manifest).await
 }
 
 // ---------------------------------------------------------------- the suite
@@ -344,20 +334,6 @@ async fn an_unfinished_corte_is_put_right_by_the_next(b: Backend) {
     assert_verifies(&t, None).await;
 }
 
-/// A progress display that asks for a shutdown when `step` begins.
-struct ShutdownAt {
-    step: corte::publish::Step,
-    stop: tokio::sync::watch::Sender<bool>,
-}
-
-impl corte::publish::Progress for ShutdownAt {
-    fn begin(&self, _target: &str, step: corte::publish::Step, _objects: u64, _bytes: u64) {
-        if step == self.step {
-            let _ = self.stop.send(true);
-        }
-    }
-}
-
 /// A shutdown during the uploads (or a rollback's check) abandons them with
 /// nothing public changed; one that comes once the stable tree has started
 /// lets it finish, with the pointer.
@@ -378,12 +354,12 @@ async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Back
         (corte::publish::Step::CorteTree, true),
         (corte::publish::Step::StableTree, false),
     ] {
-        let (stop, rx) = tokio::sync::watch::channel(false);
+        let (progress, rx) = ShutdownAt::new(step);
         let o = Options {
             stop: Some(rx),
             ..opts()
         };
-        let r = publish(&slow, &c2, &o, &ShutdownAt { step, stop }).await;
+        let r = publish(&slow, &c2, &o, &progress).await;
         if abandoned {
             let e = r.unwrap_err();
             assert!(e.is_abandoned(), "{step:?}: {e}");
@@ -407,12 +383,11 @@ async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Back
         (corte::publish::Step::Verify, true),
         (corte::publish::Step::StableTree, false),
     ] {
-        let (stop, rx) = tokio::sync::watch::channel(false);
+        let (progress, rx) = ShutdownAt::new(step);
         let o = Options {
             stop: Some(rx),
             ..opts()
         };
-        let progress = ShutdownAt { step, stop };
         let r = rollback::rollback(&slow, &c1.id, Some(&public()), &o, &progress).await;
         let (want, stable) = if abandoned {
             let e = r.unwrap_err();

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use corte::publish::faults::Faults;
 use corte::publish::{
-    Options, Outcome, Progress, Quiet, Step, Target, TargetConfig, layout, pointer, transfer,
+    Options, Outcome, Quiet, Step, Target, TargetConfig, layout, pointer, transfer,
 };
 use corte::site::Theme;
 use corte::source::NewSnapshot;
 use corte::watch::{CutoverError, HistorySource, Publisher, WatchOptions, Watcher};
+use support::ShutdownAt;
 
 fn fixture() -> BTreeMap<String, Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
@@ -59,6 +60,22 @@ fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
     let target = inbox.join(name);
     std::fs::rename(&staging, &target).unwrap();
     target
+}
+
+/// A publisher to one target, history from it, stale keys deleted.
+fn publisher(target: Target) -> Publisher {
+    Publisher {
+        targets: vec![target],
+        theme: Theme::embedded().unwrap(),
+        key: None,
+        ruleset: None,
+        options: Options {
+            delete_stale: true,
+            ..Options::default()
+        },
+        history: HistorySource::FirstTarget,
+        images: None,
+    }
 }
 
 fn latest(store: &Path) -> Option<serde_json::Value> {
@@ -116,18 +133,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
     .unwrap();
     let mut opts = WatchOptions::new(inbox.clone());
     opts.rescan = Duration::from_millis(300);
-    let publisher = Publisher {
-        targets: vec![target],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options {
-            delete_stale: true,
-            ..Options::default()
-        },
-        history: HistorySource::FirstTarget,
-        images: None,
-    };
+    let publisher = publisher(target);
     let watcher = Watcher::new(publisher, opts).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(watcher.run(shutdown));
@@ -400,37 +406,11 @@ async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() 
     running.await.unwrap().unwrap();
 }
 
-/// A progress display that asks for a shutdown when `step` begins, as a
-/// SIGTERM arriving at that moment would.
-struct ShutdownAt {
-    step: Step,
-    stop: tokio::sync::watch::Sender<bool>,
-}
-
-impl Progress for ShutdownAt {
-    fn begin(&self, _target: &str, step: Step, _objects: u64, _bytes: u64) {
-        if step == self.step {
-            let _ = self.stop.send(true);
-        }
-    }
-}
-
 /// Every key of the live manifest at the root holds that manifest's bytes.
 async fn stable_tree_follows_the_pointer(t: &Target) -> String {
     let (p, _) = pointer::read(t).await.unwrap().expect("a live corte");
     let m = pointer::live_manifest(t, &p).await.unwrap();
-    for (key, entry) in &m.files {
-        let (bytes, _) = transfer::get(t, key)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{key} is missing at the root"));
-        assert_eq!(
-            corte::source::sha256_hex(&bytes),
-            layout::stored_sha256(entry),
-            "{key} at the root is not the live corte {}'s",
-            p.corte
-        );
-    }
+    support::assert_stable_tree_is(t, &m).await;
     p.corte
 }
 
@@ -455,18 +435,6 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
             ..Faults::default()
         },
     );
-    let publisher = |t: Target| Publisher {
-        targets: vec![t],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options {
-            delete_stale: true,
-            ..Options::default()
-        },
-        history: HistorySource::FirstTarget,
-        images: None,
-    };
     let t = backend.target("t");
     let (_keep, never) = tokio::sync::watch::channel(false);
     publisher(t.clone())
@@ -476,11 +444,8 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
     let first = stable_tree_follows_the_pointer(&t).await;
 
     // Shutdown as the corte tree starts: abandoned, corte 1 untouched.
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let progress = Arc::new(ShutdownAt {
-        step: Step::CorteTree,
-        stop,
-    });
+    let (progress, shutdown) = ShutdownAt::new(Step::CorteTree);
+    let progress = Arc::new(progress);
     let err = publisher(slow.clone())
         .cutover(load(2), progress, &shutdown)
         .await
@@ -501,11 +466,8 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
     );
 
     // Shutdown as the stable tree starts: finished, with the pointer.
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let progress = Arc::new(ShutdownAt {
-        step: Step::StableTree,
-        stop,
-    });
+    let (progress, shutdown) = ShutdownAt::new(Step::StableTree);
+    let progress = Arc::new(progress);
     let c = publisher(slow)
         .cutover(load(2), progress, &shutdown)
         .await

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use corte::publish::config::{CachePolicy, Settings, TargetConfig};
 use corte::publish::faults::{Faults, FaultyStore};
-use corte::publish::{Kind, Target};
+use corte::publish::{Kind, Progress, Step, Target, layout, transfer};
+use corte::site::Manifest;
 use object_store::ObjectStore;
 use object_store::memory::InMemory;
 
@@ -110,4 +111,43 @@ impl Backend {
 pub fn open(config: &TargetConfig) -> Target {
     Target::open(config, &settings(), &CachePolicy::default())
         .unwrap_or_else(|e| panic!("opening {}: {e}", config.url))
+}
+
+/// A progress display that asks for a shutdown when `step` begins, as a
+/// SIGTERM arriving at that moment would. Pass the receiver as
+/// `Options::stop` (or a cutover's `shutdown`).
+pub struct ShutdownAt {
+    step: Step,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl ShutdownAt {
+    pub fn new(step: Step) -> (ShutdownAt, tokio::sync::watch::Receiver<bool>) {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        (ShutdownAt { step, stop }, rx)
+    }
+}
+
+impl Progress for ShutdownAt {
+    fn begin(&self, _target: &str, step: Step, _objects: u64, _bytes: u64) {
+        if step == self.step {
+            let _ = self.stop.send(true);
+        }
+    }
+}
+
+/// The stable tree holds exactly the stored bytes of `m`'s corte for every key.
+pub async fn assert_stable_tree_is(t: &Target, m: &Manifest) {
+    for (key, entry) in &m.files {
+        let (bytes, _) = transfer::get(t, key)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{key} is missing at the root"));
+        assert_eq!(
+            corte::source::sha256_hex(&bytes),
+            layout::stored_sha256(entry),
+            "{key} at the root is not corte {}'s",
+            m.corte.id
+        );
+    }
 }
