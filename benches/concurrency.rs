@@ -28,10 +28,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use corte::publish::config::{CachePolicy, Settings};
+use corte::publish::config::Settings;
 use corte::publish::faults::{Faults, FaultyStore};
 use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Quiet, Step, Target, publish};
+use corte::published::CachePolicy;
 use s3_server::S3Server;
 
 fn fail(message: &str) -> ! {
@@ -93,7 +94,7 @@ fn main() {
         .manifest
         .files
         .values()
-        .map(corte::publish::layout::stored_size)
+        .map(corte::published::manifest::stored_size)
         .sum();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

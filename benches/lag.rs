@@ -50,7 +50,8 @@ use std::time::{Duration, Instant};
 
 use corte::contract::corte::CORTE_FILE;
 use corte::generator::{Config, DEFAULT_SEED, Generator, OUTPUT_VERSION, Scale};
-use corte::publish::{CachePolicy, Options, Progress, Settings, Step, Target, TargetConfig};
+use corte::publish::{Options, Progress, Settings, Step, Target, TargetConfig};
+use corte::published::CachePolicy;
 use corte::site::Theme;
 use corte::watch::status::{self, Status};
 use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};

@@ -230,7 +230,7 @@ fn breakdown(path: &Path) {
     step("read files", t);
     let t = Instant::now();
     for bytes in actas.values().chain([&catalog_bytes]) {
-        std::hint::black_box(corte::source::sha256_hex(bytes));
+        std::hint::black_box(corte::contract::sha256_hex(bytes));
     }
     step("sha256 (one thread)", t);
     let t = Instant::now();

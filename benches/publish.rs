@@ -22,9 +22,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use corte::publish::config::{CachePolicy, Settings};
+use corte::publish::config::Settings;
 use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Quiet, Report, Step, Target, publish};
+use corte::published::CachePolicy;
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)

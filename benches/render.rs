@@ -266,7 +266,7 @@ fn write_build(out: &Path, build: &Build) -> std::io::Result<()> {
         }
     })?;
     std::fs::write(
-        out.join(corte::site::manifest::MANIFEST_FILE),
+        out.join(corte::published::layout::MANIFEST),
         &build.manifest_bytes,
     )
 }

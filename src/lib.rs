@@ -17,6 +17,7 @@ pub mod contract;
 pub mod generator;
 pub mod images;
 pub mod publish;
+pub mod published;
 pub mod serve;
 pub mod site;
 pub mod source;

@@ -152,7 +152,10 @@ fn check_build(build: &Build) -> Vec<(usize, usize)> {
             .gzip
             .as_ref()
             .unwrap_or_else(|| panic!("{key} travels gzip-encoded"));
-        assert_eq!(corte::site::compress::gunzip(gz).expect("gunzips"), a.bytes);
+        assert_eq!(
+            corte::published::gzip::gunzip(gz).expect("gunzips"),
+            a.bytes
+        );
         let entry = &build.manifest.files[key];
         assert_eq!(
             (entry.sha256.as_str(), entry.size),

@@ -33,15 +33,15 @@ fn render_writes_every_file_the_manifest_lists_and_prints_its_hash() {
     let dir = tempfile::tempdir().unwrap();
     let printed = stdout(&render(dir.path(), &[]));
     let manifest_bytes = std::fs::read(dir.path().join("manifest.json")).unwrap();
-    let sha = corte::source::sha256_hex(&manifest_bytes);
+    let sha = corte::contract::sha256_hex(&manifest_bytes);
     assert!(
         printed.contains(&format!("manifest.json sha256 {sha}")),
         "{printed}"
     );
-    let manifest = corte::site::Manifest::from_json(&manifest_bytes).unwrap();
+    let manifest = corte::published::Manifest::from_json(&manifest_bytes).unwrap();
     for (key, entry) in &manifest.files {
         let bytes = std::fs::read(dir.path().join(key)).unwrap_or_else(|e| panic!("{key}: {e}"));
-        assert_eq!(corte::source::sha256_hex(&bytes), entry.sha256, "{key}");
+        assert_eq!(corte::contract::sha256_hex(&bytes), entry.sha256, "{key}");
     }
     let files = manifest.files.len() + 1;
     assert!(
@@ -116,9 +116,10 @@ fn with_history_the_entidad_pages_chart_the_cortes_and_the_manifest_names_the_pr
         out.path(),
         &["--history", history.path().to_str().unwrap()],
     ));
-    let manifest =
-        corte::site::Manifest::from_json(&std::fs::read(out.path().join("manifest.json")).unwrap())
-            .unwrap();
+    let manifest = corte::published::Manifest::from_json(
+        &std::fs::read(out.path().join("manifest.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(manifest.previous.as_deref(), Some("anterior"));
     let election = &manifest.elections[0].id;
     let page = std::fs::read_to_string(

@@ -355,7 +355,7 @@ fn each_image_is_named_by_its_hash_and_decodes_to_its_size() {
     let mut total = 0;
     for (k, images) in example_images().iter().enumerate() {
         for image in images {
-            let sha = corte::source::sha256_hex(&image.bytes);
+            let sha = corte::contract::sha256_hex(&image.bytes);
             assert_eq!(image.file_name, format!("{sha}.png"), "corte {}", k + 1);
             assert_eq!(image.sha256(), sha);
             let decoder = png::Decoder::new(std::io::Cursor::new(&image.bytes));

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use corte::published::manifest::*;
 use corte::site::charts;
 use corte::site::history::{CurrentCorte, History, HistoryError};
-use corte::site::manifest::*;
 use corte::source::history::read_manifests;
 use corte::tally::{Porcentaje, Summary};
 

@@ -18,10 +18,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use corte::contract::Snapshot;
 use corte::images::ImageFolder;
-use corte::publish::layout::POINTER;
 use corte::publish::verify::verify;
 use corte::publish::{Options, Quiet, Step, Target};
-use corte::site::{Manifest, Theme};
+use corte::published::Manifest;
+use corte::published::layout::POINTER;
+use corte::site::Theme;
 use corte::watch::{HistorySource, Publisher};
 use object_store::{ObjectStoreExt, PutPayload, path::Path as StorePath};
 use support::Backend;
@@ -53,7 +54,7 @@ fn corte(seq: u32) -> (Snapshot, Vec<(String, Vec<u8>)>) {
             continue;
         }
         let bytes = image_bytes(&format!("{e}-{}", acta.clave_casilla), &acta.tipo_acta);
-        let sha = corte::source::sha256_hex(&bytes);
+        let sha = corte::contract::sha256_hex(&bytes);
         acta.codigo_integridad = Some(sha.clone());
         images.push((sha, bytes));
     }
@@ -100,7 +101,7 @@ async fn page_with(target: &Target, manifest: &Manifest, needle: &str) -> (Strin
         }
         let stored = get(target, key).await.expect("a listed page is stored");
         let html = match entry.gzip {
-            Some(_) => corte::site::compress::gunzip(&stored).unwrap(),
+            Some(_) => corte::published::gzip::gunzip(&stored).unwrap(),
             None => stored.to_vec(),
         };
         let html = String::from_utf8(html).unwrap();

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corte::publish::faults::Faults;
-use corte::publish::layout::{self, Action, POINTER};
 use corte::publish::synthetic::{self, Shape};
 use corte::publish::verify::{Signature, verify};
 use corte::publish::{
     Corte, ErrorKind, Options, Outcome, Quiet, Target, mirror, pointer, publish, publish_all,
     rollback, sign, transfer,
 };
+use corte::published::layout::{self, POINTER};
+use corte::published::{Action, headers::SHA256_META, headers_for};
 use object_store::{Attribute, GetOptions, ObjectStoreExt, PutPayload};
 use support::{Backend, ShutdownAt};
 
@@ -171,7 +172,7 @@ async fn every_object_carries_its_headers(b: Backend) {
             .await
             .unwrap();
         for (k, ct, cc, gz) in &expect {
-            let h = layout::headers_for(k, Some(&manifest), |_| Some(manifest.clone()), cache)
+            let h = headers_for(k, Some(&manifest), |_| Some(manifest.clone()), cache)
                 .unwrap_or_else(|| panic!("no headers for {k}"));
             assert_eq!(
                 (&h.content_type[..], &h.cache_control[..], h.gzip),
@@ -205,7 +206,7 @@ async fn every_object_carries_its_headers(b: Backend) {
         assert_eq!(get(Attribute::CacheControl).as_deref(), Some(*cc), "{k}");
         assert_eq!(get(Attribute::ContentEncoding).is_some(), *gz, "{k}");
         assert!(
-            get(Attribute::Metadata(layout::SHA256_META.into())).is_some(),
+            get(Attribute::Metadata(SHA256_META.into())).is_some(),
             "{k}"
         );
     }

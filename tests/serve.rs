@@ -10,11 +10,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use corte::publish::layout::{self, stored_sha256};
+use corte::contract::sha256_hex;
 use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Outcome, Quiet, Target, publish, sign};
+use corte::published::layout;
+use corte::published::manifest::stored_sha256;
 use corte::serve;
-use corte::source::sha256_hex;
 use support::Backend;
 
 // ------------------------------------------------------------------ fixture
@@ -239,7 +240,7 @@ fn a_published_corte_is_served_with_the_headers_the_cdn_sends() {
 
     // The pointer and the manifest as stored.
     let r = site.get("/latest.json", &[]);
-    let p: layout::Pointer = serde_json::from_slice(&r.body).expect("a pointer");
+    let p: corte::published::Pointer = serde_json::from_slice(&r.body).expect("a pointer");
     assert_eq!(p.corte, c.id);
     let r = site.get(&format!("/cortes/{}/manifest.json", c.id), &[]);
     assert_eq!(sha256_hex(&r.body), c.manifest_sha256);

@@ -84,7 +84,7 @@ fn each_example_corte_renders_to_its_pinned_manifest_without_the_shared_data() {
             String::from_utf8_lossy(&out.stderr)
         );
         let manifest = std::fs::read(work.path().join("sitio/manifest.json")).unwrap();
-        let sha = corte::source::sha256_hex(&manifest);
+        let sha = corte::contract::sha256_hex(&manifest);
         if sha != pinned {
             problems.push(format!(
                 "{name}: rendered manifest.json sha256 {sha}, pinned {pinned}"

@@ -1184,7 +1184,7 @@ fn the_biggest_seccion_page_and_its_css_stay_well_under_100_kb_compressed() {
         .iter()
         .find(|a| a.key.starts_with("assets/style.") && a.key.ends_with(".css"))
         .unwrap();
-    let gz = |bytes: &[u8]| corte::site::compress::gzip(bytes).len();
+    let gz = |bytes: &[u8]| corte::published::gzip::gzip(bytes).len();
     let weight = gz(&page.bytes) + gz(&css.bytes);
     eprintln!(
         "sección {id} (64 casillas): {} bytes, {} gzip; CSS {} gzip; together {weight} bytes",

@@ -15,9 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use corte::publish::faults::Faults;
-use corte::publish::{
-    Options, Outcome, Quiet, Step, Target, TargetConfig, layout, pointer, transfer,
-};
+use corte::publish::{Options, Outcome, Quiet, Step, Target, TargetConfig, pointer, transfer};
+use corte::published::layout;
 use corte::site::Theme;
 use corte::source::NewSnapshot;
 use corte::watch::{CutoverError, HistorySource, Publisher, WatchOptions, Watcher};
@@ -105,7 +104,7 @@ fn check_complete(store: &Path) -> Result<(), String> {
         .ok_or("latest.json names no manifest")?;
     let bytes =
         std::fs::read(store.join(manifest_key)).map_err(|e| format!("{manifest_key}: {e}"))?;
-    let m = corte::site::Manifest::from_json(&bytes)?;
+    let m = corte::published::Manifest::from_json(&bytes)?;
     let tree = store.join("cortes").join(&m.corte.id);
     for key in m.files.keys() {
         if !tree.join(key).is_file() {

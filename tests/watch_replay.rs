@@ -124,14 +124,14 @@ async fn real_files_replayed_through_the_watcher_publish_the_official_summaries(
         // The same file inside the corte's immutable tree, hash as the manifest says.
         let latest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(store.join("latest.json")).unwrap()).unwrap();
-        let manifest = corte::site::Manifest::from_json(
+        let manifest = corte::published::Manifest::from_json(
             &std::fs::read(store.join(latest["manifest"].as_str().unwrap())).unwrap(),
         )
         .unwrap();
         let key = format!("datos/{published_name}");
         assert_eq!(
             manifest.files[&key].sha256,
-            corte::source::sha256_hex(&published),
+            corte::contract::sha256_hex(&published),
             "{key} as listed"
         );
     }

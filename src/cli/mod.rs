@@ -113,7 +113,7 @@ pub(crate) fn choose_ruleset(
 
 /// Says on stderr what an image folder gave a corte: images linked, actas
 /// still waiting for theirs, and every file rejected with its reason.
-pub(crate) fn report_images(set: &crate::images::ImageSet) {
+pub(crate) fn report_images(set: &crate::published::images::ImageSet) {
     eprintln!(
         "acta images: {} ready, {} in process",
         set.images.len(),

@@ -87,9 +87,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// The verified images at `out/actas/<sha256>.<ext>`, where the pages link.
-fn copy_images(out: &Path, set: &crate::images::ImageSet) -> anyhow::Result<()> {
+fn copy_images(out: &Path, set: &crate::published::images::ImageSet) -> anyhow::Result<()> {
     use rayon::prelude::*;
-    let dir = out.join(crate::images::PREFIX);
+    let dir = out.join(crate::published::images::PREFIX);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     set.images.par_iter().try_for_each(|(_, i)| {
         let to = out.join(i.key());
@@ -120,5 +120,5 @@ fn write_build(out: &Path, build: &crate::site::Build) -> anyhow::Result<()> {
         .artifacts
         .par_iter()
         .try_for_each(|a| write(&a.key, &a.bytes))?;
-    write(crate::site::manifest::MANIFEST_FILE, &build.manifest_bytes)
+    write(crate::published::layout::MANIFEST, &build.manifest_bytes)
 }

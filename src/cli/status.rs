@@ -51,8 +51,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 p.timestamp,
                 p.updated_at,
                 match p.action {
-                    crate::publish::layout::Action::Publish => "",
-                    crate::publish::layout::Action::Rollback => " by a rollback",
+                    crate::published::Action::Publish => "",
+                    crate::published::Action::Rollback => " by a rollback",
                 },
                 if p.signature.is_some() {
                     ", signed"

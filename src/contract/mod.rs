@@ -1,18 +1,25 @@
 //! The contracts with the outside world: the snapshot the central database
 //! exports at each corte (`corte.json`, `catalog.json`, `actas/<ELECTION>.csv`),
-//! their types, their validation and their versions.
+//! their types, their validation and their versions; and the words every
+//! stage shares with them: the 13 summary fields and their percentages, and
+//! the SHA-256 in lowercase hex that names members, images and artifacts.
+//! The published side (manifest, keys, pointer) is `crate::published`.
 //!
 //! Nothing here touches files: [`Snapshot::from_members`] takes bytes that
 //! `source` has read and checked against `corte.json`. Every error names the
-//! file, the row and the field (see [`ContractError`]).
+//! file, the row and the field (see [`ContractError`]). This is the bottom
+//! of the crate: it imports no other module of it.
 
 pub mod acta;
 pub mod catalog;
 pub mod corte;
 pub mod entidades;
 pub mod error;
+pub mod hash;
 pub mod ids;
+pub mod pct;
 pub mod ruleset;
+pub mod summary;
 
 pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion};
 pub use catalog::{
@@ -21,7 +28,10 @@ pub use catalog::{
 };
 pub use corte::{CorteMeta, Member};
 pub use error::ContractError;
+pub use hash::sha256_hex;
+pub use pct::Porcentaje;
 pub use ruleset::{Inconsistencia, RulesetRef, RulesetSpec, VotosBase};
+pub use summary::Summary;
 
 /// The snapshot contract version this build reads and writes.
 pub const CONTRACT_VERSION: u32 = 1;

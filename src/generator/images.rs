@@ -57,7 +57,7 @@ pub struct GeneratedImage {
 impl GeneratedImage {
     fn new(bytes: Vec<u8>) -> GeneratedImage {
         GeneratedImage {
-            file_name: format!("{}.png", crate::source::sha256_hex(&bytes)),
+            file_name: format!("{}.png", crate::contract::sha256_hex(&bytes)),
             bytes,
         }
     }
@@ -113,7 +113,7 @@ pub(crate) fn stamp_codigos(
             r.actas.par_iter_mut().try_for_each(|acta| {
                 if acta.codigo_integridad.is_some() {
                     let png = render(election, acta)?;
-                    acta.codigo_integridad = Some(crate::source::sha256_hex(&png));
+                    acta.codigo_integridad = Some(crate::contract::sha256_hex(&png));
                 }
                 Ok(())
             })

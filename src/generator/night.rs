@@ -236,7 +236,7 @@ impl Night<'_> {
             acta.rep_votaron,
             acta.votos_sacados,
         ] = counts;
-        acta.codigo_integridad = Some(crate::source::sha256_hex(
+        acta.codigo_integridad = Some(crate::contract::sha256_hex(
             format!(
                 "{}|{}|{}|{}",
                 self.hash_prefix, casilla.key, exp.tipo_acta, self.seed
@@ -381,7 +381,7 @@ fn fuera_de_catalogo(rng: &mut ChaCha8Rng, acta: &Acta, model: &Model) -> Option
                 casilla: None,
                 clave_casilla: candidate,
                 estado: EstadoActa::FueraCatalogo,
-                codigo_integridad: Some(crate::source::sha256_hex(hash.as_bytes())),
+                codigo_integridad: Some(crate::contract::sha256_hex(hash.as_bytes())),
                 ..acta.clone()
             });
         }

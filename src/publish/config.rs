@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::published::CachePolicy;
+
 pub const DEFAULT_CONFIG: &str = "corte.toml";
 
 /// The whole file as far as publishing is concerned.
@@ -69,29 +71,6 @@ impl Default for Settings {
             part_size_mib: 8,
             signing_key: None,
             delete_stale: true,
-        }
-    }
-}
-
-/// `Cache-Control` per class. The defaults are the table in
-/// `publish/cache-policy.md`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CachePolicy {
-    /// Corte trees, manifests, signatures, content-hashed assets.
-    pub immutable: String,
-    /// The stable public tree, `cortes/index.json`, the feed, the public key.
-    pub short: String,
-    /// `latest.json`.
-    pub no_cache: String,
-}
-
-impl Default for CachePolicy {
-    fn default() -> Self {
-        CachePolicy {
-            immutable: "public, max-age=31536000, immutable".into(),
-            short: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400".into(),
-            no_cache: "no-cache".into(),
         }
     }
 }

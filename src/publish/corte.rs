@@ -7,11 +7,14 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, Headers, stored_size};
 use super::sign;
 use super::target::Target;
 use super::transfer::{self, Body, Item};
-use crate::site::{Build, Manifest};
+use crate::published::Manifest;
+use crate::published::layout;
+use crate::published::manifest::stored_size;
+use crate::published::{Action, Headers, Pointer};
+use crate::site::Build;
 
 /// A signature and the key that made it.
 #[derive(Clone)]
@@ -103,7 +106,7 @@ impl Corte {
         Ok(Corte {
             id: id.to_string(),
             seq: manifest.corte.seq,
-            manifest_sha256: crate::source::sha256_hex(&bytes),
+            manifest_sha256: crate::contract::sha256_hex(&bytes),
             manifest,
             manifest_bytes: bytes,
             signed,
@@ -141,7 +144,7 @@ impl Corte {
     ) -> Vec<Item> {
         keys.filter_map(|key| {
             let entry = self.manifest.images.get(key)?;
-            let (sha256, ext) = crate::images::parse_key(key)?;
+            let (sha256, ext) = crate::published::images::parse_key(key)?;
             Some(Item {
                 key: key.clone(),
                 headers: Headers::image(sha256, ext, &target.cache),
@@ -180,8 +183,8 @@ impl Corte {
     }
 
     /// The pointer that makes this corte live.
-    pub fn pointer(&self, action: layout::Action, previous: Option<String>) -> layout::Pointer {
-        layout::Pointer {
+    pub fn pointer(&self, action: Action, previous: Option<String>) -> Pointer {
+        Pointer {
             corte: self.id.clone(),
             seq: self.seq,
             timestamp: self.manifest.corte.timestamp.clone(),
@@ -204,7 +207,8 @@ impl Corte {
     pub fn check(&self) -> Result<(), String> {
         if let Bodies::Built { files: m, images } = &self.bodies {
             for (key, entry) in &self.manifest.images {
-                if crate::images::parse_key(key).map(|(sha, _)| sha) != Some(entry.sha256.as_str())
+                if crate::published::images::parse_key(key).map(|(sha, _)| sha)
+                    != Some(entry.sha256.as_str())
                 {
                     return Err(format!("{key}: an image's key must be its SHA-256"));
                 }

@@ -16,14 +16,14 @@ use bytes::Bytes;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, Pointer};
 use super::pointer::{self, Flip};
 use super::progress::Progress;
 use super::publish::{self, put_document, stale_keys, sync_stable};
 use super::sign;
 use super::target::Target;
 use super::transfer::{self, Counts};
-use crate::site::Manifest;
+use crate::published::Manifest;
+use crate::published::{Pointer, layout};
 
 #[derive(Debug, Clone)]
 pub struct MirrorReport {
@@ -86,7 +86,7 @@ pub async fn mirror(
         // Complete already: the destination's manifest is the one the source
         // lists. Nothing is read from the source for it.
         if let Some((b, _)) = there
-            && crate::source::sha256_hex(&b) == *sha
+            && crate::contract::sha256_hex(&b) == *sha
             && let Ok(m) = Manifest::from_json(&b)
         {
             report.present.push(id.clone());

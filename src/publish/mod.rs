@@ -17,7 +17,6 @@ pub mod config;
 pub mod corte;
 pub mod error;
 pub mod faults;
-pub mod layout;
 pub mod local;
 pub mod mirror;
 pub mod pointer;
@@ -32,7 +31,7 @@ pub mod target;
 pub mod transfer;
 pub mod verify;
 
-pub use config::{CachePolicy, Config, Settings, TargetConfig};
+pub use config::{Config, Settings, TargetConfig};
 pub use corte::Corte;
 pub use error::{ErrorKind, PublishError, Step};
 pub use progress::{Progress, Quiet};

@@ -6,10 +6,11 @@ use bytes::Bytes;
 use object_store::{PutMode, UpdateVersion};
 
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, CorteEntry, CorteIndex, Event, Headers, Pointer};
 use super::target::Target;
 use super::transfer;
-use crate::site::Manifest;
+use crate::published::Manifest;
+use crate::published::pointer::feed;
+use crate::published::{CorteEntry, CorteIndex, Event, Headers, Pointer, layout};
 
 /// The pointer and the version to condition the next move on.
 pub async fn read(target: &Target) -> Result<Option<(Pointer, UpdateVersion)>, PublishError> {
@@ -45,7 +46,7 @@ pub async fn live_manifest(target: &Target, pointer: &Pointer) -> Result<Manifes
                 )
                 .at(&pointer.manifest)
         })?;
-    let sha = crate::source::sha256_hex(&bytes);
+    let sha = crate::contract::sha256_hex(&bytes);
     if sha != pointer.manifest_sha256 {
         return Err(target
             .err(
@@ -182,7 +183,7 @@ pub async fn record(
 }
 
 pub async fn write_feed(target: &Target, ix: &CorteIndex) -> Result<(), PublishError> {
-    let feed = Bytes::from(layout::feed(ix, &now()));
+    let feed = Bytes::from(feed(ix, &now()));
     let headers = Headers::document(layout::FEED, &feed, &target.cache);
     transfer::put(target, layout::FEED, feed, &headers, PutMode::Overwrite)
         .await

@@ -22,12 +22,12 @@ use object_store::{PutMode, UpdateVersion};
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{self, Action, Event, Headers, Pointer};
 use super::pointer::{self, Flip};
 use super::progress::Progress;
 use super::target::Target;
 use super::transfer::{self, Counts};
-use crate::site::Manifest;
+use crate::published::Manifest;
+use crate::published::{Action, Event, Headers, Pointer, layout};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -338,9 +338,12 @@ pub async fn upload_images(
         Some(_) => None,
         None if new.is_empty() => None,
         None => Some(
-            transfer::list(target, crate::images::PREFIX.trim_end_matches('/'))
-                .await
-                .map_err(|e| target.store_err(step, crate::images::PREFIX, e))?,
+            transfer::list(
+                target,
+                crate::published::images::PREFIX.trim_end_matches('/'),
+            )
+            .await
+            .map_err(|e| target.store_err(step, crate::published::images::PREFIX, e))?,
         ),
     };
     let items = corte.image_items(target, new.into_iter());
@@ -451,7 +454,7 @@ fn manifest_conflict(target: &Target, corte: &Corte, there: &[u8]) -> PublishErr
             ErrorKind::Conflict(format!(
                 "corte {} was already published with a different manifest (SHA-256 {}, ours {}); a published corte never changes: render it with a new sequence number",
                 corte.id,
-                crate::source::sha256_hex(there),
+                crate::contract::sha256_hex(there),
                 corte.manifest_sha256
             )),
         )
@@ -640,7 +643,7 @@ pub async fn sync_stable(
     progress: &dyn Progress,
 ) -> Result<(Counts, Vec<String>), PublishError> {
     let step = Step::StableTree;
-    let differs = |m: &Manifest, k: &String, e: &crate::site::FileEntry| {
+    let differs = |m: &Manifest, k: &String, e: &crate::published::FileEntry| {
         m.files.get(k).is_some_and(|x| x != e)
     };
     let changed: Vec<&String> = to

@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::Action;
 use super::pointer;
 use super::progress::Progress;
 use super::publish::{Options, Outcome, Report, go_live, or_stop, stopping};
 use super::sign;
 use super::target::Target;
+use crate::published::Action;
 
 pub async fn rollback(
     target: &Target,

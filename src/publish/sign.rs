@@ -41,7 +41,7 @@ pub fn public_pem(key: &VerifyingKey) -> String {
 
 /// SHA-256 of the raw 32-byte public key: the fingerprint to publish out of band.
 pub fn fingerprint(key: &VerifyingKey) -> String {
-    crate::source::sha256_hex(key.as_bytes())
+    crate::contract::sha256_hex(key.as_bytes())
 }
 
 pub fn load_private(path: &Path) -> Result<SigningKey, String> {

@@ -2,10 +2,10 @@
 //! corte tree on the target with whether its manifest (written last) is there.
 
 use super::error::{PublishError, Step};
-use super::layout::{self, CorteIndex, Pointer};
 use super::pointer;
 use super::target::Target;
 use super::transfer;
+use crate::published::{CorteIndex, Pointer, layout};
 
 #[derive(Debug, Clone)]
 pub struct Status {

@@ -6,10 +6,10 @@
 
 use rayon::prelude::*;
 
-use crate::site::manifest::{
-    GzipEntry, MANIFEST_VERSION, Manifest, ManifestCorte, ManifestProcess,
+use crate::published::manifest::{
+    CacheClass, FileEntry, GzipEntry, MANIFEST_VERSION, Manifest, ManifestCorte, ManifestProcess,
 };
-use crate::site::{Artifact, Build, CacheClass, FileEntry};
+use crate::site::{Artifact, Build};
 
 #[derive(Debug, Clone)]
 pub struct Shape {
@@ -61,7 +61,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     let css = format!("body{{font-family:sans-serif}} /* theme {} */", shape.pages);
     let css_key = format!(
         "assets/style.{}.css",
-        &crate::source::sha256_hex(css.as_bytes())[..10]
+        &crate::contract::sha256_hex(css.as_bytes())[..10]
     );
     let mut artifacts: Vec<Artifact> = (0..shape.pages)
         .into_par_iter()
@@ -91,7 +91,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     ));
     for d in 0..shape.datasets {
         let csv = dataset(d, seq, shape.dataset_bytes);
-        let gz = crate::site::compress::gzip(&csv);
+        let gz = crate::published::gzip::gzip(&csv);
         artifacts.push(Artifact::new(
             format!("datos/ELECCION_{d}.csv.gz"),
             gz,
@@ -147,7 +147,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     let manifest_bytes = manifest.to_canonical_json();
     Build {
         corte_id: id,
-        manifest_sha256: crate::source::sha256_hex(&manifest_bytes),
+        manifest_sha256: crate::contract::sha256_hex(&manifest_bytes),
         manifest_bytes,
         manifest,
         artifacts,
@@ -157,13 +157,13 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
 
 /// The same corte linking the acta images `images` too (as a render with an
 /// image folder does).
-pub fn with_images(mut build: Build, images: &crate::images::ImageSet) -> Build {
+pub fn with_images(mut build: Build, images: &crate::published::images::ImageSet) -> Build {
     for i in images.images.values() {
         build.manifest.images.insert(i.key(), i.entry());
         build.image_files.insert(i.key(), i.path.clone());
     }
     build.manifest_bytes = build.manifest.to_canonical_json();
-    build.manifest_sha256 = crate::source::sha256_hex(&build.manifest_bytes);
+    build.manifest_sha256 = crate::contract::sha256_hex(&build.manifest_bytes);
     build
 }
 
@@ -174,9 +174,9 @@ pub fn image_files(
     n: usize,
     bytes: usize,
     salt: u64,
-) -> std::io::Result<crate::images::ImageSet> {
+) -> std::io::Result<crate::published::images::ImageSet> {
     std::fs::create_dir_all(dir)?;
-    let made: Vec<std::io::Result<crate::images::Image>> = (0..n)
+    let made: Vec<std::io::Result<crate::published::images::Image>> = (0..n)
         .into_par_iter()
         .map(|i| {
             let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
@@ -189,10 +189,10 @@ pub fn image_files(
                 data.extend_from_slice(&x.to_le_bytes());
             }
             data.truncate(bytes.max(4));
-            let sha = crate::source::sha256_hex(&data);
+            let sha = crate::contract::sha256_hex(&data);
             let path = dir.join(format!("{sha}.jpg"));
             std::fs::write(&path, &data)?;
-            Ok(crate::images::Image {
+            Ok(crate::published::images::Image {
                 sha256: sha,
                 ext: "jpg".into(),
                 size: data.len() as u64,
@@ -200,7 +200,7 @@ pub fn image_files(
             })
         })
         .collect();
-    let mut set = crate::images::ImageSet::default();
+    let mut set = crate::published::images::ImageSet::default();
     for i in made {
         let i = i?;
         set.images.insert(i.sha256.clone(), i);
@@ -216,7 +216,7 @@ pub fn relabel(mut build: Build, seq: u32) -> Build {
     build.manifest.corte.seq = seq;
     build.manifest.previous = (seq > 1).then(|| corte_id(seq - 1));
     build.manifest_bytes = build.manifest.to_canonical_json();
-    build.manifest_sha256 = crate::source::sha256_hex(&build.manifest_bytes);
+    build.manifest_sha256 = crate::contract::sha256_hex(&build.manifest_bytes);
     build.corte_id = id;
     build
 }

@@ -8,9 +8,10 @@ use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
-use super::config::{CachePolicy, Settings, TargetConfig, redact_url};
+use super::config::{Settings, TargetConfig, redact_url};
 use super::error::{ErrorKind, PublishError, Step};
 use super::local::LocalStore;
+use crate::published::CachePolicy;
 
 /// What kind of store is behind a target: it decides how an object already
 /// there is recognised (see `transfer::Presence`).

@@ -14,17 +14,40 @@ use futures::{StreamExt, TryStreamExt};
 use md5::Digest;
 use object_store::path::Path;
 use object_store::{
-    Attribute, GetOptions, ObjectMeta, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions,
-    PutPayload, PutResult, UpdateVersion,
+    Attribute, AttributeValue, Attributes, GetOptions, ObjectMeta, ObjectStoreExt, PutMode,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, UpdateVersion,
 };
 
 use super::error::{ErrorKind, PublishError, Step};
-use super::layout::{Headers, SHA256_META};
 use super::progress::Progress;
 use super::target::{Kind, Policy, Target};
+use crate::published::Headers;
+use crate::published::headers::SHA256_META;
 
 pub fn path(key: &str) -> Path {
     Path::from(key)
+}
+
+/// The headers as object_store attributes: all of them on every put, since
+/// a put replaces an object's metadata whole.
+pub fn attributes(headers: &Headers) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert(
+        Attribute::ContentType,
+        AttributeValue::from(headers.content_type.clone()),
+    );
+    a.insert(
+        Attribute::CacheControl,
+        AttributeValue::from(headers.cache_control.clone()),
+    );
+    if headers.gzip {
+        a.insert(Attribute::ContentEncoding, AttributeValue::from("gzip"));
+    }
+    a.insert(
+        Attribute::Metadata(SHA256_META.into()),
+        AttributeValue::from(headers.sha256.clone()),
+    );
+    a
 }
 
 /// Errors worth another attempt: the generic ones (HTTP 5xx, timeouts,
@@ -91,7 +114,7 @@ pub async fn put(
             } else {
                 let opts = PutOptions {
                     mode,
-                    attributes: headers.attributes(),
+                    attributes: attributes(headers),
                     ..Default::default()
                 };
                 target
@@ -111,7 +134,7 @@ async fn put_in_parts(
     headers: &Headers,
 ) -> object_store::Result<PutResult> {
     let opts = PutMultipartOptions {
-        attributes: headers.attributes(),
+        attributes: attributes(headers),
         ..Default::default()
     };
     let mut upload = target.store.put_multipart_opts(location, opts).await?;
@@ -236,7 +259,7 @@ pub async fn holds(
         }
     }
     Ok(match get(target, key).await? {
-        Some((bytes, _)) => crate::source::sha256_hex(&bytes) == headers.sha256,
+        Some((bytes, _)) => crate::contract::sha256_hex(&bytes) == headers.sha256,
         None => false,
     })
 }
@@ -277,7 +300,7 @@ impl Body {
                             .at(key)
                     })?
                     .0;
-                let got = crate::source::sha256_hex(&bytes);
+                let got = crate::contract::sha256_hex(&bytes);
                 if got != expected_sha256 {
                     return Err(from
                         .err(
@@ -296,7 +319,7 @@ impl Body {
                     to.err(step, ErrorKind::Invalid(format!("cannot be read: {e}")))
                         .at(where_())
                 })?;
-                let got = crate::source::sha256_hex(&bytes);
+                let got = crate::contract::sha256_hex(&bytes);
                 if got != expected_sha256 {
                     return Err(to.err(
                         step,

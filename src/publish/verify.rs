@@ -6,13 +6,14 @@
 use futures::StreamExt;
 
 use super::error::{PublishError, Step};
-use super::layout::{self, stored_sha256, stored_size};
 use super::pointer;
 use super::progress::Progress;
 use super::sign;
 use super::target::Target;
 use super::transfer;
-use crate::site::{FileEntry, Manifest};
+use crate::published::layout;
+use crate::published::manifest::{stored_sha256, stored_size};
+use crate::published::{FileEntry, Manifest};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -90,7 +91,7 @@ pub async fn verify(
         problem(mkey, "is missing: the corte is not complete".into());
         return Ok(report);
     };
-    let sha = crate::source::sha256_hex(&bytes);
+    let sha = crate::contract::sha256_hex(&bytes);
     if let Some(p) = pointed
         && p.manifest_sha256 != sha
     {
@@ -132,7 +133,7 @@ async fn check_signature(
     id: &str,
     manifest: &[u8],
     pinned: Option<&sign::PublicKey>,
-    pointer: Option<&layout::Pointer>,
+    pointer: Option<&crate::published::Pointer>,
 ) -> Result<(Signature, Vec<Problem>), PublishError> {
     let mkey = layout::manifest_key(id);
     let skey = layout::signature_key(id);
@@ -279,7 +280,7 @@ async fn check_images(
     );
     let checks = futures::stream::iter(&manifest.images)
         .map(|(key, entry)| async move {
-            let named = crate::images::parse_key(key).map(|(sha, _)| sha);
+            let named = crate::published::images::parse_key(key).map(|(sha, _)| sha);
             if named != Some(entry.sha256.as_str()) {
                 return Ok((
                     0,
@@ -341,7 +342,7 @@ fn gather(
 
 /// What is wrong with an object's stored bytes, if anything.
 pub fn check_bytes(entry: &FileEntry, stored: &[u8]) -> Option<String> {
-    let sha = crate::source::sha256_hex(stored);
+    let sha = crate::contract::sha256_hex(stored);
     if sha != stored_sha256(entry) {
         return Some(format!(
             "has SHA-256 {sha}, the manifest says {}",
@@ -349,8 +350,8 @@ pub fn check_bytes(entry: &FileEntry, stored: &[u8]) -> Option<String> {
         ));
     }
     if entry.gzip.is_some() {
-        match crate::site::compress::gunzip(stored) {
-            Ok(plain) if crate::source::sha256_hex(&plain) == entry.sha256 => {}
+        match crate::published::gzip::gunzip(stored) {
+            Ok(plain) if crate::contract::sha256_hex(&plain) == entry.sha256 => {}
             Ok(_) => return Some("decompresses to bytes the manifest does not list".into()),
             Err(e) => return Some(format!("is not valid gzip: {e}")),
         }

@@ -7,7 +7,7 @@
 //!   the publisher's documents (`latest.json`, `cortes/index.json`,
 //!   `cortes/feed.xml`, `public-key.pem`, manifests and signatures) as stored.
 //! - Headers follow from the manifests by the publisher's own rule
-//!   (`publish::layout::headers_for`): Content-Type, Cache-Control by cache
+//!   (`published::headers_for`): Content-Type, Cache-Control by cache
 //!   class, gzip copies sent as stored with `Content-Encoding: gzip` to
 //!   clients that take gzip and decoded for the others, a strong ETag (the
 //!   SHA-256 of the bytes sent) with `If-None-Match` → 304, and HEAD.

@@ -1,5 +1,5 @@
 //! The store seen as a CDN origin: for a key, the bytes stored there and the
-//! headers the publisher gave them, found by `layout::headers_for` from the
+//! headers the publisher gave them, found by `published::headers_for` from the
 //! manifests (a folder keeps no headers of its own).
 //!
 //! The live corte (`latest.json` → its manifest, checked against the
@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::publish::layout::{self, Headers, Pointer, Source};
+use crate::contract::sha256_hex;
 use crate::publish::{Target, pointer, transfer};
-use crate::site::Manifest;
-use crate::source::sha256_hex;
+use crate::published::Manifest;
+use crate::published::layout::{self, Source};
+use crate::published::{Headers, Pointer, headers_for};
 
 /// An object ready to send: its stored bytes (gzip when `headers.gzip`) and
 /// the hash of the bytes a reader gets after decoding them.
@@ -88,7 +89,7 @@ impl Origin {
                     .read(key)
                     .await?
                     .ok_or(Miss::NotFound("not published"))?;
-                let mut headers = layout::headers_for(key, None, |_| None::<Manifest>, cache)
+                let mut headers = headers_for(key, None, |_| None::<Manifest>, cache)
                     .ok_or(Miss::NotFound("no headers"))?;
                 headers.sha256 = sha256_hex(&stored);
                 Ok(Object {
@@ -106,7 +107,7 @@ impl Origin {
                     .files
                     .get(file)
                     .ok_or(Miss::NotFound("not in the corte's manifest"))?;
-                let headers = layout::headers_for(key, None, |_| Some(manifest.clone()), cache)
+                let headers = headers_for(key, None, |_| Some(manifest.clone()), cache)
                     .ok_or(Miss::NotFound("not in the corte's manifest"))?;
                 let stored = self
                     .read(key)
@@ -126,7 +127,7 @@ impl Origin {
                 })
             }
             Source::Image { sha256, ext } => {
-                let stored_key = crate::images::key(sha256, ext);
+                let stored_key = crate::published::images::key(sha256, ext);
                 let stored = self
                     .read(&stored_key)
                     .await?
@@ -139,7 +140,7 @@ impl Origin {
                 }
                 Ok(Object {
                     plain_sha256: got,
-                    headers: layout::Headers::image(sha256, ext, cache),
+                    headers: Headers::image(sha256, ext, cache),
                     stored,
                 })
             }
@@ -153,9 +154,8 @@ impl Origin {
                     .files
                     .get(key)
                     .ok_or(Miss::NotFound("not in the live corte's manifest"))?;
-                let headers =
-                    layout::headers_for(key, Some(&live.manifest), |_| None::<Manifest>, cache)
-                        .ok_or(Miss::NotFound("not in the live corte's manifest"))?;
+                let headers = headers_for(key, Some(&live.manifest), |_| None::<Manifest>, cache)
+                    .ok_or(Miss::NotFound("not in the live corte's manifest"))?;
                 let stored = match self.read(key).await? {
                     Some(b) if sha256_hex(&b) == headers.sha256 => b,
                     other => {

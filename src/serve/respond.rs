@@ -10,8 +10,8 @@ use http_body_util::Full;
 
 use super::origin::Object;
 use super::request::{accepts_gzip, none_match};
-use crate::site::compress::gunzip;
-use crate::source::sha256_hex;
+use crate::contract::sha256_hex;
+use crate::published::gzip::gunzip;
 
 pub type Body = Full<Bytes>;
 
@@ -123,8 +123,8 @@ fn build(status: StatusCode, headers: &[(HeaderName, &str)], body: Bytes) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::layout::Headers;
-    use crate::site::compress::gzip;
+    use crate::published::Headers;
+    use crate::published::gzip::gzip;
     use http_body_util::BodyExt;
 
     fn page() -> Object {

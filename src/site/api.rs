@@ -185,7 +185,7 @@ struct ElectionView<'a> {
     casilla_unit: Vec<Option<u32>>,
     /// Per casilla: its registered actas of this election (indexes).
     casilla_actas: Vec<Vec<u32>>,
-    images: Option<&'a crate::images::ImageSet>,
+    images: Option<&'a crate::published::images::ImageSet>,
 }
 
 impl<'a> ElectionView<'a> {
@@ -704,7 +704,7 @@ fn registered_acta<'a>(
     res: &ActaResult,
     tipo_casilla: char,
     lista_nominal: u32,
-    images: Option<&crate::images::ImageSet>,
+    images: Option<&crate::published::images::ImageSet>,
 ) -> ActaDoc<'a> {
     let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
     let field = |c: Campo| Captured((!sin_acta).then_some(c));

@@ -5,7 +5,7 @@ use super::{Artifact, CacheClass};
 use crate::contract::Snapshot;
 use crate::tally::Results;
 
-pub const PREFIX: &str = "datos/";
+pub const PREFIX: &str = crate::published::layout::DATOS;
 
 pub fn artifacts(snapshot: &Snapshot, results: &Results) -> Vec<Artifact> {
     use rayon::prelude::*;
@@ -17,7 +17,7 @@ pub fn artifacts(snapshot: &Snapshot, results: &Results) -> Vec<Artifact> {
             let gz = key.ends_with(".csv").then(|| {
                 Artifact::new(
                     format!("{key}.gz"),
-                    super::compress::gzip(&f.bytes),
+                    crate::published::gzip::gzip(&f.bytes),
                     CacheClass::Short,
                 )
             });

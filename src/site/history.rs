@@ -9,9 +9,9 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::charts::Series;
-use super::manifest::Manifest;
 use crate::contract::corte::parse_timestamp;
-use crate::tally::{Porcentaje, Summary};
+use crate::contract::{Porcentaje, Summary};
+use crate::published::Manifest;
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -249,7 +249,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::site::manifest::*;
+    use crate::published::manifest::*;
 
     fn summary(contabilizadas: u64, esperadas: u64, votos: u64) -> Summary {
         Summary {

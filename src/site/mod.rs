@@ -11,11 +11,9 @@
 
 pub mod api;
 pub mod charts;
-pub mod compress;
 pub mod datasets;
 pub mod format;
 pub mod history;
-pub mod manifest;
 pub mod pages;
 pub mod theme;
 pub mod tiles;
@@ -23,10 +21,15 @@ pub mod tiles;
 use rayon::prelude::*;
 
 pub use history::History;
-pub use manifest::{CacheClass, FileEntry, Manifest};
 pub use theme::Theme;
 
-use crate::contract::Snapshot;
+use crate::contract::{Snapshot, sha256_hex};
+use crate::published::images::{self, ImageSet};
+use crate::published::manifest::{
+    CacheClass, CandidacyVotes, FileEntry, GzipEntry, MANIFEST_VERSION, Manifest, ManifestCorte,
+    ManifestElection, ManifestProcess,
+};
+use crate::published::{content_type, gzip, transport_gzip};
 use crate::tally::Results;
 
 #[derive(Debug, thiserror::Error)]
@@ -82,52 +85,17 @@ impl Artifact {
     /// the hashes.
     pub fn seal(&mut self) {
         if self.sha256.is_empty() {
-            self.sha256 = crate::source::sha256_hex(&self.bytes);
+            self.sha256 = sha256_hex(&self.bytes);
         }
         if self.gzip.is_none() && transport_gzip(&self.key, self.content_type) {
-            self.gzip = Some(compress::gzip(&self.bytes));
+            self.gzip = Some(gzip::gzip(&self.bytes));
         }
         if let Some(gz) = &self.gzip
             && self.gzip_sha256.is_empty()
         {
-            self.gzip_sha256 = crate::source::sha256_hex(gz);
+            self.gzip_sha256 = sha256_hex(gz);
         }
     }
-}
-
-/// The content type of a key, by extension.
-pub fn content_type(key: &str) -> &'static str {
-    match key.rsplit_once('.').map(|(_, e)| e).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "csv" => "text/csv; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "xml" => "application/atom+xml",
-        "zip" => "application/zip",
-        "gz" => "application/gzip",
-        "png" => "image/png",
-        "pdf" => "application/pdf",
-        "jpg" | "jpeg" => "image/jpeg",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        _ => "application/octet-stream",
-    }
-}
-
-/// Whether an artifact travels gzip-encoded: pages, CSS, JS, SVG, and the JSON
-/// that pages and apps read (the JSON API, the consulta indexes). Datasets do not: people and
-/// auditors download them with tools that may not decompress, and must get
-/// exactly the bytes whose hash the manifest lists.
-pub fn transport_gzip(key: &str, content_type: &str) -> bool {
-    let text = content_type.starts_with("text/html")
-        || content_type.starts_with("text/css")
-        || content_type.starts_with("text/javascript")
-        || content_type == "image/svg+xml";
-    let json_for_pages = !key.starts_with(datasets::PREFIX) || key.starts_with("datos/api/");
-    text || (content_type == "application/json" && json_for_pages)
 }
 
 /// A rendered corte: its artifacts (sorted by key) and its manifest.
@@ -159,10 +127,10 @@ pub struct RenderOptions<'a> {
     pub history: &'a History,
     /// The corte published before this one, if known.
     pub previous: Option<String>,
-    /// The acta images that have arrived (see [`crate::images`]). With
+    /// The acta images that have arrived (see [`crate::published::images`]). With
     /// `None` no image folder is in use: pages show each acta's hash but
     /// neither links nor "Imagen en proceso".
-    pub images: Option<&'a crate::images::ImageSet>,
+    pub images: Option<&'a ImageSet>,
 }
 
 /// Everything the page, chart and API renderers read.
@@ -173,7 +141,7 @@ pub struct SiteContext<'a> {
     pub history: &'a History,
     /// The dataset files of this corte (names under `datos/`).
     pub datasets: &'a [Artifact],
-    pub images: Option<&'a crate::images::ImageSet>,
+    pub images: Option<&'a ImageSet>,
 }
 
 /// Renders a whole corte into memory.
@@ -192,7 +160,7 @@ pub fn render(
     // Hashed now: the datos page lists them.
     datasets
         .par_iter_mut()
-        .for_each(|a| a.sha256 = crate::source::sha256_hex(&a.bytes));
+        .for_each(|a| a.sha256 = sha256_hex(&a.bytes));
     let ctx = SiteContext {
         snapshot,
         results,
@@ -209,10 +177,7 @@ pub fn render(
     if let Some(w) = artifacts.windows(2).find(|w| w[0].key == w[1].key) {
         return Err(SiteError::DuplicateKey(w[0].key.clone()));
     }
-    if let Some(a) = artifacts
-        .iter()
-        .find(|a| a.key.starts_with(crate::images::PREFIX))
-    {
+    if let Some(a) = artifacts.iter().find(|a| a.key.starts_with(images::PREFIX)) {
         // That place belongs to the acta images, shared by every corte.
         return Err(SiteError::ReservedKey(a.key.clone()));
     }
@@ -224,7 +189,7 @@ pub fn render(
         image_files.insert(i.key(), i.path.clone());
     }
     let manifest_bytes = manifest.to_canonical_json();
-    let manifest_sha256 = crate::source::sha256_hex(&manifest_bytes);
+    let manifest_sha256 = sha256_hex(&manifest_bytes);
     Ok(Build {
         corte_id: snapshot.corte.id(),
         artifacts,
@@ -241,7 +206,6 @@ fn manifest_of(
     artifacts: &[Artifact],
     previous: Option<String>,
 ) -> Manifest {
-    use manifest::*;
     let catalog = &snapshot.catalog;
     let files = artifacts
         .iter()

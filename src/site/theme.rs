@@ -143,7 +143,7 @@ impl Theme {
                     .map_err(|e| err(&path, e.to_string()))?;
             } else if let Some(name) = path.strip_prefix("static/") {
                 let content_type = super::content_type(name);
-                let hash = crate::source::sha256_hex(&bytes);
+                let hash = crate::contract::sha256_hex(&bytes);
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
                 let key = format!("assets/{stem}.{}.{ext}", &hash[..10]);
                 assets.push(ThemeAsset {

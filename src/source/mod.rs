@@ -16,10 +16,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::contract::corte::{CORTE_FILE, member_election};
-use crate::contract::{ContractError, CorteMeta, Member, Snapshot};
+use crate::contract::{ContractError, CorteMeta, Member, Snapshot, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -53,10 +51,6 @@ impl SourceError {
             _ => None,
         }
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Whether a path names a snapshot archive rather than a folder.

@@ -11,7 +11,6 @@
 
 pub mod classify;
 pub mod distribute;
-pub mod pct;
 pub mod ruleset;
 pub mod summary;
 
@@ -19,9 +18,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+pub use crate::contract::Porcentaje;
 pub use classify::{ActaResult, Contabilizada};
 pub use distribute::Plan;
-pub use pct::Porcentaje;
 pub use ruleset::Ruleset;
 pub use summary::Summary;
 

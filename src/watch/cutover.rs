@@ -14,7 +14,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::contract::Snapshot;
 use crate::publish::{self, Corte, Progress, PublishError, Report, Target, sign};
-use crate::site::{History, Manifest, RenderOptions, Theme};
+use crate::published::Manifest;
+use crate::site::{History, RenderOptions, Theme};
 use crate::tally::Ruleset;
 
 /// Where earlier cortes (for the evolution charts and the manifest's
@@ -78,7 +79,7 @@ pub struct ImagesSummary {
 }
 
 impl ImagesSummary {
-    pub fn of(set: &crate::images::ImageSet) -> ImagesSummary {
+    pub fn of(set: &crate::published::images::ImageSet) -> ImagesSummary {
         ImagesSummary {
             ready: set.images.len(),
             pending: set.pending,

@@ -128,7 +128,7 @@ fn serve(root: &Path, stream: TcpStream, log: &Mutex<Vec<Logged>>) -> std::io::R
             (
                 200,
                 "OK",
-                corte::site::content_type(&key),
+                corte::published::content_type(&key),
                 std::fs::read(f)?,
             )
         }

@@ -8,10 +8,12 @@ pub mod moto;
 
 use std::sync::Arc;
 
-use corte::publish::config::{CachePolicy, Settings, TargetConfig};
+use corte::publish::config::{Settings, TargetConfig};
 use corte::publish::faults::{Faults, FaultyStore};
-use corte::publish::{Kind, Progress, Step, Target, layout, transfer};
-use corte::site::Manifest;
+use corte::publish::{Kind, Progress, Step, Target, transfer};
+use corte::published::CachePolicy;
+use corte::published::Manifest;
+use corte::published::manifest::stored_sha256;
 use object_store::ObjectStore;
 use object_store::memory::InMemory;
 
@@ -144,8 +146,8 @@ pub async fn assert_stable_tree_is(t: &Target, m: &Manifest) {
             .unwrap()
             .unwrap_or_else(|| panic!("{key} is missing at the root"));
         assert_eq!(
-            corte::source::sha256_hex(&bytes),
-            layout::stored_sha256(entry),
+            corte::contract::sha256_hex(&bytes),
+            stored_sha256(entry),
             "{key} at the root is not corte {}'s",
             m.corte.id
         );

@@ -167,7 +167,7 @@ pub struct CasillaSource<'a> {
     pub results: &'a [ActaResult],
     pub actas: &'a ActasPorCasilla,
     pub labels: &'a ElectionLabels,
-    pub images: Option<&'a crate::images::ImageSet>,
+    pub images: Option<&'a crate::published::images::ImageSet>,
 }
 
 impl<'a> CasillaSource<'a> {
@@ -271,7 +271,7 @@ fn acta_view<'a>(
     a: &'a Acta,
     r: Option<&ActaResult>,
     votos: Vec<CampoView<'a>>,
-    images: Option<&crate::images::ImageSet>,
+    images: Option<&crate::published::images::ImageSet>,
 ) -> ActaView<'a> {
     let sin_acta = matches!(a.estado, EstadoActa::SinActa(_));
     let field = |c: Campo| if sin_acta { "—".into() } else { texto(c) };
@@ -310,7 +310,9 @@ fn acta_view<'a>(
 
 /// The key of an acta's image, when an image folder is in use and the image
 /// its CODIGO_INTEGRIDAD names has arrived.
-pub fn imagen(a: &Acta, images: Option<&crate::images::ImageSet>) -> Option<String> {
+pub fn imagen(a: &Acta, images: Option<&crate::published::images::ImageSet>) -> Option<String> {
     let codigo = a.codigo_integridad.as_deref()?;
-    images?.get(codigo).map(crate::images::Image::key)
+    images?
+        .get(codigo)
+        .map(crate::published::images::Image::key)
 }

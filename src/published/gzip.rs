@@ -1,4 +1,5 @@
-//! Gzip copies of text artifacts for `Content-Encoding: gzip`, reproducible:
+//! Gzip copies of text artifacts for `Content-Encoding: gzip`, reproducible
+//! (their hashes are in every manifest, so the bytes are part of the contract):
 //! one compressor (libdeflate, through `libdeflater`, pinned by
 //! `Cargo.lock`) at one level, whose gzip header is fixed (no name, mtime 0,
 //! OS 255). Reading gzip (`gunzip`) stays with flate2.

@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{Member, RulesetSpec};
-use crate::tally::Summary;
+use crate::contract::{Member, RulesetSpec, Summary};
 
 pub const MANIFEST_VERSION: u32 = 1;
-pub const MANIFEST_FILE: &str = "manifest.json";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +29,7 @@ pub struct Manifest {
     pub elections: Vec<ManifestElection>,
     pub files: BTreeMap<String, FileEntry>,
     /// The acta images this corte's pages link to, by their key at the
-    /// target's root (`actas/<sha256>.<ext>`, see [`crate::images`]). Stored
+    /// target's root (`actas/<sha256>.<ext>`, see [`super::images`]). Stored
     /// once for every corte, outside the corte tree; absent when none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub images: BTreeMap<String, FileEntry>,
@@ -123,4 +121,13 @@ impl Manifest {
         }
         Ok(m)
     }
+}
+
+/// SHA-256 of what is stored for an entry: its gzip copy when it has one.
+pub fn stored_sha256(entry: &FileEntry) -> &str {
+    entry.gzip.as_ref().map_or(&entry.sha256, |g| &g.sha256)
+}
+
+pub fn stored_size(entry: &FileEntry) -> u64 {
+    entry.gzip.as_ref().map_or(entry.size, |g| g.size)
 }
