@@ -5,17 +5,32 @@
 //! results site and pushes it to object storage. The flow goes one way:
 //!
 //! ```text
-//! source → contract::Snapshot → tally::Results → anexo13 / site → publish
+//! source → contract::Snapshot → tally::Results → anexo13 / site → Build → publish
 //! ```
 //!
-//! Only `source` (and, later, `publish`) touch files or the network; `tally`
-//! and the renderers are pure, so the same snapshot always yields the same bytes.
+//! `contract` (the snapshot, the shared words) and `published` (the manifest,
+//! the keys, the pointer) lie below every stage. `tally`, `anexo13` (its
+//! writer) and `site` are pure: they read no files, so the same snapshot
+//! always yields the same bytes. Files and the network are touched by:
+//!
+//! - `source`: the pipeline's input (snapshots, the inbox, the image
+//!   folder, ruleset files, theme folders, earlier manifests);
+//! - `publish`: the object stores (`file://` folders included), and its own
+//!   configuration (`corte.toml`), signing keys and the images it uploads;
+//! - `watch`: the inbox's events and the watcher's state and status files;
+//! - `serve`: an HTTP server over a store;
+//! - `generator`: the real cómputos files it starts from and the snapshots
+//!   and images it writes (a tool for demos, tests and benchmarks);
+//! - `cli`: the files a command's arguments name that are not a pipeline
+//!   input (the CSVs `import` converts, the members `seal` hashes,
+//!   `corte.toml`'s `[watch]`) and the outputs it writes.
+//!
+//! `tests/layering.rs` checks that imports point downstream only.
 
 pub mod anexo13;
 pub mod cli;
 pub mod contract;
 pub mod generator;
-pub mod images;
 pub mod publish;
 pub mod published;
 pub mod serve;

@@ -160,7 +160,7 @@ fn the_example_loads_from_a_tar_gz_too() {
         members.insert(m.path.clone(), bytes);
     }
     let meta = example_meta();
-    let snapshot = corte::source::NewSnapshot {
+    let snapshot = corte::contract::NewSnapshot {
         process_id: meta.process_id,
         seq: meta.seq,
         timestamp: meta.timestamp,

@@ -17,12 +17,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use corte::contract::Snapshot;
-use corte::images::ImageFolder;
 use corte::publish::verify::verify;
 use corte::publish::{Options, Quiet, Step, Target};
 use corte::published::Manifest;
 use corte::published::layout::POINTER;
 use corte::site::Theme;
+use corte::source::images::ImageFolder;
 use corte::watch::{HistorySource, Publisher};
 use object_store::{ObjectStoreExt, PutPayload, path::Path as StorePath};
 use support::Backend;

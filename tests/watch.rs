@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use corte::contract::NewSnapshot;
 use corte::publish::faults::Faults;
 use corte::publish::{Options, Outcome, Quiet, Step, Target, TargetConfig, pointer, transfer};
 use corte::published::layout;
 use corte::site::Theme;
-use corte::source::NewSnapshot;
 use corte::watch::{CutoverError, HistorySource, Publisher, WatchOptions, Watcher};
 use support::ShutdownAt;
 

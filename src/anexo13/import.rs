@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 
 use super::reader::{self, PublishedFile, parse_local_time};
+use crate::contract::NewSnapshot;
 use crate::contract::acta::{self, DIGITALIZACIONES, MECANISMOS, ORIGENES, TIPOS_DOCUMENTO};
 use crate::contract::ids::{is_plain_key, is_sha256_hex};
 use crate::contract::{
@@ -19,7 +20,6 @@ use crate::contract::{
     EstadoActa, MotivoSinActa, Observacion, OptionKind, Party, RulesetRef, Seccion, TipoCasilla,
     Unit, entidades,
 };
-use crate::source::NewSnapshot;
 
 /// One published file to import, with its candidates file if there is one.
 pub struct Input {

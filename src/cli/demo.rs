@@ -112,7 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // The committed example has no image files: its actas show their
         // hashes only, not "Imagen en proceso" forever.
         images: matches!(*night, Night::Generated(_)).then(|| {
-            crate::images::ImageFolder::new(&images)
+            crate::source::images::ImageFolder::new(&images)
                 .recording(state.join(crate::watch::IMAGES_RECORD))
         }),
     };

@@ -82,7 +82,7 @@ fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
             candidaturas,
         });
     }
-    let ruleset = crate::tally::ruleset::from_arg(&args.ruleset).map_err(anyhow::Error::msg)?;
+    let ruleset = crate::source::ruleset::from_arg(&args.ruleset).map_err(anyhow::Error::msg)?;
     let ruleset_ref = if crate::tally::ruleset::builtin(&args.ruleset).is_some() {
         RulesetRef::Named(args.ruleset.clone())
     } else {

@@ -105,7 +105,7 @@ pub(crate) fn choose_ruleset(
     snapshot: &crate::contract::Snapshot,
 ) -> anyhow::Result<crate::tally::Ruleset> {
     match arg {
-        Some(r) => crate::tally::ruleset::from_arg(r),
+        Some(r) => crate::source::ruleset::from_arg(r),
         None => crate::tally::ruleset_of(snapshot),
     }
     .map_err(anyhow::Error::msg)

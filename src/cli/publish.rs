@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ruleset: args
             .ruleset
             .as_deref()
-            .map(crate::tally::ruleset::from_arg)
+            .map(crate::source::ruleset::from_arg)
             .transpose()
             .map_err(anyhow::Error::msg)
             .context("choosing the ruleset")?,
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             None => HistorySource::FirstTarget,
         },
         images: args.images.as_ref().map(|dir| {
-            let folder = crate::images::ImageFolder::new(dir);
+            let folder = crate::source::images::ImageFolder::new(dir);
             match &args.state {
                 Some(state) => folder.recording(state.join(crate::watch::IMAGES_RECORD)),
                 None => folder,

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let images = match &args.images {
         Some(dir) => {
-            let set = crate::images::ImageFolder::new(dir).scan(&snapshot)?;
+            let set = crate::source::images::ImageFolder::new(dir).scan(&snapshot)?;
             super::report_images(&set);
             Some(set)
         }

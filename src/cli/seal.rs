@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::contract::NewSnapshot;
 use crate::contract::catalog::CATALOG_FILE;
 use crate::contract::corte::CORTE_FILE;
-use crate::source::NewSnapshot;
 
 #[derive(clap::Args)]
 pub struct Args {

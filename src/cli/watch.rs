@@ -116,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         key: super::publish::signing_key(&args.signing_key, &config, args.unsigned)?,
         ruleset: ruleset
             .as_deref()
-            .map(crate::tally::ruleset::from_arg)
+            .map(crate::source::ruleset::from_arg)
             .transpose()
             .map_err(anyhow::Error::msg)?,
         options: Options {
@@ -129,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .clone()
             .or(file.watch.images.clone())
             .map(|dir| {
-                crate::images::ImageFolder::new(dir)
+                crate::source::images::ImageFolder::new(dir)
                     .recording(opts.state.join(crate::watch::IMAGES_RECORD))
             }),
     };

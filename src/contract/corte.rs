@@ -1,6 +1,8 @@
 //! `corte.json`: written last by the central database. Its presence and the
 //! matching hashes of every member are what make a snapshot complete.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 
@@ -176,6 +178,45 @@ pub fn fecha_hora_label(t: &DateTime<FixedOffset>) -> String {
         t.second(),
         utc_label(t.offset())
     )
+}
+
+/// What a producer (the importer, the generator, `corte seal`) hands to
+/// `source::write`: the corte's identity and its member files' bytes.
+/// `corte.json` is computed from them.
+pub struct NewSnapshot {
+    pub process_id: String,
+    pub seq: u32,
+    pub timestamp: String,
+    pub final_corte: bool,
+    /// `catalog.json` and `actas/<ELECTION>.csv`, by relative path.
+    pub members: BTreeMap<String, Vec<u8>>,
+}
+
+impl NewSnapshot {
+    pub fn corte_meta(&self) -> CorteMeta {
+        CorteMeta {
+            contract_version: super::CONTRACT_VERSION,
+            process_id: self.process_id.clone(),
+            seq: self.seq,
+            timestamp: self.timestamp.clone(),
+            final_corte: self.final_corte,
+            members: self
+                .members
+                .iter()
+                .map(|(path, bytes)| Member {
+                    path: path.clone(),
+                    size: bytes.len() as u64,
+                    sha256: super::sha256_hex(bytes),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn corte_json(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(&self.corte_meta()).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub use catalog::{
     BallotOption, Candidacy, Casilla, Catalog, CatalogIndex, ContestLevel, Election, OptionKind,
     Party, Seccion, TipoCasilla, Unit,
 };
-pub use corte::{CorteMeta, Member};
+pub use corte::{CorteMeta, Member, NewSnapshot};
 pub use error::ContractError;
 pub use hash::sha256_hex;
 pub use pct::Porcentaje;

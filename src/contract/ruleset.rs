@@ -1,5 +1,7 @@
 //! The ruleset knobs as they appear in the contract (`catalog.json`, a TOML
-//! file, `corte.toml`). What they mean is `tally`'s business.
+//! file, `corte.toml`), the built-in rulesets, and how a reference or a TOML
+//! text becomes a checked ruleset. What they mean is `tally`'s business;
+//! reading a ruleset file is `source`'s.
 
 use serde::{Deserialize, Serialize};
 
@@ -104,3 +106,85 @@ pub fn builtin(name: &str) -> Option<RulesetSpec> {
 
 pub const BUILTIN_NAMES: [&str; 3] = ["iecm-2024", "campeche-2021", "qroo-2019"];
 pub const DEFAULT: &str = "iecm-2024";
+
+/// A catalog's ruleset reference, resolved.
+pub fn resolve(r: &RulesetRef) -> Result<RulesetSpec, String> {
+    match r {
+        RulesetRef::Named(name) => named(name),
+        RulesetRef::Inline(spec) => check(spec.clone()),
+    }
+}
+
+/// A built-in ruleset by name, or an error listing the built-in names.
+pub fn named(name: &str) -> Result<RulesetSpec, String> {
+    builtin(name).ok_or_else(|| unknown(name))
+}
+
+fn unknown(name: &str) -> String {
+    format!(
+        "unknown ruleset `{name}`; the built-in rulesets are {}, or give a TOML file",
+        BUILTIN_NAMES.join(", ")
+    )
+}
+
+/// Parses a ruleset TOML file's text. `origin` names it in errors.
+pub fn from_toml(origin: &str, text: &str) -> Result<RulesetSpec, String> {
+    let spec: RulesetSpec =
+        toml::from_str(text).map_err(|e| format!("{origin}: not a valid ruleset: {e}"))?;
+    check(spec).map_err(|e| format!("{origin}: {e}"))
+}
+
+fn check(mut spec: RulesetSpec) -> Result<RulesetSpec, String> {
+    if let Some(p) = super::ids::plain_key_problem(&spec.name) {
+        return Err(format!(
+            "ruleset name `{}` is not a plain key: it {p}",
+            spec.name
+        ));
+    }
+    spec.inconsistencias.sort();
+    spec.inconsistencias.dedup();
+    Ok(spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_ruleset_takes_exactly_the_four_knobs() {
+        let r = from_toml(
+            "mi.toml",
+            r#"
+name = "mi-ople-2027"
+inconsistencias = ["EXCEDE_LISTA_NOMINAL", "SIN_ACTA"]
+sin_acta_no_contabilizada = false
+participacion_ultimo_corte = "S_CS"
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r.inconsistencias,
+            vec![Inconsistencia::ExcedeListaNominal, Inconsistencia::SinActa]
+        );
+        assert!(!r.sin_acta_no_contabilizada);
+        assert_eq!(r.participacion_ultimo_corte, VotosBase::SinEspeciales);
+        let extra = from_toml(
+            "x.toml",
+            "name='a'\ninconsistencias=[]\nsin_acta_no_contabilizada=true\nparticipacion_ultimo_corte='C_CS'\nredondear=true\n",
+        );
+        assert!(extra.unwrap_err().contains("redondear"));
+        assert!(from_toml("y.toml", "name='a'\ninconsistencias=['OTRA']\nsin_acta_no_contabilizada=true\nparticipacion_ultimo_corte='C_CS'\n").is_err());
+    }
+
+    #[test]
+    fn the_builtins_resolve_and_unknown_names_are_refused() {
+        for name in BUILTIN_NAMES {
+            assert_eq!(resolve(&RulesetRef::Named(name.into())).unwrap().name, name);
+        }
+        assert!(
+            resolve(&RulesetRef::Named("nope".into()))
+                .unwrap_err()
+                .contains("unknown ruleset")
+        );
+    }
+}

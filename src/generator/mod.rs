@@ -42,8 +42,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use rayon::prelude::*;
 
+use crate::contract::NewSnapshot;
 use crate::contract::{Catalog, ContractError};
-use crate::source::NewSnapshot;
 
 pub use images::{GeneratedImage, IMAGE_HEIGHT, IMAGE_WIDTH, LATE_IMAGE_RATE, write_images};
 

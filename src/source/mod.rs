@@ -1,4 +1,7 @@
-//! Reading and writing snapshots on disk: a folder, or a `.tar.gz` of one.
+//! Every file the pipeline reads comes in here: snapshots (a folder, or a
+//! `.tar.gz` of one) and the inbox they arrive in ([`inbox`]), the acta image
+//! folder ([`images`]), ruleset files ([`ruleset`]), theme folders
+//! ([`read_tree`]) and earlier cortes' manifests ([`history`]).
 //!
 //! A snapshot is complete when its `corte.json` is present and every member it
 //! lists has the declared size and SHA-256. [`load`] checks exactly that before
@@ -6,10 +9,14 @@
 //! is the producer side (the importer, the generator): members first, then
 //! `corte.json`, renamed into place last.
 //!
-//! What this module is not: it does not watch folders (that is `watch`) and it
-//! does not interpret the data (that is `contract` and `tally`).
+//! What this module is not: it does not wait for events (that is `watch`,
+//! which asks [`inbox::scan`] what is ready) and it does not interpret the
+//! data (that is `contract` and `tally`).
 
 pub mod history;
+pub mod images;
+pub mod inbox;
+pub mod ruleset;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,7 +24,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::contract::corte::{CORTE_FILE, member_election};
-use crate::contract::{ContractError, CorteMeta, Member, Snapshot, sha256_hex};
+use crate::contract::{ContractError, CorteMeta, NewSnapshot, Snapshot, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -267,44 +274,6 @@ fn assemble(path: &Path, files: Files) -> Result<Snapshot, SourceError> {
         }
     }
     Snapshot::from_members(meta, &catalog, &actas).map_err(contract)
-}
-
-/// What a producer hands to [`write`]: the corte's identity and its member
-/// files' bytes. `corte.json` is computed from them.
-pub struct NewSnapshot {
-    pub process_id: String,
-    pub seq: u32,
-    pub timestamp: String,
-    pub final_corte: bool,
-    /// `catalog.json` and `actas/<ELECTION>.csv`, by relative path.
-    pub members: BTreeMap<String, Vec<u8>>,
-}
-
-impl NewSnapshot {
-    pub fn corte_meta(&self) -> CorteMeta {
-        CorteMeta {
-            contract_version: crate::contract::CONTRACT_VERSION,
-            process_id: self.process_id.clone(),
-            seq: self.seq,
-            timestamp: self.timestamp.clone(),
-            final_corte: self.final_corte,
-            members: self
-                .members
-                .iter()
-                .map(|(path, bytes)| Member {
-                    path: path.clone(),
-                    size: bytes.len() as u64,
-                    sha256: sha256_hex(bytes),
-                })
-                .collect(),
-        }
-    }
-
-    pub fn corte_json(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(&self.corte_meta()).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
-    }
 }
 
 /// Writes a snapshot folder the way the central database must: every member

@@ -40,7 +40,7 @@ pub struct Publisher {
     pub options: publish::Options,
     pub history: HistorySource,
     /// The acta image folder, when images are published.
-    pub images: Option<crate::images::ImageFolder>,
+    pub images: Option<crate::source::images::ImageFolder>,
 }
 
 /// A step of the cutover and how long it took.
@@ -111,7 +111,7 @@ pub enum CutoverError {
     #[error(transparent)]
     Site(#[from] crate::site::SiteError),
     #[error(transparent)]
-    Images(#[from] crate::images::ImageError),
+    Images(#[from] crate::source::images::ImageError),
     #[error(
         "abandoned at shutdown: uploads stopped before any stable tree changed (a stable tree already started was finished with its pointer); publish the same snapshot again to finish"
     )]

@@ -21,10 +21,10 @@ use notify_debouncer_full::notify::RecursiveMode;
 use super::cutover::{
     Cutover, CutoverError, HistorySource, Publisher, record_history, seconds_between,
 };
-use super::inbox::{self, Candidate};
 use super::status::{self, Attempt, Live, LiveCorte, State, Status, TargetStatus};
 use crate::publish::{self, Progress, Quiet};
 use crate::source::SourceError;
+use crate::source::inbox::{self, Candidate};
 
 /// How the watcher behaves; `corte.toml`'s `[watch]` section and flags.
 #[derive(Debug, Clone)]

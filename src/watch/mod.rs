@@ -3,7 +3,6 @@
 //!
 //! - [`cutover`]: one snapshot → tally → render → sign → publish to every
 //!   target, each step timed and logged.
-//! - [`inbox`]: finding complete snapshots and moving handled ones aside.
 //! - [`daemon`]: the loop — events, the newest-wins queue, retries, status.
 //! - [`status`]: the state kept across restarts and the status file.
 //!
@@ -12,12 +11,11 @@
 
 pub mod cutover;
 pub mod daemon;
-pub mod inbox;
 pub mod status;
 
 pub use cutover::{Cutover, CutoverError, HistorySource, Publisher};
 pub use daemon::{WatchError, WatchOptions, Watcher};
 
 /// The folder of the state folder where the acta images chosen for each
-/// corte are recorded ([`crate::images::ImageFolder::recording`]).
+/// corte are recorded ([`crate::source::images::ImageFolder::recording`]).
 pub const IMAGES_RECORD: &str = "images";

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use corte::contract::NewSnapshot;
 use corte::contract::Snapshot;
 use corte::site::{Build, History, RenderOptions, Theme};
-use corte::source::NewSnapshot;
 use corte::tally::{self, Results};
 
 pub fn repo(path: &str) -> PathBuf {

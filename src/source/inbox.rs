@@ -59,8 +59,8 @@ pub fn scan(inbox: &Path) -> io::Result<Scan> {
                     continue;
                 }
             }
-        } else if crate::source::is_archive(&path) {
-            match crate::source::read_archive_member(&path, CORTE_FILE) {
+        } else if super::is_archive(&path) {
+            match super::read_archive_member(&path, CORTE_FILE) {
                 Ok(b) => b,
                 Err(e) => {
                     scan.unreadable.push((path, e.to_string()));

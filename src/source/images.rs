@@ -1,4 +1,4 @@
-//! Acta images: the picture of each acta, content-addressed.
+//! The acta image folder: finding and checking the picture of each acta.
 //!
 //! Images do not travel inside snapshots (about 40,000 per corte in CDMX,
 //! hundreds of KB each). They arrive continuously in an *image folder*, each
@@ -7,7 +7,8 @@
 //! [`ImageFolder::scan`] finds the images the snapshot's actas reference,
 //! checks that every file's SHA-256 equals its name, and gives the
 //! [`ImageSet`] the site links to and the publisher uploads, once, as the
-//! immutable object `actas/<sha256>.<ext>` at the root of every target.
+//! immutable object `actas/<sha256>.<ext>` at the root of every target (the
+//! key scheme and the set are `published::images`).
 //!
 //! A file whose bytes do not hash to its name is rejected (reported, never
 //! linked, never published) and looked at again only when it changes, so a
