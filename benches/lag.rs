@@ -49,12 +49,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use corte::contract::corte::CORTE_FILE;
+use corte::cutover::{HistorySource, Publisher};
 use corte::generator::{Config, DEFAULT_SEED, Generator, OUTPUT_VERSION, Scale};
 use corte::publish::{Options, Progress, Settings, Step, Target, TargetConfig};
 use corte::published::CachePolicy;
 use corte::site::Theme;
 use corte::watch::status::{self, Status};
-use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use corte::watch::{WatchOptions, Watcher};
 use s3_server::S3Server;
 
 const POLL: Duration = Duration::from_millis(100);

@@ -30,6 +30,7 @@
 pub mod anexo13;
 pub mod cli;
 pub mod contract;
+pub mod cutover;
 pub mod generator;
 pub mod publish;
 pub mod published;

@@ -17,13 +17,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use corte::contract::Snapshot;
+use corte::cutover::{HistorySource, Publisher};
 use corte::publish::verify::verify;
 use corte::publish::{Options, Quiet, Step, Target};
 use corte::published::Manifest;
 use corte::published::layout::POINTER;
 use corte::site::Theme;
 use corte::source::images::ImageFolder;
-use corte::watch::{HistorySource, Publisher};
 use object_store::{ObjectStoreExt, PutPayload, path::Path as StorePath};
 use support::Backend;
 
@@ -81,7 +81,7 @@ fn publisher(target: Target, images: &Path, state: &Path) -> Publisher {
             ..Options::default()
         },
         history: HistorySource::Folder(state.to_path_buf()),
-        images: Some(ImageFolder::new(images).recording(state.join(corte::watch::IMAGES_RECORD))),
+        images: Some(ImageFolder::new(images).recording(state.join(corte::cutover::IMAGES_RECORD))),
     }
 }
 

@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use corte::contract::NewSnapshot;
+use corte::cutover::{CutoverError, HistorySource, Publisher};
 use corte::publish::faults::Faults;
 use corte::publish::{Options, Outcome, Quiet, Step, Target, TargetConfig, pointer, transfer};
 use corte::published::layout;
 use corte::site::Theme;
-use corte::watch::{CutoverError, HistorySource, Publisher, WatchOptions, Watcher};
+use corte::watch::{WatchOptions, Watcher};
 use support::ShutdownAt;
 
 fn fixture() -> BTreeMap<String, Vec<u8>> {

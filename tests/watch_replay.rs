@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use corte::anexo13::import::{self, Input, Options as ImportOptions};
 use corte::anexo13::reader;
 use corte::contract::RulesetRef;
+use corte::cutover::{HistorySource, Publisher};
 use corte::publish::{Options, Target, TargetConfig};
 use corte::site::Theme;
-use corte::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use corte::watch::{WatchOptions, Watcher};
 
 fn real(path: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

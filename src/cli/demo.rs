@@ -20,10 +20,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::cutover::{Publisher, Setup};
 use crate::generator::{self, Config, Generator, Scale};
-use crate::publish::{Options, Target, TargetConfig, sign};
+use crate::publish::{Target, TargetConfig, sign};
 use crate::watch::status::read_status;
-use crate::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use crate::watch::{WatchOptions, Watcher};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -86,36 +87,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let key_path = dir.join("keys").join("demo.key");
     std::fs::create_dir_all(dir.join("keys")).context("creating keys/")?;
     sign::keygen(&key_path).map_err(anyhow::Error::msg)?;
-    let key = sign::load_private(&key_path).map_err(anyhow::Error::msg)?;
 
     let store_url = url::Url::from_directory_path(&store)
         .map_err(|_| anyhow::anyhow!("{} cannot be a file:// URL", store.display()))?
         .to_string();
-    let open = || {
-        Target::open(
-            &TargetConfig::from_url(&store_url),
-            &Default::default(),
-            &Default::default(),
-        )
-        .with_context(|| format!("opening {store_url}"))
-    };
-    let publisher = Publisher {
-        targets: vec![open()?],
-        theme: super::load_theme(None)?,
-        key: Some(key),
-        ruleset: None,
-        options: Options {
-            delete_stale: true,
-            ..Options::default()
-        },
-        history: HistorySource::Folder(state.clone()),
+    let publisher = Publisher::open(&Setup {
+        to: vec![store_url.clone()],
+        signing_key: Some(key_path.clone()),
+        state: Some(state.clone()),
         // The committed example has no image files: its actas show their
         // hashes only, not "Imagen en proceso" forever.
-        images: matches!(*night, Night::Generated(_)).then(|| {
-            crate::source::images::ImageFolder::new(&images)
-                .recording(state.join(crate::watch::IMAGES_RECORD))
-        }),
-    };
+        images: matches!(*night, Night::Generated(_)).then(|| images.clone()),
+        ..Setup::default()
+    })?;
     let mut opts = WatchOptions::new(inbox.clone());
     opts.state = state.clone();
     opts.rescan = Duration::from_millis(500);
@@ -126,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         let watcher = Watcher::new(publisher, opts)?;
         let watching = tokio::spawn(watcher.run(shutdown));
-        let (addr, server) = serve(open()?, args.port).await?;
+        let (addr, server) = serve(publisher_target(&store_url)?, args.port).await?;
         let url = format!("http://{addr}/");
         println!("corte demo: {} cortes → {}", night.len(), dir.display());
         println!("serving {url} (the first corte shows in a few seconds)");
@@ -407,6 +391,16 @@ fn report(state: &Path, name: &str) {
             live.corte, live.seq, live.corte_time, live.lag_from_arrival_secs
         );
     }
+}
+
+/// The store the demo publishes to, opened again for serving.
+fn publisher_target(store_url: &str) -> anyhow::Result<Target> {
+    Target::open(
+        &TargetConfig::from_url(store_url),
+        &Default::default(),
+        &Default::default(),
+    )
+    .with_context(|| format!("opening {store_url}"))
 }
 
 /// Serves on `port`, or on a free port when that one is taken.

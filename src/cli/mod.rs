@@ -124,20 +124,6 @@ pub(crate) fn report_images(set: &crate::published::images::ImageSet) {
     }
 }
 
-/// The theme of `--theme DIR`, or the one built into corte.
-pub(crate) fn load_theme(dir: Option<&std::path::Path>) -> anyhow::Result<crate::site::Theme> {
-    match dir {
-        Some(dir) => {
-            let files = crate::source::read_tree(dir)?;
-            Ok(crate::site::Theme::from_files(
-                &dir.display().to_string(),
-                files,
-            )?)
-        }
-        None => Ok(crate::site::Theme::embedded()?),
-    }
-}
-
 /// One log setup for every command: one structured line per event on
 /// stderr, `RUST_LOG` over `default` (the daemon logs at info, one-shot
 /// commands at warn), colours only on a terminal, JSON lines with

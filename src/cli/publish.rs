@@ -1,11 +1,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use super::targets::{self, Common, bytes};
-use crate::publish::{Options, Outcome, Report, Step, sign};
-use crate::watch::{HistorySource, Publisher};
+use crate::cutover::{Publisher, Setup};
+use crate::publish::{Outcome, Report, Step};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -62,38 +62,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // The operator closes the night: this corte is the last one.
         snapshot.corte.final_corte = true;
     }
-    let publisher = Publisher {
-        targets: targets::open(&config, &args.to)?,
-        theme: super::load_theme(args.theme.as_deref())?,
-        key: signing_key(&args.signing_key, &config, args.unsigned)?,
-        ruleset: args
-            .ruleset
-            .as_deref()
-            .map(crate::source::ruleset::from_arg)
-            .transpose()
-            .map_err(anyhow::Error::msg)
-            .context("choosing the ruleset")?,
-        options: Options {
-            dry_run: args.dry_run,
-            delete_stale: config.publish.delete_stale && !args.keep_stale,
-            allow_withdrawn: args.allow_withdrawn,
-            reason: None,
-            // The cutover sets it from the shutdown signal.
-            stop: None,
-        },
-        // Earlier cortes come from the first target: the institute's own bucket.
-        history: match &args.state {
-            Some(dir) => HistorySource::Folder(dir.clone()),
-            None => HistorySource::FirstTarget,
-        },
-        images: args.images.as_ref().map(|dir| {
-            let folder = crate::source::images::ImageFolder::new(dir);
-            match &args.state {
-                Some(state) => folder.recording(state.join(crate::watch::IMAGES_RECORD)),
-                None => folder,
-            }
-        }),
-    };
+    let publisher = Publisher::open(&Setup {
+        config,
+        to: args.to,
+        theme: args.theme,
+        signing_key: args.signing_key,
+        unsigned: args.unsigned,
+        ruleset: args.ruleset,
+        keep_stale: args.keep_stale,
+        dry_run: args.dry_run,
+        allow_withdrawn: args.allow_withdrawn,
+        // Without state, earlier cortes come from the first target: the
+        // institute's own bucket.
+        state: args.state,
+        images: args.images,
+    })?;
     let signed = publisher.key.is_some();
     let rt = targets::runtime()?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
@@ -141,10 +124,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
-    if let (Some(state), true) = (&args.state, cutover.published_somewhere() && !args.dry_run) {
-        crate::watch::cutover::record_history(state, &cutover.manifest_bytes, &cutover.corte_id)
-            .with_context(|| format!("recording the corte in {}", state.display()))?;
-    }
     if failed > 0 {
         bail!(
             "{failed} of {} targets did not publish",
@@ -152,23 +131,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// The signing key from the flag, the config or the environment.
-pub fn signing_key(
-    flag: &Option<PathBuf>,
-    config: &crate::publish::Config,
-    unsigned: bool,
-) -> anyhow::Result<Option<sign::PrivateKey>> {
-    match (flag, &config.publish.signing_key, unsigned) {
-        (_, _, true) => Ok(None),
-        (Some(p), _, _) | (None, Some(p), _) => {
-            Ok(Some(sign::load_private(p).map_err(anyhow::Error::msg)?))
-        }
-        (None, None, false) => bail!(
-            "no signing key: give --signing-key FILE (make one with `corte keygen`), set [publish].signing_key or CORTE_SIGNING_KEY, or pass --unsigned"
-        ),
-    }
 }
 
 /// The stable-tree keys a dry run would write, the first few.

@@ -36,7 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let snapshot = crate::source::load(&args.snapshot)?;
     let ruleset = super::choose_ruleset(args.ruleset.as_deref(), &snapshot)?;
     let results = crate::tally::tally(&snapshot, &ruleset);
-    let theme = super::load_theme(args.theme.as_deref())?;
+    let theme = crate::cutover::setup::theme(args.theme.as_deref())?;
     let history = match &args.history {
         Some(dir) => History::from_manifest_bytes(
             crate::source::history::read_manifests(dir)?,

@@ -37,12 +37,7 @@ impl Common {
 
 /// Opens the targets named (or given by URL) in `to`.
 pub fn open(config: &Config, to: &[String]) -> anyhow::Result<Vec<Target>> {
-    config
-        .select(to)
-        .map_err(anyhow::Error::msg)?
-        .iter()
-        .map(|t| Target::open(t, &config.publish, &config.cache).map_err(anyhow::Error::from))
-        .collect()
+    Target::open_all(config, to).map_err(anyhow::Error::msg)
 }
 
 pub fn open_one(config: &Config, to: &str) -> anyhow::Result<Target> {

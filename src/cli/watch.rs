@@ -4,8 +4,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::targets::{self, Common};
-use crate::publish::Options;
-use crate::watch::{HistorySource, Publisher, WatchOptions, Watcher};
+use crate::cutover::{Publisher, Setup};
+use crate::watch::{WatchOptions, Watcher};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -109,30 +109,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(s) = file.watch.retry_max_secs {
         opts.retry_max = Duration::from_secs(s.max(1));
     }
-    let ruleset = args.ruleset.clone().or(file.site.ruleset.clone());
-    let publisher = Publisher {
-        targets: targets::open(&config, &args.to)?,
-        theme: super::load_theme(args.theme.as_deref().or(file.site.theme.as_deref()))?,
-        key: super::publish::signing_key(&args.signing_key, &config, args.unsigned)?,
-        ruleset: ruleset
-            .as_deref()
-            .map(crate::source::ruleset::from_arg)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        options: Options {
-            delete_stale: config.publish.delete_stale && !args.keep_stale,
-            ..Options::default()
-        },
-        history: HistorySource::Folder(opts.state.clone()),
-        images: args
-            .images
-            .clone()
-            .or(file.watch.images.clone())
-            .map(|dir| {
-                crate::source::images::ImageFolder::new(dir)
-                    .recording(opts.state.join(crate::watch::IMAGES_RECORD))
-            }),
-    };
+    let publisher = Publisher::open(&Setup {
+        config,
+        to: args.to,
+        theme: args.theme.or(file.site.theme),
+        signing_key: args.signing_key,
+        unsigned: args.unsigned,
+        ruleset: args.ruleset.or(file.site.ruleset),
+        keep_stale: args.keep_stale,
+        state: Some(opts.state.clone()),
+        images: args.images.or(file.watch.images),
+        ..Setup::default()
+    })?;
     let rt = targets::runtime()?;
     rt.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -8,7 +8,7 @@ use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
-use super::config::{Settings, TargetConfig, redact_url};
+use super::config::{Config, Settings, TargetConfig, redact_url};
 use super::error::{ErrorKind, PublishError, Step};
 use super::local::LocalStore;
 use crate::published::CachePolicy;
@@ -139,6 +139,16 @@ impl Target {
             }
             None => 0,
         }
+    }
+
+    /// Opens the targets named (or given by URL) in `to`; every configured
+    /// target when `to` is empty.
+    pub fn open_all(config: &Config, to: &[String]) -> Result<Vec<Target>, String> {
+        config
+            .select(to)?
+            .iter()
+            .map(|t| Target::open(t, &config.publish, &config.cache).map_err(|e| e.to_string()))
+            .collect()
     }
 
     /// Opens a configured target.

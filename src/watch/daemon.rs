@@ -18,10 +18,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use notify_debouncer_full::notify::RecursiveMode;
 
-use super::cutover::{
-    Cutover, CutoverError, HistorySource, Publisher, record_history, seconds_between,
-};
 use super::status::{self, Attempt, Live, LiveCorte, State, Status, TargetStatus};
+use crate::cutover::{Cutover, CutoverError, HistorySource, Publisher, StepTime, Steps};
 use crate::publish::{self, Progress, Quiet};
 use crate::source::SourceError;
 use crate::source::inbox::{self, Candidate};
@@ -301,10 +299,9 @@ impl Watcher {
         self.set_state("publishing");
         let started = now();
         let t0 = Instant::now();
-        let path = c.path.clone();
-        let loaded = tokio::task::block_in_place(|| crate::source::load(&path));
-        let load_ms = t0.elapsed().as_millis() as u64;
-        tracing::info!(snapshot = %c.name, step = "load", ms = load_ms, "cutover step");
+        let mut steps = Steps::new(c.meta.id());
+        let loaded =
+            tokio::task::block_in_place(|| steps.time("load", || crate::source::load(&c.path)));
         let snapshot = match loaded {
             Ok(s) => s,
             Err(SourceError::Incomplete { message, .. }) => {
@@ -351,9 +348,9 @@ impl Watcher {
         let snapshot = Arc::new(snapshot);
         let result = self
             .publisher
-            .cutover(snapshot.clone(), self.progress.clone(), shutdown)
+            .cutover_after(snapshot.clone(), steps, self.progress.clone(), shutdown)
             .await;
-        let mut cutover = match result {
+        let cutover = match result {
             Ok(c) => c,
             Err(CutoverError::Abandoned) => {
                 self.record(
@@ -366,6 +363,9 @@ impl Watcher {
                 );
                 return Ok(false);
             }
+            Err(CutoverError::Record { path, source }) => {
+                return Err(WatchError::Io { path, source });
+            }
             Err(e @ (CutoverError::Ruleset(_) | CutoverError::Site(_))) => {
                 self.reject(&c.path, Some(&c), &e.to_string())?;
                 return Ok(true);
@@ -375,13 +375,6 @@ impl Watcher {
                 return Ok(false);
             }
         };
-        cutover.steps.insert(
-            0,
-            super::cutover::StepTime {
-                step: "load".into(),
-                ms: load_ms,
-            },
-        );
         self.update_targets(&cutover);
         if cutover.images.is_some() {
             self.status.images = cutover.images.clone();
@@ -391,9 +384,7 @@ impl Watcher {
             self.wait_for(&c.name, "failed", &started, &errors, &c);
             return Ok(false);
         }
-        // Live somewhere: it is history now, and leaves the inbox.
-        record_history(&self.opts.state, &cutover.manifest_bytes, &cutover.corte_id)
-            .map_err(io(&self.opts.state))?;
+        // Live somewhere: the cutover recorded it as history; it leaves the inbox.
         self.state.process_id = Some(snapshot.corte.process_id.clone());
         self.state.live = Some(LiveCorte {
             id: cutover.corte_id.clone(),
@@ -605,7 +596,7 @@ impl Watcher {
         started: &str,
         outcome: &str,
         message: Option<String>,
-        steps: Vec<super::cutover::StepTime>,
+        steps: Vec<StepTime>,
         lag: Option<f64>,
     ) {
         self.status.record(Attempt {
@@ -643,4 +634,9 @@ fn describe_failures(c: &Cutover) -> String {
         .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Seconds between two instants, for lag figures.
+fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_milliseconds() as f64 / 1000.0
 }

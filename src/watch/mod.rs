@@ -1,21 +1,14 @@
-//! Election night: the daemon that follows the inbox and publishes each new
-//! corte within seconds, and the cutover it shares with `corte publish`.
+//! Election night: the daemon that follows the inbox and runs each new
+//! corte through the cutover within seconds.
 //!
-//! - [`cutover`]: one snapshot → tally → render → sign → publish to every
-//!   target, each step timed and logged.
 //! - [`daemon`]: the loop — events, the newest-wins queue, retries, status.
 //! - [`status`]: the state kept across restarts and the status file.
 //!
-//! What this module is not: it does not know how to render or upload; it
-//! orders the stages that do.
+//! What this module is not: it does not know how to find a complete
+//! snapshot (`source::inbox`), nor how to render, upload or keep history
+//! (`cutover`); it decides which snapshot goes next and what becomes of it.
 
-pub mod cutover;
 pub mod daemon;
 pub mod status;
 
-pub use cutover::{Cutover, CutoverError, HistorySource, Publisher};
 pub use daemon::{WatchError, WatchOptions, Watcher};
-
-/// The folder of the state folder where the acta images chosen for each
-/// corte are recorded ([`crate::source::images::ImageFolder::recording`]).
-pub const IMAGES_RECORD: &str = "images";

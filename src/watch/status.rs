@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::cutover::StepTime;
+use crate::cutover::StepTime;
 
 pub const STATE_FILE: &str = "state.json";
 pub const STATUS_FILE: &str = "status.json";
@@ -42,7 +42,7 @@ pub struct Status {
     /// The acta images at the last cutover: linked, still in process, and
     /// the files refused (their bytes do not hash to their name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub images: Option<super::cutover::ImagesSummary>,
+    pub images: Option<crate::cutover::ImagesSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
