@@ -6,7 +6,7 @@
 //! cargo bench --bench concurrency [-- --rtt-ms 20] [--concurrency 32,64,128,256] [--pages 33600] [--s3-server s3s-fs|moto]
 //! ```
 //!
-//! The corte is synthetic (`publish::synthetic`) and shaped like a CDMX
+//! The corte is synthetic (`tests/support/synthetic.rs`) and shaped like a CDMX
 //! corte: 33,600 pages by default, each about 7 KB and stored gzipped
 //! (CDMX renders 33,634 files per corte, 2.3 KB stored on average). For
 //! every concurrency it is published whole to a fresh bucket, corte tree
@@ -19,10 +19,17 @@
 //! The server is s3s-fs by default. moto (a few hundred PUTs/s) is the
 //! bound of every row there, whatever the concurrency.
 
+// Shared with the tests by #[path]: a bench uses only part of each.
+#[path = "support/cdmx.rs"]
+mod cdmx;
+#[allow(dead_code)]
 #[path = "../tests/support/moto.rs"]
 mod moto;
 #[path = "support/s3_server.rs"]
 mod s3_server;
+#[allow(dead_code)]
+#[path = "../tests/support/synthetic.rs"]
+mod synthetic;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,10 +37,10 @@ use std::time::{Duration, Instant};
 
 use corte::publish::config::Settings;
 use corte::publish::faults::{Faults, FaultyStore};
-use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Quiet, Step, Target, publish};
 use corte::published::CachePolicy;
 use s3_server::S3Server;
+use synthetic::Shape;
 
 fn fail(message: &str) -> ! {
     eprintln!("concurrency bench: {message}");
@@ -85,7 +92,7 @@ fn main() {
     let shape = Shape {
         pages,
         page_bytes: 7_000,
-        ..Shape::cdmx()
+        ..cdmx::shape()
     };
     let key = corte::publish::sign::generate().unwrap_or_else(|e| fail(&format!("a key: {e}")));
     let corte = Corte::from_build(synthetic::build(1, &shape), Some(&key));

@@ -14,8 +14,15 @@
 //! corte 4) of CORTE_BENCH_IMAGE_KB (150) each, against `rclone sync` of the
 //! same image files.
 
+// Shared with the tests by #[path]: a bench uses only part of each.
+#[path = "support/cdmx.rs"]
+mod cdmx;
+#[allow(dead_code)]
 #[path = "../tests/support/moto.rs"]
 mod moto;
+#[allow(dead_code)]
+#[path = "../tests/support/synthetic.rs"]
+mod synthetic;
 
 use std::path::Path;
 use std::process::Command;
@@ -23,9 +30,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use corte::publish::config::Settings;
-use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Quiet, Report, Step, Target, publish};
 use corte::published::CachePolicy;
+use rayon::prelude::*;
+use synthetic::Shape;
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -109,7 +117,7 @@ fn main() {
     let transfers = env_num("CORTE_BENCH_RCLONE_TRANSFERS", 32);
     let shape = Shape {
         pages,
-        ..Shape::cdmx()
+        ..cdmx::shape()
     };
     let started = Instant::now();
     let b1 = synthetic::build(1, &shape);
@@ -183,16 +191,16 @@ fn main() {
     let n_images = env_num("CORTE_BENCH_IMAGES", 2_000);
     let image_kb = env_num("CORTE_BENCH_IMAGE_KB", 150);
     let folder = dir.path().join("imagenes");
-    let first_images = synthetic::image_files(&folder, n_images, image_kb * 1024, 1)
+    let first_images = image_files(&folder, n_images, image_kb * 1024, 1)
         .unwrap_or_else(|e| panic!("writing images: {e}"));
-    let mut more = synthetic::image_files(&folder, n_images / 10, image_kb * 1024, 2)
+    let mut more = image_files(&folder, n_images / 10, image_kb * 1024, 2)
         .unwrap_or_else(|e| panic!("writing images: {e}"));
     more.images.extend(first_images.images.clone());
     for (seq, set, what) in [
         (3, &first_images, "corte publish, corte 3 with acta images"),
         (4, &more, "corte publish, corte 4 with a tenth more images"),
     ] {
-        let b = synthetic::with_images(synthetic::build(seq, &shape), set);
+        let b = with_images(synthetic::build(seq, &shape), set);
         let c = Arc::new(Corte::from_build(b, Some(&key)));
         let r = rt
             .block_on(publish(&target, &c, &opts, &Quiet))
@@ -266,4 +274,60 @@ fn main() {
     println!(
         "\ncorte publishes two trees (cortes/<id>/ and the stable root) and the manifest, signature,\npointer, history and feed; rclone syncs one folder with no ordering or atomicity."
     );
+}
+
+/// The same corte linking the acta images `images` too (as a render with an
+/// image folder does).
+fn with_images(
+    mut build: corte::site::Build,
+    images: &corte::published::images::ImageSet,
+) -> corte::site::Build {
+    for i in images.images.values() {
+        build.manifest.images.insert(i.key(), i.entry());
+        build.image_files.insert(i.key(), i.path.clone());
+    }
+    build.manifest_bytes = build.manifest.to_canonical_json();
+    build.manifest_sha256 = corte::contract::sha256_hex(&build.manifest_bytes);
+    build
+}
+
+/// `n` image files of `bytes` bytes each (incompressible, as JPEGs are) in
+/// `dir`, named by their SHA-256, and the set a scan would give for them.
+fn image_files(
+    dir: &std::path::Path,
+    n: usize,
+    bytes: usize,
+    salt: u64,
+) -> std::io::Result<corte::published::images::ImageSet> {
+    std::fs::create_dir_all(dir)?;
+    let made: Vec<std::io::Result<corte::published::images::Image>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+            let mut data = Vec::with_capacity(bytes + 8);
+            data.extend_from_slice(b"\xff\xd8\xff\xe0");
+            while data.len() < bytes {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.extend_from_slice(&x.to_le_bytes());
+            }
+            data.truncate(bytes.max(4));
+            let sha = corte::contract::sha256_hex(&data);
+            let path = dir.join(format!("{sha}.jpg"));
+            std::fs::write(&path, &data)?;
+            Ok(corte::published::images::Image {
+                sha256: sha,
+                ext: "jpg".into(),
+                size: data.len() as u64,
+                path,
+            })
+        })
+        .collect();
+    let mut set = corte::published::images::ImageSet::default();
+    for i in made {
+        let i = i?;
+        set.images.insert(i.sha256.clone(), i);
+    }
+    Ok(set)
 }

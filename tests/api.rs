@@ -3,8 +3,6 @@
 //! so does every document a real render produces — the small three-election
 //! fixture and the IECM 2024 drill (5,547 secciones).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -13,13 +11,15 @@ use corte::tally::Porcentaje;
 use jsonschema::{Draft, Resource, Validator};
 use serde_json::Value;
 
+use crate::support::snapshots;
+
 const KINDS: [&str; 5] = ["index", "entidad", "distrito", "demarcacion", "seccion"];
 /// Schemas refer to each other by relative paths; this base stands for the
 /// `data-contracts/` folder.
 const BASE: &str = "json-schema:///data-contracts/";
 
 fn read_json(path: &str) -> Value {
-    let p = common::repo(path);
+    let p = snapshots::repo(path);
     let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: not JSON: {e}", p.display()))
 }
@@ -90,9 +90,9 @@ struct Rendered {
 fn small() -> &'static Rendered {
     static SMALL: OnceLock<Rendered> = OnceLock::new();
     SMALL.get_or_init(|| {
-        let snapshot = common::small_snapshot();
-        let results = common::tally(&snapshot);
-        let build = common::render(&snapshot, &results);
+        let snapshot = snapshots::small_snapshot();
+        let results = snapshots::tally(&snapshot);
+        let build = snapshots::render(&snapshot, &results);
         Rendered {
             snapshot,
             results,
@@ -286,7 +286,7 @@ fn the_schemas_refuse_what_the_api_never_writes() {
 
 /// The examples are the small fixture's own documents, so they cannot drift
 /// from what corte writes. After a deliberate change to the API, refresh
-/// them with `CORTE_BLESS=1 cargo test --test api`.
+/// them with `CORTE_BLESS=1 cargo test --test integration api::`.
 #[test]
 fn the_examples_are_what_the_small_fixture_renders() {
     let examples = [
@@ -303,13 +303,13 @@ fn the_examples_are_what_the_small_fixture_renders() {
         if bless {
             let mut text = serde_json::to_string_pretty(&rendered).expect("serializes");
             text.push('\n');
-            std::fs::write(common::repo(&path), text).expect("writes the example");
+            std::fs::write(snapshots::repo(&path), text).expect("writes the example");
         }
         assert_eq!(
             read_json(&path),
             rendered,
             "{path} differs from the small fixture's {key}; if the API changed on purpose, \
-             run CORTE_BLESS=1 cargo test --test api and review the diff"
+             run CORTE_BLESS=1 cargo test --test integration api:: and review the diff"
         );
     }
 }
@@ -330,9 +330,9 @@ fn every_api_document_of_the_small_fixture_follows_its_schema_and_is_linked() {
 
 #[test]
 fn every_api_document_of_the_iecm_drill_follows_its_schema_and_stays_small() {
-    let snapshot = common::drill_snapshot();
-    let results = common::tally(&snapshot);
-    let build = common::render(&snapshot, &results);
+    let snapshot = snapshots::drill_snapshot();
+    let results = snapshots::tally(&snapshot);
+    let build = snapshots::render(&snapshot, &results);
     let sizes = check_build(&build);
     assert_eq!(sizes.len(), 5547, "a document per sección");
     check_links(&build);
@@ -368,7 +368,7 @@ fn every_api_document_of_the_iecm_drill_follows_its_schema_and_stays_small() {
 #[test]
 fn the_api_is_byte_identical_across_renders() {
     let first = &small().build;
-    let again = common::render(&small().snapshot, &small().results);
+    let again = snapshots::render(&small().snapshot, &small().results);
     for key in api_keys(first) {
         assert!(
             first.get(key).map(|a| &a.bytes) == again.get(key).map(|a| &a.bytes),

@@ -10,18 +10,16 @@
 //! so the pages can change shape freely. Without Chromium these tests fail
 //! and say how to install it: they are never skipped.
 
-#[path = "browser/cdp.rs"]
-mod cdp;
-mod common;
-#[path = "browser/server.rs"]
-mod server;
-
 use std::path::{Path, PathBuf};
 
 use cdp::{Chromium, DESKTOP, PHONE, Viewport, Visit};
 use corte::contract::corte::corte_label;
 use corte::site::format::miles;
 use server::Server;
+
+use crate::support::browser::cdp;
+use crate::support::browser::server;
+use crate::support::snapshots;
 
 const DISCLAIMER: &str = "Los resultados presentados tienen un carácter informativo y no son \
                           definitivos, por tanto, no tienen efectos jurídicos.";
@@ -63,7 +61,7 @@ fn png_size(png: &[u8]) -> Option<(u32, u32)> {
 #[test]
 fn the_harness_sees_the_visible_text_and_catches_every_problem() {
     let out = screenshots("harness");
-    let server = Server::start(&common::repo("tests/fixtures/browser")).expect("the server");
+    let server = Server::start(&snapshots::repo("tests/fixtures/browser")).expect("the server");
     let mut chromium = launch(&out);
 
     for vp in [PHONE, DESKTOP] {
@@ -192,9 +190,9 @@ fn leader(t: &corte::tally::LevelTotals) -> u64 {
 #[test]
 fn every_kind_of_page_reads_right_in_a_real_browser() {
     let started = std::time::Instant::now();
-    let snapshot = common::small_snapshot();
-    let results = common::tally(&snapshot);
-    let build = common::render(&snapshot, &results);
+    let snapshot = snapshots::small_snapshot();
+    let results = snapshots::tally(&snapshot);
+    let build = snapshots::render(&snapshot, &results);
     let site = tempfile::tempdir().expect("a folder for the site");
     for a in &build.artifacts {
         let path = site.path().join(&a.key);

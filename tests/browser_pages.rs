@@ -4,16 +4,14 @@
 //! off; "Consulta tu casilla" works through its lists without JavaScript and
 //! jumps to the sección with it.
 
-#[path = "browser/cdp.rs"]
-mod cdp;
-mod common;
-#[path = "browser/server.rs"]
-mod server;
-
 use std::path::Path;
 
 use cdp::{Chromium, DESKTOP, PHONE, Viewport, Visit};
 use server::Server;
+
+use crate::support::browser::cdp;
+use crate::support::browser::server;
+use crate::support::snapshots;
 
 struct Rendered {
     _dir: tempfile::TempDir,
@@ -25,13 +23,13 @@ struct Rendered {
 /// The small fixture's site, written to a folder, served on 127.0.0.1, and a
 /// browser to read it.
 fn rendered(set: &str) -> Rendered {
-    rendered_from(set, common::small_snapshot())
+    rendered_from(set, snapshots::small_snapshot())
 }
 
 /// A snapshot's site, served, and a browser to read it.
 fn rendered_from(set: &str, snapshot: corte::contract::Snapshot) -> Rendered {
-    let results = common::tally(&snapshot);
-    let build = common::render(&snapshot, &results);
+    let results = snapshots::tally(&snapshot);
+    let build = snapshots::render(&snapshot, &results);
     let dir = tempfile::tempdir().expect("a folder for the site");
     for a in &build.artifacts {
         let path = dir.path().join(&a.key);
@@ -166,7 +164,7 @@ fn consulta_works_without_javascript_and_jumps_to_the_seccion_with_it() {
 #[test]
 fn the_maps_help_and_rp_pages_load_cleanly_without_javascript() {
     // The fixture with an acta of representación proporcional: its page too.
-    let mut site = rendered_from("maps-help", common::small_snapshot_with_rp());
+    let mut site = rendered_from("maps-help", snapshots::small_snapshot_with_rp());
     let pages = [
         ("gub/index.html", "Cada cuadro es"),
         ("alc/index.html", "Cada cuadro es alcaldía"),

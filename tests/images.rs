@@ -9,8 +9,6 @@
 //! manifest lists the images, `verify` reads them and names a tampered one,
 //! and re-rendering a corte uses the same images whatever arrived since.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +23,8 @@ use corte::published::layout::POINTER;
 use corte::site::Theme;
 use corte::source::images::ImageFolder;
 use object_store::{ObjectStoreExt, PutPayload, path::Path as StorePath};
-use support::Backend;
+
+use crate::support::stores::Backend;
 
 fn example(seq: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("site-example/cdmx-2024-ejemplo-{seq:05}"))

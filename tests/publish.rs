@@ -2,17 +2,14 @@
 //! and a real S3-compatible server (moto, started by the tests), as
 //! object_store's integration suite runs against every backend.
 //!
-//! Builds are synthetic (`publish::synthetic`): the tests depend on the
+//! Builds are synthetic (`support::synthetic`): the tests depend on the
 //! shape of a corte, never on page content.
-
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use corte::publish::faults::Faults;
-use corte::publish::synthetic::{self, Shape};
 use corte::publish::verify::{Signature, verify};
 use corte::publish::{
     Corte, ErrorKind, Options, Outcome, Quiet, Target, mirror, pointer, publish, publish_all,
@@ -21,7 +18,9 @@ use corte::publish::{
 use corte::published::layout::{self, POINTER};
 use corte::published::{Action, headers::SHA256_META, headers_for};
 use object_store::{Attribute, GetOptions, ObjectStoreExt, PutPayload};
-use support::{Backend, ShutdownAt};
+
+use crate::support::stores::{self, Backend, ShutdownAt};
+use crate::support::synthetic::{self, Shape};
 
 fn key() -> &'static sign::PrivateKey {
     static KEY: std::sync::OnceLock<sign::PrivateKey> = std::sync::OnceLock::new();
@@ -63,7 +62,24 @@ async fn stored(t: &Target, key: &str) -> Option<Bytes> {
 
 /// The stable tree holds exactly the stored bytes of `c` for every key.
 async fn assert_stable_tree_is(t: &Target, c: &Corte) {
-    support::assert_stable_tree_is(t, &c.manifest).await
+    stores::assert_stable_tree_is(t, &c.manifest).await
+}
+
+#[test]
+fn a_synthetic_corte_changes_a_share_of_its_pages_at_the_next_corte() {
+    let shape = Shape::small(40);
+    let (a, b) = (synthetic::build(1, &shape), synthetic::build(2, &shape));
+    assert_eq!(a.manifest.files.len(), b.manifest.files.len());
+    let changed = a
+        .manifest
+        .files
+        .iter()
+        .filter(|(k, e)| b.manifest.files.get(*k) != Some(*e))
+        .count();
+    // 10 of 40 pages, the home page and 2 datasets with their .gz copies.
+    assert_eq!(changed, 10 + 1 + 4);
+    assert_eq!(synthetic::build(1, &shape).manifest_bytes, a.manifest_bytes);
+    assert_eq!(synthetic::corte_id(3), "00003-20240602-2015");
 }
 
 // ---------------------------------------------------------------- the suite

@@ -3,14 +3,13 @@
 //! (dry run, then for real, to two folders), `status`, `verify` (and a
 //! tampered copy failing, naming the object), `mirror`, `rollback`.
 
-#[path = "support/moto.rs"]
-mod moto;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use corte::anexo13::import::{self, Input, Options};
 use corte::contract::RulesetRef;
+
+use crate::support::moto;
 
 fn real(path: &str) -> (String, Vec<u8>) {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,19 +4,18 @@
 //! CDN would send, the bytes the manifest lists, and a new corte going live
 //! while the server runs.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use corte::contract::sha256_hex;
-use corte::publish::synthetic::{self, Shape};
 use corte::publish::{Corte, Options, Outcome, Quiet, Target, publish, sign};
 use corte::published::layout;
 use corte::published::manifest::stored_sha256;
 use corte::serve;
-use support::Backend;
+
+use crate::support::stores::Backend;
+use crate::support::synthetic::{self, Shape};
 
 // ------------------------------------------------------------------ fixture
 

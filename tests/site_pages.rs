@@ -3,8 +3,6 @@
 //! are the engine's; a sección page stays light; nothing comes from another
 //! host; every link leads to a file of the corte.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,6 +11,8 @@ use corte::anexo13::import::{self, Input, Options};
 use corte::contract::{EstadoActa, RulesetRef, Snapshot, TipoCasilla};
 use corte::site::{Build, History, RenderOptions, Theme};
 use corte::tally::{self, LevelTotals, Results, Summary};
+
+use crate::support::snapshots;
 
 fn real(path: &str) -> (String, Vec<u8>) {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,7 +54,7 @@ fn import_real(
     let mut json: serde_json::Value = serde_json::from_slice(catalog).unwrap();
     edit(&mut json);
     *catalog = serde_json::to_vec(&json).unwrap();
-    common::snapshot_of(&new)
+    snapshots::snapshot_of(&new)
 }
 
 struct Site {
@@ -67,7 +67,7 @@ impl Site {
     fn of(snapshot: Snapshot) -> Site {
         let ruleset = tally::ruleset_of(&snapshot).unwrap();
         let results = tally::tally(&snapshot, &ruleset);
-        let build = common::render(&snapshot, &results);
+        let build = snapshots::render(&snapshot, &results);
         Site {
             snapshot,
             results,
@@ -301,7 +301,7 @@ fn assert_votes(site: &Site, html: &str, e: usize, t: &LevelTotals, page: &str) 
 #[test]
 fn the_same_snapshot_renders_to_the_same_bytes_and_manifest() {
     let site = qroo();
-    let again = common::render(&site.snapshot, &site.results);
+    let again = snapshots::render(&site.snapshot, &site.results);
     assert_eq!(site.build.artifacts.len(), again.artifacts.len());
     for (a, b) in site.build.artifacts.iter().zip(&again.artifacts) {
         assert_eq!(a.key, b.key);
@@ -418,7 +418,7 @@ fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
 /// ALC per demarcación, votes from abroad, every kind of acta.
 fn small() -> &'static Site {
     static SITE: OnceLock<Site> = OnceLock::new();
-    SITE.get_or_init(|| Site::of(common::small_snapshot()))
+    SITE.get_or_init(|| Site::of(snapshots::small_snapshot()))
 }
 
 #[test]
@@ -865,9 +865,9 @@ fn the_casilla_type_rows_add_up_to_the_totals_of_the_entidad_and_each_distrito()
 
 /// `ayuda/calculo.html` of the small fixture tallied with `ruleset`.
 fn calculo_with(ruleset: &corte::tally::Ruleset) -> (String, Build) {
-    let snapshot = common::small_snapshot();
+    let snapshot = snapshots::small_snapshot();
     let results = tally::tally(&snapshot, ruleset);
-    let build = common::render(&snapshot, &results);
+    let build = snapshots::render(&snapshot, &results);
     let html = std::str::from_utf8(&build.get("ayuda/calculo.html").unwrap().bytes)
         .unwrap()
         .to_string();
@@ -1036,8 +1036,8 @@ fn every_tile_of_the_maps_has_its_units_leader_colour_and_link() {
 fn in_the_iecm_drill_every_casilla_type_adds_up_to_the_published_header() {
     // Ciudad de México 2024: básicas, contiguas, extraordinarias, especiales,
     // votes from abroad, voto anticipado and prisión preventiva, as exported.
-    let snapshot = common::drill_snapshot();
-    let results = common::tally(&snapshot);
+    let snapshot = snapshots::drill_snapshot();
+    let results = snapshots::tally(&snapshot);
     let r = &results.elections[0];
     let n = TipoCasilla::ALL.len();
     let by_type = tally::counts_by(&snapshot, &results, 0, n, |_, c| {
@@ -1110,7 +1110,7 @@ fn the_default_tiles_place_every_distrito_and_demarcacion_of_cdmx_2024() {
 }
 
 fn small_with_rp() -> Site {
-    Site::of(common::small_snapshot_with_rp())
+    Site::of(snapshots::small_snapshot_with_rp())
 }
 
 #[test]

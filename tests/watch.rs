@@ -3,11 +3,6 @@
 //! while a reader checks that `latest.json` only ever names complete cortes;
 //! at the end, headless Chromium reads the last corte through `corte serve`.
 
-#[path = "browser/cdp.rs"]
-#[allow(dead_code)]
-mod cdp;
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +16,9 @@ use corte::publish::{Options, Outcome, Quiet, Step, Target, TargetConfig, pointe
 use corte::published::layout;
 use corte::site::Theme;
 use corte::watch::{WatchOptions, Watcher};
-use support::ShutdownAt;
+
+use crate::support::browser::cdp;
+use crate::support::stores::{self, ShutdownAt};
 
 fn fixture() -> BTreeMap<String, Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
@@ -410,7 +407,7 @@ async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() 
 async fn stable_tree_follows_the_pointer(t: &Target) -> String {
     let (p, _) = pointer::read(t).await.unwrap().expect("a live corte");
     let m = pointer::live_manifest(t, &p).await.unwrap();
-    support::assert_stable_tree_is(t, &m).await;
+    stores::assert_stable_tree_is(t, &m).await;
     p.corte
 }
 
@@ -426,7 +423,7 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
         corte::source::write(&path, &corte(seq)).unwrap();
         Arc::new(corte::source::load(&path).unwrap())
     };
-    let backend = support::Backend::folder();
+    let backend = stores::Backend::folder();
     // Every call a little slow, so the shutdown lands while a step is still writing.
     let (slow, _) = backend.faulty(
         "t",

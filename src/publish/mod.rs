@@ -26,7 +26,6 @@ pub mod publish;
 pub mod rollback;
 pub mod sign;
 pub mod status;
-pub mod synthetic;
 pub mod target;
 pub mod transfer;
 pub mod verify;

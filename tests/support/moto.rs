@@ -3,8 +3,6 @@
 //! then `PATH`, then `./.venv/bin/moto_server`. Missing, it fails the tests
 //! with the commands that install it: the S3 suite never skips silently.
 
-#![allow(dead_code)] // each test crate that includes this uses part of it
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,15 +1,14 @@
 //! Builds of the shape of a real corte with made-up content, for the publish
-//! tests and the benchmark while real pages are being written: HTML pages
+//! and serve tests and the publish benches (which include this file): HTML pages
 //! with gzip copies, CSV datasets with `.csv.gz` copies, a content-hashed
 //! stylesheet and a home page. Deterministic; a share of the pages (and
 //! every dataset and the home page) changes from one corte to the next.
 
-use rayon::prelude::*;
-
-use crate::published::manifest::{
+use corte::published::manifest::{
     CacheClass, FileEntry, GzipEntry, MANIFEST_VERSION, Manifest, ManifestCorte, ManifestProcess,
 };
-use crate::site::{Artifact, Build};
+use corte::site::{Artifact, Build};
+use rayon::prelude::*;
 
 #[derive(Debug, Clone)]
 pub struct Shape {
@@ -23,18 +22,6 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// Ciudad de México: about 17,000 pages (secciones, distritos,
-    /// demarcaciones, casillas' actas) and a few MB of datasets.
-    pub fn cdmx() -> Shape {
-        Shape {
-            pages: 17_000,
-            page_bytes: 10_000,
-            datasets: 4,
-            dataset_bytes: 1_500_000,
-            change_one_in: 25,
-        }
-    }
-
     pub fn small(pages: usize) -> Shape {
         Shape {
             pages,
@@ -61,7 +48,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     let css = format!("body{{font-family:sans-serif}} /* theme {} */", shape.pages);
     let css_key = format!(
         "assets/style.{}.css",
-        &crate::contract::sha256_hex(css.as_bytes())[..10]
+        &corte::contract::sha256_hex(css.as_bytes())[..10]
     );
     let mut artifacts: Vec<Artifact> = (0..shape.pages)
         .into_par_iter()
@@ -91,7 +78,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     ));
     for d in 0..shape.datasets {
         let csv = dataset(d, seq, shape.dataset_bytes);
-        let gz = crate::published::gzip::gzip(&csv);
+        let gz = corte::published::gzip::gzip(&csv);
         artifacts.push(Artifact::new(
             format!("datos/ELECCION_{d}.csv.gz"),
             gz,
@@ -138,7 +125,7 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
         },
         previous: (seq > 1).then(|| corte_id(seq - 1)),
         snapshot: Vec::new(),
-        ruleset: crate::tally::ruleset::builtin(crate::tally::ruleset::DEFAULT)
+        ruleset: corte::contract::ruleset::builtin(corte::contract::ruleset::DEFAULT)
             .expect("the default ruleset is built in"),
         elections: Vec::new(),
         files,
@@ -147,65 +134,12 @@ pub fn build(seq: u32, shape: &Shape) -> Build {
     let manifest_bytes = manifest.to_canonical_json();
     Build {
         corte_id: id,
-        manifest_sha256: crate::contract::sha256_hex(&manifest_bytes),
+        manifest_sha256: corte::contract::sha256_hex(&manifest_bytes),
         manifest_bytes,
         manifest,
         artifacts,
         image_files: Default::default(),
     }
-}
-
-/// The same corte linking the acta images `images` too (as a render with an
-/// image folder does).
-pub fn with_images(mut build: Build, images: &crate::published::images::ImageSet) -> Build {
-    for i in images.images.values() {
-        build.manifest.images.insert(i.key(), i.entry());
-        build.image_files.insert(i.key(), i.path.clone());
-    }
-    build.manifest_bytes = build.manifest.to_canonical_json();
-    build.manifest_sha256 = crate::contract::sha256_hex(&build.manifest_bytes);
-    build
-}
-
-/// `n` image files of `bytes` bytes each (incompressible, as JPEGs are) in
-/// `dir`, named by their SHA-256, and the set a scan would give for them.
-pub fn image_files(
-    dir: &std::path::Path,
-    n: usize,
-    bytes: usize,
-    salt: u64,
-) -> std::io::Result<crate::published::images::ImageSet> {
-    std::fs::create_dir_all(dir)?;
-    let made: Vec<std::io::Result<crate::published::images::Image>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
-            let mut data = Vec::with_capacity(bytes + 8);
-            data.extend_from_slice(b"\xff\xd8\xff\xe0");
-            while data.len() < bytes {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                data.extend_from_slice(&x.to_le_bytes());
-            }
-            data.truncate(bytes.max(4));
-            let sha = crate::contract::sha256_hex(&data);
-            let path = dir.join(format!("{sha}.jpg"));
-            std::fs::write(&path, &data)?;
-            Ok(crate::published::images::Image {
-                sha256: sha,
-                ext: "jpg".into(),
-                size: data.len() as u64,
-                path,
-            })
-        })
-        .collect();
-    let mut set = crate::published::images::ImageSet::default();
-    for i in made {
-        let i = i?;
-        set.images.insert(i.sha256.clone(), i);
-    }
-    Ok(set)
 }
 
 /// The same files as another corte, under sequence `seq` (a corte whose
@@ -216,7 +150,7 @@ pub fn relabel(mut build: Build, seq: u32) -> Build {
     build.manifest.corte.seq = seq;
     build.manifest.previous = (seq > 1).then(|| corte_id(seq - 1));
     build.manifest_bytes = build.manifest.to_canonical_json();
-    build.manifest_sha256 = crate::contract::sha256_hex(&build.manifest_bytes);
+    build.manifest_sha256 = corte::contract::sha256_hex(&build.manifest_bytes);
     build.corte_id = id;
     build
 }
@@ -265,26 +199,4 @@ fn dataset(d: usize, seq: u32, bytes: usize) -> Vec<u8> {
         row += 1;
     }
     s.into_bytes()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_next_corte_changes_a_share_of_the_pages() {
-        let shape = Shape::small(40);
-        let (a, b) = (build(1, &shape), build(2, &shape));
-        assert_eq!(a.manifest.files.len(), b.manifest.files.len());
-        let changed = a
-            .manifest
-            .files
-            .iter()
-            .filter(|(k, e)| b.manifest.files.get(*k) != Some(*e))
-            .count();
-        // 10 of 40 pages, the home page and 2 datasets with their .gz copies.
-        assert_eq!(changed, 10 + 1 + 4);
-        assert_eq!(build(1, &shape).manifest_bytes, a.manifest_bytes);
-        assert_eq!(corte_id(3), "00003-20240602-2015");
-    }
 }

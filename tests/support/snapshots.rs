@@ -1,6 +1,5 @@
-//! What the integration tests share: the snapshots they render and a render
-//! of them with the built-in theme.
-#![allow(dead_code)] // each test crate uses its own part
+//! The snapshots the tests render (the small fixture, the IECM 2024 drill
+//! from the real files) and a render of them with the built-in theme.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
