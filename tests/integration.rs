@@ -19,6 +19,7 @@ mod generator;
 mod history;
 mod images;
 mod invalid_snapshots;
+mod layering;
 mod publish;
 mod publish_cli;
 mod real_data;
