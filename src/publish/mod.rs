@@ -7,8 +7,10 @@
 //! history and feed. See [`publish`] for the steps and `docs/publishing.md`
 //! for the decisions behind them.
 //!
-//! What this module is not: it does not render (that is `site`) and it does
-//! not watch for snapshots (that is `watch`). Everything here is written once
+//! What this module is not: it does not render (that is `site`), it does not
+//! define the layout's keys, documents and headers (that is `published`), and
+//! it does not run a whole corte or watch for snapshots (that is `cutover`
+//! and `watch`). Everything here is written once
 //! against object_store's `ObjectStore` trait; cross-cutting behaviour for
 //! tests comes as wrapper stores ([`faults`]), as object_store's own
 //! `throttle.rs` does.
