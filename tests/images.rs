@@ -24,7 +24,7 @@ use corte::site::Theme;
 use corte::source::images::ImageFolder;
 use object_store::{ObjectStoreExt, PutPayload, path::Path as StorePath};
 
-use crate::support::stores::Backend;
+use crate::support::stores::{self, Backend};
 
 fn example(seq: u32) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("site-example/cdmx-2024-ejemplo-{seq:05}"))
@@ -70,17 +70,15 @@ fn put_image(dir: &Path, sha: &str, bytes: &[u8]) {
 }
 
 fn publisher(target: Target, images: &Path, state: &Path) -> Publisher {
+    let options = Options {
+        delete_stale: true,
+        ..Options::default()
+    };
+    let history = HistorySource::Folder(state.to_path_buf());
+    let images = ImageFolder::new(images).recording(state.join(corte::cutover::IMAGES_RECORD));
     Publisher {
-        targets: vec![target],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options {
-            delete_stale: true,
-            ..Options::default()
-        },
-        history: HistorySource::Folder(state.to_path_buf()),
-        images: Some(ImageFolder::new(images).recording(state.join(corte::cutover::IMAGES_RECORD))),
+        images: Some(images),
+        ..stores::publisher(vec![target], options, history)
     }
 }
 

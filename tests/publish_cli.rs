@@ -9,18 +9,11 @@ use std::process::Command;
 use corte::anexo13::import::{self, Input, Options};
 use corte::contract::RulesetRef;
 
-use crate::support::moto;
+use crate::support::{moto, snapshots};
 
 fn real(path: &str) -> (String, Vec<u8>) {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real")
-        .join(path);
-    let bytes = std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: the real PREP files live in ../shared/data/real beside the repository",
-            p.display()
-        )
-    });
+    let p = snapshots::real(path);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let name = p.file_name().unwrap().to_string_lossy().into_owned();
     (name, bytes)
 }

@@ -3,7 +3,6 @@
 //! The files are read from `../shared/data/real` (beside the repository).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use corte::anexo13::import::{self, Input, Options};
 use corte::anexo13::reader;
@@ -11,17 +10,7 @@ use corte::contract::RulesetRef;
 use corte::contract::Snapshot;
 use corte::tally::{self, Results};
 
-fn real(path: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real")
-        .join(path);
-    assert!(
-        p.exists(),
-        "{} is missing: the real PREP files live in ../shared/data/real beside the repository",
-        p.display()
-    );
-    p
-}
+use crate::support::snapshots::real;
 
 fn read(path: &str) -> (String, Vec<u8>) {
     let p = real(path);

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use corte::anexo13::import::{self, Input, Options};
 use corte::contract::{EstadoActa, RulesetRef, Snapshot, TipoCasilla};
-use corte::site::{Build, History, RenderOptions, Theme};
+use corte::site::{Build, Theme};
 use corte::tally::{self, LevelTotals, Results, Summary};
 
 use crate::support::snapshots;
@@ -1314,14 +1314,7 @@ fn a_theme_folder_replaces_the_templates() {
         );
     }
     let theme = Theme::from_files("minimo", files).unwrap();
-    let history = History::default();
-    let opts = RenderOptions {
-        theme: &theme,
-        history: &history,
-        previous: None,
-        images: None,
-    };
-    let build = corte::site::render(&site.snapshot, &site.results, &opts).unwrap();
+    let build = snapshots::render_with(&site.snapshot, &site.results, &theme);
     let seccion = build
         .artifacts
         .iter()

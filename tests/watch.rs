@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 use corte::contract::NewSnapshot;
 use corte::cutover::{CutoverError, HistorySource, Publisher};
 use corte::publish::faults::Faults;
-use corte::publish::{Options, Outcome, Quiet, Step, Target, TargetConfig, pointer, transfer};
+use corte::publish::{Options, Outcome, Quiet, Step, Target, pointer, transfer};
 use corte::published::layout;
-use corte::site::Theme;
 use corte::watch::{WatchOptions, Watcher};
 
 use crate::support::browser::cdp;
@@ -61,18 +60,11 @@ fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
 
 /// A publisher to one target, history from it, stale keys deleted.
 fn publisher(target: Target) -> Publisher {
-    Publisher {
-        targets: vec![target],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options {
-            delete_stale: true,
-            ..Options::default()
-        },
-        history: HistorySource::FirstTarget,
-        images: None,
-    }
+    let options = Options {
+        delete_stale: true,
+        ..Options::default()
+    };
+    stores::publisher(vec![target], options, HistorySource::FirstTarget)
 }
 
 fn latest(store: &Path) -> Option<serde_json::Value> {
@@ -122,12 +114,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
     let store = dir.path().join("store");
     std::fs::create_dir_all(&inbox).unwrap();
     std::fs::create_dir_all(&store).unwrap();
-    let target = Target::open(
-        &TargetConfig::from_url(&format!("file://{}", store.display())),
-        &Default::default(),
-        &Default::default(),
-    )
-    .unwrap();
+    let target = stores::folder_target(&store);
     let mut opts = WatchOptions::new(inbox.clone());
     opts.rescan = Duration::from_millis(300);
     let publisher = publisher(target);
@@ -301,12 +288,7 @@ async fn the_watcher_publishes_good_cortes_in_order_and_refuses_the_rest() {
 
     // What a reader gets: the store served as the CDN serves it, read by a
     // real browser on a phone (no JavaScript) and a desktop.
-    let target = Target::open(
-        &TargetConfig::from_url(&format!("file://{}", store.display())),
-        &Default::default(),
-        &Default::default(),
-    )
-    .unwrap();
+    let target = stores::folder_target(&store);
     let (addr, server) = corte::serve::start(target, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("corte serve starts");
@@ -369,21 +351,8 @@ async fn when_several_cortes_wait_the_newest_wins_and_the_others_are_recorded() 
     for seq in [1, 2, 3] {
         drop_into(&inbox, &format!("corte-{seq:02}"), &corte(seq));
     }
-    let target = Target::open(
-        &TargetConfig::from_url(&format!("file://{}", store.display())),
-        &Default::default(),
-        &Default::default(),
-    )
-    .unwrap();
-    let publisher = Publisher {
-        targets: vec![target],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options::default(),
-        history: HistorySource::FirstTarget,
-        images: None,
-    };
+    let target = stores::folder_target(&store);
+    let publisher = stores::publisher(vec![target], Options::default(), HistorySource::FirstTarget);
     let watcher = Watcher::new(publisher, WatchOptions::new(inbox.clone())).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(watcher.run(shutdown));

@@ -8,22 +8,12 @@ use std::time::{Duration, Instant};
 use corte::anexo13::import::{self, Input, Options as ImportOptions};
 use corte::anexo13::reader;
 use corte::contract::RulesetRef;
-use corte::cutover::{HistorySource, Publisher};
-use corte::publish::{Options, Target, TargetConfig};
-use corte::site::Theme;
+use corte::cutover::HistorySource;
+use corte::publish::Options;
 use corte::watch::{WatchOptions, Watcher};
 
-fn real(path: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real")
-        .join(path);
-    assert!(
-        p.exists(),
-        "{} is missing: the real PREP files live in ../shared beside the repository",
-        p.display()
-    );
-    p
-}
+use crate::support::snapshots::real;
+use crate::support::stores;
 
 fn input(db: &str, cand: &str) -> Input {
     let read = |p: &str| {
@@ -55,21 +45,8 @@ async fn replay(dir: &Path, input: Input, ruleset: &str, final_corte: bool) -> P
     std::fs::create_dir_all(&inbox).unwrap();
     corte::source::write_archive(&dir.join("corte.tar.gz"), &imported.snapshot).unwrap();
     std::fs::rename(dir.join("corte.tar.gz"), inbox.join("corte.tar.gz")).unwrap();
-    let target = Target::open(
-        &TargetConfig::from_url(&format!("file://{}", store.display())),
-        &Default::default(),
-        &Default::default(),
-    )
-    .unwrap();
-    let publisher = Publisher {
-        targets: vec![target],
-        theme: Theme::embedded().unwrap(),
-        key: None,
-        ruleset: None,
-        options: Options::default(),
-        history: HistorySource::FirstTarget,
-        images: None,
-    };
+    let target = stores::folder_target(&store);
+    let publisher = stores::publisher(vec![target], Options::default(), HistorySource::FirstTarget);
     let watcher = Watcher::new(publisher, WatchOptions::new(inbox.clone())).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(watcher.run(shutdown));

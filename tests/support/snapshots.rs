@@ -13,6 +13,18 @@ pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
+/// A file or folder of the real PREP files in `../shared/data/real`,
+/// failing with where they should be when they are not there.
+pub fn real(path: &str) -> PathBuf {
+    let p = repo("../shared/data/real").join(path);
+    assert!(
+        p.exists(),
+        "{} is missing: the real PREP files live in ../shared/data/real beside the repository",
+        p.display()
+    );
+    p
+}
+
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -100,12 +112,7 @@ pub fn small_snapshot_with_rp() -> Snapshot {
 /// secciones), imported from `../shared/data/real` as `corte import anexo13` does.
 pub fn drill_snapshot() -> Snapshot {
     use corte::anexo13::import::{self, Input, Options};
-    let real = repo("../shared/data/real/iecm-2024-simulacro");
-    assert!(
-        real.exists(),
-        "{} is missing: the real PREP files live in ../shared/data/real beside the repository",
-        real.display()
-    );
+    let real = real("iecm-2024-simulacro");
     let input = Input {
         file: "CDMX_GUB_2024.csv".into(),
         bytes: read(&real.join("CDMX_GUB_2024.csv")),
@@ -127,9 +134,14 @@ pub fn tally(snapshot: &Snapshot) -> Results {
 /// Renders a corte with the built-in theme.
 pub fn render(snapshot: &Snapshot, results: &Results) -> Build {
     let theme = Theme::embedded().expect("the built-in theme loads");
+    render_with(snapshot, results, &theme)
+}
+
+/// Renders a corte with `theme`, no history and no images.
+pub fn render_with(snapshot: &Snapshot, results: &Results, theme: &Theme) -> Build {
     let history = History::default();
     let opts = RenderOptions {
-        theme: &theme,
+        theme,
         history: &history,
         previous: None,
         images: None,

@@ -1,18 +1,22 @@
 //! The backends every publish test runs against, as object_store's own
 //! integration suite does: `memory://`, a `file://` folder, and a real
-//! S3-compatible server (moto) that the tests start themselves.
+//! S3-compatible server (moto) that the tests start themselves; and the
+//! publishers the cutover and watcher tests publish with.
 
-use super::moto;
+use std::path::Path;
 use std::sync::Arc;
 
+use corte::cutover::{HistorySource, Publisher};
 use corte::publish::config::{Settings, TargetConfig};
 use corte::publish::faults::{Faults, FaultyStore};
-use corte::publish::{Kind, Progress, Step, Target, transfer};
-use corte::published::CachePolicy;
-use corte::published::Manifest;
+use corte::publish::{Kind, Options, Progress, Step, Target, transfer};
 use corte::published::manifest::stored_sha256;
+use corte::published::{CachePolicy, Manifest};
+use corte::site::Theme;
 use object_store::ObjectStore;
 use object_store::memory::InMemory;
+
+use super::moto;
 
 pub struct Backend {
     pub name: &'static str,
@@ -100,6 +104,31 @@ impl Backend {
         t.policy = corte::publish::Policy::from_settings(&settings());
         t.url = self.url.clone();
         t
+    }
+}
+
+/// A `file://` target on `dir` with the default settings, as the commands
+/// open one.
+pub fn folder_target(dir: &Path) -> Target {
+    Target::open(
+        &TargetConfig::from_url(&format!("file://{}", dir.display())),
+        &Default::default(),
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("opening {}: {e}", dir.display()))
+}
+
+/// A publisher to `targets` with the built-in theme, unsigned, by each
+/// catalog's ruleset, without an image folder.
+pub fn publisher(targets: Vec<Target>, options: Options, history: HistorySource) -> Publisher {
+    Publisher {
+        targets,
+        theme: Theme::embedded().expect("the built-in theme loads"),
+        key: None,
+        ruleset: None,
+        options,
+        history,
+        images: None,
     }
 }
 
