@@ -185,12 +185,7 @@ fn child(args: &[String]) {
         let load_tally = t.elapsed();
         peak_after_tally = peak_after_tally.max(vm_hwm_kb());
         let t = Instant::now();
-        let opts = RenderOptions {
-            theme: &theme,
-            history: &history,
-            previous: None,
-            images: None,
-        };
+        let opts = RenderOptions::new(&theme, &history);
         let build =
             corte::site::render(&snapshot, &results, &opts).unwrap_or_else(|e| fail("render", &e));
         let render = t.elapsed();

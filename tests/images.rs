@@ -365,10 +365,8 @@ fn a_file_changed_after_its_check_is_not_published() {
         &snapshot,
         &results,
         &corte::site::RenderOptions {
-            theme: &theme,
-            history: &history,
-            previous: None,
             images: Some(&set),
+            ..corte::site::RenderOptions::new(&theme, &history)
         },
     )
     .unwrap();

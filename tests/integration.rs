@@ -18,6 +18,7 @@ mod demo;
 mod generator;
 mod history;
 mod images;
+mod incremental;
 mod invalid_snapshots;
 mod layering;
 mod publish;

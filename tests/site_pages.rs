@@ -361,11 +361,45 @@ fn the_site_has_a_page_for_every_place_with_expected_actas() {
     assert_eq!(index["prefijo"], "dip-loc/seccion/");
 }
 
+/// The corte pages name the corte; every other page is content-stable.
+fn is_corte_page(key: &str) -> bool {
+    matches!(
+        key,
+        "index.html" | "consulta.html" | "verificacion.html" | "datos.html"
+    ) || key.starts_with("ayuda/")
+}
+
 #[test]
-fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
+fn every_page_carries_the_disclaimer_the_corte_or_what_its_figures_are_and_its_results() {
     for site in [qroo(), campeche()] {
-        let label = corte::contract::corte::corte_label(&site.snapshot.corte.time());
+        let corte = &site.snapshot.corte;
+        let label = corte::contract::corte::corte_label(&corte.time());
         for (key, html) in site.pages() {
+            // The live corte, for the theme's script, on every page.
+            assert!(html.contains("data-latest=\""), "{key}: the live-corte banner");
+            if is_corte_page(key) {
+                assert!(html.contains(&label), "{key}: the corte time {label}");
+            } else {
+                // Content-stable: no corte in its bytes; what its figures
+                // are, and the way to the live corte, instead.
+                // (Its time may equal an acta's capture time, which it may show.)
+                for corte_part in [corte.id().as_str(), "data-corte=", "Corte del "] {
+                    assert!(!html.contains(corte_part), "{key} names the corte: {corte_part}");
+                }
+                assert!(
+                    html.contains("Cifras con las actas capturadas hasta el <time datetime=\"")
+                        || html.contains("Aún sin actas capturadas aquí"),
+                    "{key}: what its figures are"
+                );
+                assert!(html.contains("index.html\">Ver el último corte</a>"), "{key}");
+            }
+            // A strict Content-Security-Policy: no inline script or style.
+            assert!(!html.contains("style=\""), "{key}: a style attribute");
+            assert!(!html.contains("<style"), "{key}: a style element");
+            assert!(
+                html.matches("<script").count() == html.matches("<script src=\"").count(),
+                "{key}: an inline script"
+            );
             assert!(
                 html.starts_with("<!doctype html>\n<html lang=\"es-MX\">"),
                 "{key}"
@@ -374,7 +408,6 @@ fn every_page_carries_the_disclaimer_the_corte_time_and_its_results() {
                 html.contains("Los resultados presentados tienen un carácter informativo y no son definitivos, por tanto, no tienen efectos jurídicos."),
                 "{key}: the disclaimer"
             );
-            assert!(html.contains(&label), "{key}: the corte time {label}");
             for part in [
                 "data-f=\"PORCENTAJE_ACTAS_CAPTURADAS\"",
                 "data-f=\"PORCENTAJE_ACTAS_CONTABILIZADAS\"",

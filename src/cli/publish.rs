@@ -42,7 +42,9 @@ pub struct Args {
     #[arg(long)]
     pub theme: Option<PathBuf>,
     /// The watcher's state folder: earlier cortes come from there (and this
-    /// one is recorded), so hand-published and watched cortes share history.
+    /// one is recorded), so hand-published and watched cortes share history;
+    /// and the render cache, so only what changed since the last corte
+    /// rendered there is rendered again.
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// The acta image folder (files named `<sha256>.<ext>`): the images the

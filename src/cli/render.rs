@@ -59,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // The latest earlier corte known is the one published before this.
         previous: history.cortes.last().map(|m| m.corte.id.clone()),
         images: images.as_ref(),
+        ..RenderOptions::new(&theme, &history)
     };
     let build = crate::site::render(&snapshot, &results, &opts)?;
     let rendered = started.elapsed();

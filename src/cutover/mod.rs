@@ -13,6 +13,7 @@
 //! snapshots or wait for them (`source`, `watch`), render (`site`) or upload
 //! (`publish`); it runs them in order for one corte.
 
+pub mod cache;
 pub mod history;
 pub mod setup;
 pub mod steps;
@@ -171,10 +172,26 @@ impl Publisher {
                 history: &history,
                 previous,
                 images: image_set.as_ref(),
+                build_id: cache::build_id(),
+                ..RenderOptions::new(&self.theme, &history)
             };
-            let build = steps.time("render", || {
-                crate::site::render(&snapshot, &results, &options)
+            let mut artifacts = Vec::new();
+            let rendered = steps.time("render", || {
+                crate::site::render_batches(&snapshot, &results, &options, &mut |batch| {
+                    artifacts.extend(batch);
+                    Ok(())
+                })
             })?;
+            self.keep_cache(&rendered.cache);
+            artifacts.sort_by(|a, b| a.key.cmp(&b.key));
+            let build = crate::site::Build {
+                corte_id: rendered.corte_id,
+                artifacts,
+                manifest: rendered.manifest,
+                manifest_bytes: rendered.manifest_bytes,
+                manifest_sha256: rendered.manifest_sha256,
+                image_files: rendered.image_files,
+            };
             Ok::<_, CutoverError>((build, image_set))
         })?;
         let images = image_set.as_ref().map(ImagesSummary::of);
@@ -222,6 +239,21 @@ impl Publisher {
         };
         self.record(&cutover)?;
         Ok(cutover)
+    }
+
+    /// Keeps the render cache of the corte just rendered in the state
+    /// folder, for the next corte. A cache that cannot be written is only a
+    /// slower next corte (a full render), so it is a warning.
+    fn keep_cache(&self, cache: &crate::site::RenderCache) {
+        let HistorySource::Folder(state) = &self.history else {
+            return;
+        };
+        if self.options.dry_run {
+            return;
+        }
+        if let Err(e) = cache::write(state, cache) {
+            tracing::warn!(state = %state.display(), error = %e, "render cache not kept: the next corte renders in full");
+        }
     }
 
     /// Keeps a corte that went live as history in the state folder, so the

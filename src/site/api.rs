@@ -1,12 +1,16 @@
 //! The JSON API for difusores' own apps: one small document per level under
 //! `datos/api/`, so an app fetches exactly the place it shows.
 //!
-//! - `datos/api/index.json`: the corte, the process, the parties and, per
-//!   election, its options, its summary and where its level documents are;
+//! - `datos/api/index.json`: the corte, the process, the parties, per
+//!   election its options, its summary and where its level documents are,
+//!   and every level document's SHA-256 (`documents`): the only document
+//!   that names the corte, so it changes at every corte;
 //! - `datos/api/<e>/entidad.json`, `<e>/distrito/<id>.json`,
 //!   `<e>/demarcacion/<id>.json`, `<e>/seccion/<id>.json`: the 13 summary
 //!   fields, votes per option, per candidacy and per party (distributed), and
-//!   for a sección every acta as captured.
+//!   for a sección every acta as captured. They name no corte (API version
+//!   2): a document whose place did not change is byte-identical in the
+//!   next corte, and is not rendered again ([`Api::digest_of`]).
 //!
 //! `<e>` is the election's [`slug`]. Every URL inside the API is relative to
 //! the API root (`datos/api/`, where `index.json` lives), so the same documents
@@ -25,6 +29,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
+use super::digest::{Digest, Digests};
 use super::{Artifact, CacheClass, SiteContext};
 use crate::contract::catalog::ElectionIndex;
 use crate::contract::corte::corte_label;
@@ -36,7 +41,7 @@ use crate::tally::{ActaResult, ElectionResults, LevelTotals, Porcentaje, Results
 /// Where the API lives in a corte's tree.
 pub const PREFIX: &str = "datos/api/";
 /// The version of the documents' layout; a breaking change bumps it.
-pub const API_VERSION: u32 = 1;
+pub const API_VERSION: u32 = 2;
 
 /// An election's URL slug: its id lowercased, `_` → `-` (`DIP_LOC` → `dip-loc`).
 pub fn slug(election_id: &str) -> String {
@@ -73,34 +78,175 @@ pub fn document_path(election_id: &str, level: Level, id: &str) -> String {
     }
 }
 
-/// Every API document of the corte.
-pub fn artifacts(ctx: &SiteContext) -> Vec<Artifact> {
-    let geo = Geography::of(ctx.snapshot);
-    let corte = CorteRef::of(ctx.snapshot);
-    let per_election: Vec<(Vec<Artifact>, ElectionLevels)> =
-        (0..ctx.snapshot.catalog.elections.len())
-            .into_par_iter()
-            .map(|e| election_documents(ctx, &geo, &corte, e))
-            .collect();
-    let mut levels = Vec::with_capacity(per_election.len());
-    let mut out = Vec::new();
-    for (docs, l) in per_election {
-        out.extend(docs);
-        levels.push(l);
-    }
-    out.push(artifact("index.json", &index(ctx, &corte, levels)));
-    out
+/// A level document to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiJob {
+    Entidad(usize),
+    /// Election, level (distrito or demarcación), unit index.
+    Area(usize, Level, usize),
+    /// Election, sección index.
+    Seccion(usize, usize),
 }
 
-fn artifact(path: &str, doc: &impl Serialize) -> Artifact {
+/// The API of one corte, ready to render document by document: what the
+/// documents share is worked out once.
+pub struct Api<'a> {
+    ctx: &'a SiteContext<'a>,
+    geo: Geography,
+    views: Vec<ElectionView<'a>>,
+}
+
+/// The key of `index.json`.
+pub fn index_key() -> String {
+    format!("{PREFIX}index.json")
+}
+
+impl<'a> Api<'a> {
+    pub fn new(ctx: &'a SiteContext<'a>) -> Api<'a> {
+        let views = (0..ctx.snapshot.catalog.elections.len())
+            .into_par_iter()
+            .map(|e| ElectionView::new(ctx, e))
+            .collect();
+        Api {
+            ctx,
+            geo: Geography::of(ctx.snapshot),
+            views,
+        }
+    }
+
+    /// Every level document of the corte: per election the entidad, the
+    /// distritos and demarcaciones with actas, the secciones with actas.
+    pub fn jobs(&self) -> Vec<ApiJob> {
+        let catalog = &self.ctx.snapshot.catalog;
+        let mut jobs = Vec::new();
+        for (e, v) in self.views.iter().enumerate() {
+            jobs.push(ApiJob::Entidad(e));
+            for (level, totals) in [
+                (Level::Distrito, &v.r.distritos),
+                (Level::Demarcacion, &v.r.demarcaciones),
+            ] {
+                let n = match level {
+                    Level::Distrito => catalog.distritos.len(),
+                    _ => catalog.demarcaciones.len(),
+                };
+                jobs.extend(
+                    (0..n)
+                        .filter(|i| totals.get(*i).is_some_and(has_actas))
+                        .map(|i| ApiJob::Area(e, level, i)),
+                );
+            }
+            jobs.extend(
+                (0..catalog.secciones.len())
+                    .filter(|s| v.r.secciones.get(*s).is_some_and(has_actas))
+                    .map(|s| ApiJob::Seccion(e, s)),
+            );
+        }
+        jobs
+    }
+
+    pub fn key_of(&self, job: ApiJob) -> String {
+        let catalog = &self.ctx.snapshot.catalog;
+        let path = match job {
+            ApiJob::Entidad(e) => document_path(&catalog.elections[e].id, Level::Entidad, ""),
+            ApiJob::Area(e, level, i) => {
+                let units = match level {
+                    Level::Distrito => &catalog.distritos,
+                    _ => &catalog.demarcaciones,
+                };
+                document_path(&catalog.elections[e].id, level, &units[i].id)
+            }
+            ApiJob::Seccion(e, s) => document_path(
+                &catalog.elections[e].id,
+                Level::Seccion,
+                &catalog.secciones[s].id,
+            ),
+        };
+        format!("{PREFIX}{path}")
+    }
+
+    /// The digest of a document's inputs: the election's actas for the
+    /// entidad; every casilla of the area (by its own place and by its
+    /// sección's) for a distrito or demarcación; the sección's casillas.
+    pub fn digest_of(&self, job: ApiJob, key: &str, d: &Digests) -> Digest {
+        let geo = &self.geo;
+        d.artifact(key, |f| match job {
+            ApiJob::Entidad(e) => {
+                f.digest(d.election(e));
+            }
+            ApiJob::Area(e, level, i) => {
+                let (casillas, secciones) = match level {
+                    Level::Distrito => (&geo.distrito_casillas[i], &geo.distrito_secciones[i]),
+                    _ => (&geo.demarcacion_casillas[i], &geo.demarcacion_secciones[i]),
+                };
+                for c in casillas {
+                    f.digest(d.casilla(e, *c));
+                }
+                for s in secciones {
+                    for c in &geo.seccion_casillas[*s as usize] {
+                        f.digest(d.casilla(e, *c));
+                    }
+                }
+            }
+            ApiJob::Seccion(e, s) => {
+                for c in &geo.seccion_casillas[s] {
+                    f.digest(d.casilla(e, *c));
+                }
+            }
+        })
+    }
+
+    pub fn render(&self, job: ApiJob) -> Artifact {
+        let key = self.key_of(job);
+        let bytes = match job {
+            ApiJob::Entidad(e) => json(&entidad_document(&self.views[e])),
+            ApiJob::Area(e, level, i) => json(&area_document(&self.views[e], &self.geo, level, i)),
+            ApiJob::Seccion(e, s) => json(&seccion_document(&self.views[e], &self.geo, s)),
+        };
+        Artifact::new(key, bytes, CacheClass::Short)
+    }
+
+    /// `index.json`, from the keys and SHA-256 of every level document of
+    /// the corte (`datos/api/…`, rendered now or reused).
+    pub fn index<'k>(&self, documents: impl Iterator<Item = (&'k str, &'k str)>) -> Artifact {
+        let corte = CorteRef::of(self.ctx.snapshot);
+        let index_key = index_key();
+        let documents: std::collections::BTreeMap<&str, &str> = documents
+            .filter(|(k, _)| *k != index_key)
+            .filter_map(|(k, sha)| Some((k.strip_prefix(PREFIX)?, sha)))
+            .collect();
+        let catalog = &self.ctx.snapshot.catalog;
+        let levels = (0..self.views.len())
+            .map(|e| {
+                let present = |level: Level, units: &[Unit]| {
+                    (0..units.len())
+                        .filter(|i| {
+                            let path = document_path(&catalog.elections[e].id, level, &units[*i].id);
+                            documents.contains_key(path.as_str())
+                        })
+                        .collect()
+                };
+                let prefix = format!("{}/seccion/", slug(&catalog.elections[e].id));
+                ElectionLevels {
+                    distritos: present(Level::Distrito, &catalog.distritos),
+                    demarcaciones: present(Level::Demarcacion, &catalog.demarcaciones),
+                    secciones: documents.keys().filter(|k| k.starts_with(&prefix)).count(),
+                }
+            })
+            .collect();
+        let doc = index(self.ctx, &corte, levels, documents);
+        Artifact::new(index_key, json(&doc), CacheClass::Short)
+    }
+}
+
+fn json(doc: &impl Serialize) -> Vec<u8> {
     // Our own structs of strings and integers: serialization cannot fail.
-    let bytes = serde_json::to_vec(doc).unwrap_or_default();
-    Artifact::new(format!("{PREFIX}{path}"), bytes, CacheClass::Short)
+    serde_json::to_vec(doc).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
 // Shared pieces
 
+/// The corte block of `index.json` (level documents have none).
 #[derive(Serialize)]
 struct CorteRef {
     id: String,
@@ -276,7 +422,6 @@ struct ElectionRef<'a> {
 #[derive(Serialize)]
 struct LevelDoc<'a, D: Serialize> {
     api_version: u32,
-    corte: &'a CorteRef,
     election: ElectionRef<'a>,
     level: Level,
     id: &'a str,
@@ -421,7 +566,6 @@ fn candidacy_votes<'a>(
 #[allow(clippy::too_many_arguments)]
 fn level_doc<'a, D: Serialize>(
     v: &'a ElectionView,
-    corte: &'a CorteRef,
     level: Level,
     id: &'a str,
     name: Option<&'a str>,
@@ -432,7 +576,6 @@ fn level_doc<'a, D: Serialize>(
 ) -> LevelDoc<'a, D> {
     LevelDoc {
         api_version: API_VERSION,
-        corte,
         election: ElectionRef {
             id: &v.election.id,
             name: &v.election.name,
@@ -458,26 +601,16 @@ struct ElectionLevels {
     secciones: usize,
 }
 
-fn election_documents<'a>(
-    ctx: &SiteContext<'a>,
-    geo: &Geography,
-    corte: &CorteRef,
-    e: usize,
-) -> (Vec<Artifact>, ElectionLevels) {
-    let v = ElectionView::new(ctx, e);
+fn entidad_document<'a>(v: &'a ElectionView) -> LevelDoc<'a, EntidadDetail<'a>> {
     let catalog = &v.snapshot.catalog;
-    let id = &v.election.id;
-    let mut out = Vec::new();
-
     let all_units: Vec<u32> = (0..v.eix.units.len() as u32).collect();
     let rp = v.r.rp.as_ref().map(|t| RpVotes {
         total_votos: t.total_votos(),
         options: option_votes(v.election, t),
-        parties: slot_votes(&v, t),
+        parties: slot_votes(v, t),
     });
-    let entidad = level_doc(
-        &v,
-        corte,
+    level_doc(
+        v,
         Level::Entidad,
         &catalog.entidad.id,
         Some(&catalog.entidad.name),
@@ -487,83 +620,59 @@ fn election_documents<'a>(
         EntidadDetail {
             representacion_proporcional: rp,
         },
-    );
-    out.push(artifact(&document_path(id, Level::Entidad, ""), &entidad));
+    )
+}
 
-    let with_doc: Vec<bool> = v.r.secciones.iter().map(has_actas).collect();
-    let mut areas = |level: Level,
-                     units: &'a [Unit],
-                     totals: &[LevelTotals],
-                     casillas: &[Vec<u32>],
-                     secciones: &[Vec<u32>]|
-     -> Vec<usize> {
-        let mut kept = Vec::new();
-        for (i, (unit, t)) in units.iter().zip(totals).enumerate() {
-            if !has_actas(t) {
-                continue;
-            }
-            let doc = level_doc(
-                &v,
-                corte,
-                level,
-                &unit.id,
-                Some(&unit.name),
-                v.summary(t),
-                t,
-                &v.units_of(casillas[i].iter().map(|c| *c as usize)),
-                AreaDetail {
-                    secciones: secciones[i]
-                        .iter()
-                        .filter(|s| with_doc[**s as usize])
-                        .map(|s| catalog.secciones[*s as usize].id.as_str())
-                        .collect(),
-                },
-            );
-            out.push(artifact(&document_path(id, level, &unit.id), &doc));
-            kept.push(i);
-        }
-        kept
+fn area_document<'a>(
+    v: &'a ElectionView,
+    geo: &Geography,
+    level: Level,
+    i: usize,
+) -> LevelDoc<'a, AreaDetail<'a>> {
+    let catalog = &v.snapshot.catalog;
+    let (unit, t, casillas, secciones) = match level {
+        Level::Distrito => (
+            &catalog.distritos[i],
+            &v.r.distritos[i],
+            &geo.distrito_casillas[i],
+            &geo.distrito_secciones[i],
+        ),
+        _ => (
+            &catalog.demarcaciones[i],
+            &v.r.demarcaciones[i],
+            &geo.demarcacion_casillas[i],
+            &geo.demarcacion_secciones[i],
+        ),
     };
-    let distritos = areas(
-        Level::Distrito,
-        &catalog.distritos,
-        &v.r.distritos,
-        &geo.distrito_casillas,
-        &geo.distrito_secciones,
-    );
-    let demarcaciones = areas(
-        Level::Demarcacion,
-        &catalog.demarcaciones,
-        &v.r.demarcaciones,
-        &geo.demarcacion_casillas,
-        &geo.demarcacion_secciones,
-    );
-
-    let secciones: Vec<Artifact> = (0..catalog.secciones.len())
-        .into_par_iter()
-        .filter(|s| with_doc[*s])
-        .map(|s| seccion_document(&v, geo, corte, s))
-        .collect();
-    let n_secciones = secciones.len();
-    out.extend(secciones);
-    (
-        out,
-        ElectionLevels {
-            distritos,
-            demarcaciones,
-            secciones: n_secciones,
+    level_doc(
+        v,
+        level,
+        &unit.id,
+        Some(&unit.name),
+        v.summary(t),
+        t,
+        &v.units_of(casillas.iter().map(|c| *c as usize)),
+        AreaDetail {
+            secciones: secciones
+                .iter()
+                .filter(|s| v.r.secciones.get(**s as usize).is_some_and(has_actas))
+                .map(|s| catalog.secciones[*s as usize].id.as_str())
+                .collect(),
         },
     )
 }
 
-fn seccion_document(v: &ElectionView, geo: &Geography, corte: &CorteRef, s: usize) -> Artifact {
+fn seccion_document<'a>(
+    v: &'a ElectionView,
+    geo: &Geography,
+    s: usize,
+) -> LevelDoc<'a, SeccionDetail<'a>> {
     let catalog = &v.snapshot.catalog;
     let seccion = &catalog.secciones[s];
     let t = &v.r.secciones[s];
     let casillas = &geo.seccion_casillas[s];
-    let doc = level_doc(
+    level_doc(
         v,
-        corte,
         Level::Seccion,
         &seccion.id,
         None,
@@ -575,10 +684,6 @@ fn seccion_document(v: &ElectionView, geo: &Geography, corte: &CorteRef, s: usiz
             demarcacion: seccion.demarcacion.as_deref(),
             actas: seccion_actas(v, casillas),
         },
-    );
-    artifact(
-        &document_path(&v.election.id, Level::Seccion, &seccion.id),
-        &doc,
     )
 }
 
@@ -746,6 +851,10 @@ struct IndexDoc<'a> {
     process: ProcessRef<'a>,
     parties: Vec<PartyEntry<'a>>,
     elections: Vec<ElectionEntry<'a>>,
+    /// Every level document of the corte (path relative to the API root)
+    /// with the SHA-256 of its bytes: what an app checks its documents
+    /// against to know they are all of this corte.
+    documents: std::collections::BTreeMap<&'a str, &'a str>,
 }
 
 #[derive(Serialize)]
@@ -828,6 +937,7 @@ fn index<'a>(
     ctx: &'a SiteContext,
     corte: &'a CorteRef,
     levels: Vec<ElectionLevels>,
+    documents: std::collections::BTreeMap<&'a str, &'a str>,
 ) -> IndexDoc<'a> {
     let catalog = &ctx.snapshot.catalog;
     let elections = catalog
@@ -904,6 +1014,7 @@ fn index<'a>(
             })
             .collect(),
         elections,
+        documents,
     }
 }
 

@@ -12,6 +12,7 @@ use super::charts::Series;
 use crate::contract::corte::parse_timestamp;
 use crate::contract::{Porcentaje, Summary};
 use crate::published::Manifest;
+use crate::published::manifest::ManifestElection;
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -147,23 +148,35 @@ impl History {
     }
 
     /// How `election` evolved over the earlier cortes that published it and
-    /// the current one.
+    /// the current one: one point per corte *whose figures changed* (its
+    /// summary or candidacy votes differ from the point before). A corte
+    /// that brought no acta of the election adds no point, so the entidad
+    /// page that charts it stays byte-identical (content-stable pages).
     pub fn evolution(&self, election: &str, current: &CurrentCorte) -> Evolution {
-        let earlier: Vec<_> = self
-            .cortes
-            .iter()
-            .filter_map(|m| {
-                let e = m.elections.iter().find(|e| e.id == election)?;
-                Some((m.corte.timestamp.as_str(), e))
-            })
-            .collect();
+        let mut earlier: Vec<(&str, &ManifestElection)> = Vec::new();
+        for m in &self.cortes {
+            let Some(e) = m.elections.iter().find(|e| e.id == election) else {
+                continue;
+            };
+            let same = earlier.last().is_some_and(|(_, last)| {
+                last.summary == e.summary && last.candidacies == e.candidacies
+            });
+            if !same {
+                earlier.push((m.corte.timestamp.as_str(), e));
+            }
+        }
+        let current_is_new = earlier
+            .last()
+            .is_none_or(|(_, last)| !same_figures(last, current));
         let mut times: Vec<&str> = earlier.iter().map(|(t, _)| *t).collect();
-        times.push(current.timestamp);
         let mut actas_contabilizadas: Vec<Porcentaje> = earlier
             .iter()
             .map(|(_, e)| e.summary.porcentaje_actas_contabilizadas)
             .collect();
-        actas_contabilizadas.push(current.summary.porcentaje_actas_contabilizadas);
+        if current_is_new {
+            times.push(current.timestamp);
+            actas_contabilizadas.push(current.summary.porcentaje_actas_contabilizadas);
+        }
         let candidacies = current
             .candidacy_keys
             .iter()
@@ -180,7 +193,9 @@ impl History {
                         Porcentaje::of(votes, e.summary.total_votos_c_cs)
                     })
                     .collect();
-                points.push(Porcentaje::of(*votes, current.summary.total_votos_c_cs));
+                if current_is_new {
+                    points.push(Porcentaje::of(*votes, current.summary.total_votos_c_cs));
+                }
                 CandidacyShares {
                     key: key.clone(),
                     points,
@@ -193,6 +208,17 @@ impl History {
             candidacies,
         }
     }
+}
+
+/// Whether an earlier corte's figures of an election are the current ones.
+fn same_figures(e: &ManifestElection, current: &CurrentCorte) -> bool {
+    e.summary == *current.summary
+        && e.candidacies.len() == current.candidacy_keys.len()
+        && e
+            .candidacies
+            .iter()
+            .zip(current.candidacy_keys.iter().zip(current.candidacy_votes))
+            .all(|(c, (key, votes))| c.key == *key && c.votes == *votes)
 }
 
 impl Evolution {
@@ -454,6 +480,46 @@ mod tests {
         let series = evolution.candidacy_series(|k| (format!("Candidatura {k}"), None));
         assert_eq!(series[2].label, "Candidatura C");
         assert_eq!(evolution.actas_series("Actas").points.len(), 3);
+    }
+
+    #[test]
+    fn a_corte_that_changed_nothing_adds_no_point() {
+        let files = vec![
+            file(
+                "1.json",
+                &manifest(1, "2024-06-02T20:00:00-06:00", 10, 2, 1, 3),
+            ),
+            file(
+                "2.json",
+                &manifest(2, "2024-06-02T20:15:00-06:00", 10, 2, 1, 3),
+            ),
+            file(
+                "3.json",
+                &manifest(3, "2024-06-02T20:30:00-06:00", 20, 4, 1, 5),
+            ),
+        ];
+        let h = History::from_manifest_bytes(files, 9).unwrap();
+        let keys = vec!["A".to_string(), "B".to_string()];
+        let unchanged = summary(20, 100, 5);
+        let current = CurrentCorte {
+            timestamp: "2024-06-02T20:45:00-06:00",
+            summary: &unchanged,
+            candidacy_keys: &keys,
+            candidacy_votes: &[4, 1],
+        };
+        let evolution = h.evolution("GUB", &current);
+        assert_eq!(evolution.labels, ["20:00", "20:30"]);
+        assert_eq!(evolution.candidacies[0].points.len(), 2);
+        let changed = summary(30, 100, 6);
+        let current = CurrentCorte {
+            summary: &changed,
+            candidacy_votes: &[5, 1],
+            ..current
+        };
+        assert_eq!(
+            h.evolution("GUB", &current).labels,
+            ["20:00", "20:30", "20:45"]
+        );
     }
 
     #[test]

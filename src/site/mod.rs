@@ -1,30 +1,43 @@
-//! The results site of one corte, rendered into memory.
+//! The results site of one corte, rendered in memory.
 //!
-//! [`render`] turns a snapshot and its tally into a [`Build`]: every page,
+//! [`render_batches`] turns a snapshot and its tally into every page,
 //! chart, dataset and asset as an [`Artifact`] (key, bytes, content type,
-//! cache class, SHA-256, and a gzip copy for text), plus the corte's
-//! [`Manifest`]. Pure and deterministic: the same inputs give byte-identical
-//! artifacts and manifest. Writing the build somewhere is `publish`'s job.
+//! cache class, SHA-256, and a gzip copy for text), handed over in batches,
+//! and the corte's [`Manifest`]; with the previous corte's [`RenderCache`]
+//! it makes only the artifacts whose inputs changed ([`digest`]).
+//! [`render`] is the same, whole, into one [`Build`]. Pure and
+//! deterministic: the same inputs give byte-identical artifacts and
+//! manifest. Writing them somewhere is `publish`'s job.
+//!
+//! Pages and API documents are content-stable: their bytes depend on the
+//! figures they show (and the catalog, theme, ruleset and images), never on
+//! the corte they were rendered in; only the corte pages (`index.html`, the
+//! service pages), the datasets and `datos/api/index.json` name the corte.
 //!
 //! Links inside the site are relative, so the same files work at the stable
 //! root, under `cortes/<corte-id>/`, in a difusor's mirror and from a folder.
 
 pub mod api;
+pub mod cache;
 pub mod charts;
 pub mod datasets;
+pub mod digest;
 pub mod format;
 pub mod history;
 pub mod pages;
+pub mod render;
 pub mod theme;
 pub mod tiles;
 
 use rayon::prelude::*;
 
+pub use cache::RenderCache;
 pub use history::History;
+pub use render::{Rendered, render_batches};
 pub use theme::Theme;
 
 use crate::contract::{Snapshot, sha256_hex};
-use crate::published::images::{self, ImageSet};
+use crate::published::images::ImageSet;
 use crate::published::manifest::{
     CacheClass, CandidacyVotes, FileEntry, GzipEntry, MANIFEST_VERSION, Manifest, ManifestCorte,
     ManifestElection, ManifestProcess,
@@ -46,6 +59,9 @@ pub enum SiteError {
     DuplicateKey(String),
     #[error("the key {0} is in actas/, the place of the acta images")]
     ReservedKey(String),
+    /// The caller's sink refused a batch (a shutdown, a failed upload).
+    #[error("rendering stopped: {0}")]
+    Stopped(String),
 }
 
 /// One file of the built site.
@@ -77,6 +93,25 @@ impl Artifact {
             gzip: None,
             gzip_sha256: String::new(),
         }
+    }
+
+    /// The manifest entry of a sealed artifact.
+    pub fn entry(&self) -> FileEntry {
+        FileEntry {
+            sha256: self.sha256.clone(),
+            size: self.bytes.len() as u64,
+            content_type: self.content_type.to_string(),
+            cache: self.cache,
+            gzip: self.gzip.as_ref().map(|g| GzipEntry {
+                sha256: self.gzip_sha256.clone(),
+                size: g.len() as u64,
+            }),
+        }
+    }
+
+    /// The bytes that are stored: the gzip copy where there is one.
+    pub fn stored(&self) -> &[u8] {
+        self.gzip.as_deref().unwrap_or(&self.bytes)
     }
 
     /// Fills in what is not there yet: the hash, and for what travels
@@ -131,6 +166,41 @@ pub struct RenderOptions<'a> {
     /// `None` no image folder is in use: pages show each acta's hash but
     /// neither links nor "Imagen en proceso".
     pub images: Option<&'a ImageSet>,
+    /// The previous corte's render cache: artifacts whose inputs did not
+    /// change reuse its entries instead of being rendered ([`render_batches`]).
+    pub cache: Option<&'a RenderCache>,
+    /// Make and hand over only these keys (the rest from `cache`).
+    pub only: Option<&'a std::collections::BTreeSet<String>>,
+    /// What built the renderer (the cutover: its executable's SHA-256), in
+    /// every input digest: a new binary renders everything again.
+    pub build_id: &'a str,
+    /// Artifacts per batch handed over ([`render::BATCH_SIZE`]).
+    pub batch_size: usize,
+}
+
+impl<'a> RenderOptions<'a> {
+    /// A full render with no images, no previous corte, no cache.
+    pub fn new(theme: &'a Theme, history: &'a History) -> RenderOptions<'a> {
+        RenderOptions {
+            theme,
+            history,
+            previous: None,
+            images: None,
+            cache: None,
+            only: None,
+            build_id: "",
+            batch_size: render::BATCH_SIZE,
+        }
+    }
+}
+
+/// A dataset of the corte, as the pages that list it need it.
+#[derive(Debug, Clone)]
+pub struct DatasetFile {
+    /// `datos/CDMX_GUB_2024.csv`.
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
 }
 
 /// Everything the page, chart and API renderers read.
@@ -139,91 +209,41 @@ pub struct SiteContext<'a> {
     pub results: &'a Results,
     pub theme: &'a Theme,
     pub history: &'a History,
-    /// The dataset files of this corte (names under `datos/`).
-    pub datasets: &'a [Artifact],
+    /// The dataset files of this corte (keys under `datos/`).
+    pub datasets: &'a [DatasetFile],
     pub images: Option<&'a ImageSet>,
 }
 
-/// Renders a whole corte into memory.
+/// Renders a whole corte into memory: [`render_batches`] with every batch
+/// kept (for `corte render`, tests and small sites).
 pub fn render(
     snapshot: &Snapshot,
     results: &Results,
     opts: &RenderOptions,
 ) -> Result<Build, SiteError> {
-    let mut artifacts: Vec<Artifact> = opts
-        .theme
-        .assets
-        .iter()
-        .map(|a| Artifact::new(a.key.clone(), a.bytes.clone(), CacheClass::Immutable))
-        .collect();
-    let mut datasets = datasets::artifacts(snapshot, results);
-    // Hashed now: the datos page lists them.
-    datasets
-        .par_iter_mut()
-        .for_each(|a| a.sha256 = sha256_hex(&a.bytes));
-    let ctx = SiteContext {
-        snapshot,
-        results,
-        theme: opts.theme,
-        history: opts.history,
-        datasets: &datasets,
-        images: opts.images,
-    };
-    let pages = pages::render_all(&ctx)?;
-    artifacts.extend(api::artifacts(&ctx));
-    artifacts.extend(pages);
-    artifacts.extend(datasets);
+    let mut artifacts = Vec::new();
+    let rendered = render_batches(snapshot, results, opts, &mut |batch| {
+        artifacts.extend(batch);
+        Ok(())
+    })?;
     artifacts.par_sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    if let Some(w) = artifacts.windows(2).find(|w| w[0].key == w[1].key) {
-        return Err(SiteError::DuplicateKey(w[0].key.clone()));
-    }
-    if let Some(a) = artifacts.iter().find(|a| a.key.starts_with(images::PREFIX)) {
-        // That place belongs to the acta images, shared by every corte.
-        return Err(SiteError::ReservedKey(a.key.clone()));
-    }
-    artifacts.par_iter_mut().for_each(Artifact::seal);
-    let mut manifest = manifest_of(snapshot, results, &artifacts, opts.previous.clone());
-    let mut image_files = std::collections::BTreeMap::new();
-    for i in opts.images.iter().flat_map(|set| set.images.values()) {
-        manifest.images.insert(i.key(), i.entry());
-        image_files.insert(i.key(), i.path.clone());
-    }
-    let manifest_bytes = manifest.to_canonical_json();
-    let manifest_sha256 = sha256_hex(&manifest_bytes);
     Ok(Build {
-        corte_id: snapshot.corte.id(),
+        corte_id: rendered.corte_id,
         artifacts,
-        manifest,
-        manifest_bytes,
-        manifest_sha256,
-        image_files,
+        manifest: rendered.manifest,
+        manifest_bytes: rendered.manifest_bytes,
+        manifest_sha256: rendered.manifest_sha256,
+        image_files: rendered.image_files,
     })
 }
 
 fn manifest_of(
     snapshot: &Snapshot,
     results: &Results,
-    artifacts: &[Artifact],
+    files: std::collections::BTreeMap<String, FileEntry>,
     previous: Option<String>,
 ) -> Manifest {
     let catalog = &snapshot.catalog;
-    let files = artifacts
-        .iter()
-        .map(|a| {
-            let gzip = a.gzip.as_ref().map(|g| GzipEntry {
-                sha256: a.gzip_sha256.clone(),
-                size: g.len() as u64,
-            });
-            let entry = FileEntry {
-                sha256: a.sha256.clone(),
-                size: a.bytes.len() as u64,
-                content_type: a.content_type.to_string(),
-                cache: a.cache,
-                gzip,
-            };
-            (a.key.clone(), entry)
-        })
-        .collect();
     let elections = catalog
         .elections
         .iter()

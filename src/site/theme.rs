@@ -94,6 +94,9 @@ pub struct ThemeAsset {
 }
 
 pub struct Theme {
+    /// SHA-256 over every file of the theme (names and bytes): part of every
+    /// artifact's input digest, so another theme renders everything again.
+    pub digest: String,
     pub meta: ThemeMeta,
     /// Tile positions of the maps (`tiles.toml`; none if the theme has none).
     pub tiles: Tiles,
@@ -131,6 +134,16 @@ impl Theme {
                 .and_then(|text| Tiles::parse(text).map_err(|e| err("tiles.toml", e)))?,
             None => Tiles::default(),
         };
+        let digest = {
+            let mut all = Vec::new();
+            for (path, bytes) in &files {
+                for part in [path.as_bytes(), bytes] {
+                    all.extend_from_slice(&(part.len() as u64).to_le_bytes());
+                    all.extend_from_slice(part);
+                }
+            }
+            crate::contract::sha256_hex(&all)
+        };
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
         super::format::register_filters(&mut env);
@@ -160,6 +173,7 @@ impl Theme {
             }
         }
         Ok(Theme {
+            digest,
             meta,
             tiles,
             env,

@@ -140,11 +140,6 @@ pub fn render(snapshot: &Snapshot, results: &Results) -> Build {
 /// Renders a corte with `theme`, no history and no images.
 pub fn render_with(snapshot: &Snapshot, results: &Results, theme: &Theme) -> Build {
     let history = History::default();
-    let opts = RenderOptions {
-        theme,
-        history: &history,
-        previous: None,
-        images: None,
-    };
+    let opts = RenderOptions::new(theme, &history);
     corte::site::render(snapshot, results, &opts).expect("the corte renders")
 }

@@ -273,5 +273,5 @@ pub fn page(r: &Renderer, template: &Template, tema: usize) -> Result<Artifact, 
             href: None,
         });
     }
-    r.page(key(tema), template, titulo, &crumbs, &page)
+    r.corte_page(key(tema), template, titulo, &crumbs, &page)
 }

@@ -1,16 +1,23 @@
 //! The pages about the whole corte: the home page, "Consulta tu casilla",
-//! how to verify, and the datasets.
+//! how to verify, and the datasets. These are the *corte pages*: they name
+//! the corte and carry every election's results in the entidad, so they are
+//! rendered at every corte. Every other page is content-stable: its `site`
+//! names no corte (see [`site_value`]).
 
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
-use super::election::{Descarga, Eleccion, EleccionInfo, Nivel, consulta_key, descarga};
+use super::election::{Descarga, Eleccion, EleccionInfo, consulta_key, descarga};
+use super::geo::Nivel;
 use super::view::LevelView;
 use super::{AVISO, Crumb, Link, Renderer};
 use crate::contract::ContestLevel;
 use crate::contract::corte::corte_label;
 use crate::site::{Artifact, SiteContext, SiteError};
 
+/// `site`: what every page shares. Nothing here changes from corte to
+/// corte (the catalog, the theme): a content-stable page must not depend
+/// on the corte it was rendered in.
 #[derive(Serialize)]
 struct SiteView<'a> {
     /// The process (`PREP 2024 CIUDAD DE MÉXICO`).
@@ -19,16 +26,25 @@ struct SiteView<'a> {
     institucion: &'a str,
     entidad: &'a str,
     aviso: &'static str,
-    corte: CorteView,
+    /// The live corte's pointer, relative to the root (the theme's script
+    /// reads it to show the live corte on every page).
+    latest: &'static str,
     /// Asset keys (relative to the root): `assets/style.3f2a9c1b.css`.
     css: Option<&'a str>,
     js: Option<&'a str>,
-    /// Every election with its results in the whole entidad.
-    elecciones: Vec<EleccionResumen<'a>>,
+    /// Every election, for the navigation.
+    elecciones: Vec<EleccionNav<'a>>,
 }
 
 #[derive(Serialize)]
-struct CorteView {
+struct EleccionNav<'a> {
+    eleccion: EleccionInfo<'a>,
+}
+
+/// `corte`: the corte of a corte page (home, consulta, verificación,
+/// datos, ayuda), with every election's results in the entidad.
+#[derive(Serialize)]
+struct CorteView<'a> {
     id: String,
     seq: u32,
     /// RFC 3339 with offset, for `<time datetime>`.
@@ -37,6 +53,7 @@ struct CorteView {
     label: String,
     #[serde(rename = "final")]
     final_corte: bool,
+    elecciones: Vec<EleccionResumen<'a>>,
 }
 
 #[derive(Serialize)]
@@ -47,8 +64,7 @@ struct EleccionResumen<'a> {
 
 /// `site`: what every page shares, converted to a template value once.
 pub fn site_value(ctx: &SiteContext, elecciones: &[Eleccion]) -> Value {
-    let snapshot = ctx.snapshot;
-    let catalog = &snapshot.catalog;
+    let catalog = &ctx.snapshot.catalog;
     let institucion = if ctx.theme.meta.institute.is_empty() {
         catalog.process.institute.as_str()
     } else {
@@ -59,15 +75,26 @@ pub fn site_value(ctx: &SiteContext, elecciones: &[Eleccion]) -> Value {
         institucion,
         entidad: &catalog.entidad.name,
         aviso: AVISO,
-        corte: CorteView {
-            id: snapshot.corte.id(),
-            seq: snapshot.corte.seq,
-            timestamp: snapshot.corte.timestamp.clone(),
-            label: corte_label(&snapshot.corte.time()),
-            final_corte: snapshot.corte.final_corte,
-        },
+        latest: crate::published::layout::POINTER,
         css: ctx.theme.asset_key("style.css"),
         js: ctx.theme.asset_key("app.js"),
+        elecciones: elecciones
+            .iter()
+            .map(|e| EleccionNav { eleccion: e.info() })
+            .collect(),
+    };
+    Value::from(Serde(&site))
+}
+
+/// `corte` of the corte pages, converted to a template value once.
+pub fn corte_value(ctx: &SiteContext, elecciones: &[Eleccion]) -> Value {
+    let corte = &ctx.snapshot.corte;
+    let view = CorteView {
+        id: corte.id(),
+        seq: corte.seq,
+        timestamp: corte.timestamp.clone(),
+        label: corte_label(&corte.time()),
+        final_corte: corte.final_corte,
         elecciones: elecciones
             .iter()
             .map(|e| EleccionResumen {
@@ -76,7 +103,7 @@ pub fn site_value(ctx: &SiteContext, elecciones: &[Eleccion]) -> Value {
             })
             .collect(),
     };
-    Value::from(Serde(&site))
+    Value::from(Serde(&view))
 }
 
 #[derive(Serialize)]
@@ -87,7 +114,7 @@ pub fn home(r: &Renderer) -> Result<Artifact, SiteError> {
         label: "Inicio".into(),
         href: None,
     }];
-    r.page(
+    r.corte_page(
         "index.html".into(),
         &r.templates.home,
         "Resultados preliminares",
@@ -158,7 +185,7 @@ pub fn consulta(r: &Renderer) -> Result<Artifact, SiteError> {
             }
         })
         .collect();
-    r.page(
+    r.corte_page(
         "consulta.html".into(),
         &r.templates.consulta,
         "Consulta tu casilla",
@@ -189,7 +216,7 @@ pub fn verificacion(r: &Renderer) -> Result<Artifact, SiteError> {
         .iter()
         .flatten()
         .find_map(|a| a.codigo_integridad.as_deref());
-    r.page(
+    r.corte_page(
         "verificacion.html".into(),
         &r.templates.verificacion,
         "Verifica los archivos",
@@ -223,7 +250,7 @@ pub fn datos(r: &Renderer) -> Result<Artifact, SiteError> {
             descripcion: describe(&a.key),
         })
         .collect();
-    r.page(
+    r.corte_page(
         "datos.html".into(),
         &r.templates.datos,
         "Bases de datos",

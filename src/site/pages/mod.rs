@@ -27,7 +27,10 @@ mod ayuda;
 pub mod casillas;
 mod election;
 mod general;
+mod geo;
 mod labels;
+mod level;
+mod seccion;
 mod tipos;
 mod view;
 
@@ -38,9 +41,11 @@ use minijinja::{Template, context};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::digest::{Digest, Digests, Feed};
 use super::{Artifact, CacheClass, SiteContext, SiteError};
 use crate::contract::TipoCasilla;
-use election::{Eleccion, Geo};
+use election::Eleccion;
+use geo::{Geo, Nivel};
 
 /// Templates every theme must provide.
 pub const TEMPLATES: &[&str] = &[
@@ -105,14 +110,17 @@ pub(crate) struct Renderer<'a> {
     templates: Templates<'a>,
     geo: Geo,
     elecciones: Vec<Eleccion<'a>>,
-    /// `site` in every template: the process, the corte, the disclaimer,
-    /// the assets and each election with its entidad results.
+    /// `site` in every template: the process, the disclaimer, the assets
+    /// and the elections; nothing that changes from corte to corte.
     site: Value,
+    /// `corte` in the corte pages only: the corte and every election's
+    /// results in the entidad.
+    corte: Value,
 }
 
 /// A page to render.
 #[derive(Debug, Clone, Copy)]
-enum Job {
+pub(crate) enum Job {
     Home,
     Consulta,
     Verificacion,
@@ -127,19 +135,8 @@ enum Job {
     RepresentacionProporcional(usize),
 }
 
-pub fn render_all(ctx: &SiteContext) -> Result<Vec<Artifact>, SiteError> {
-    let r = Renderer::new(ctx)?;
-    let jobs = r.jobs();
-    let mut out: Vec<Artifact> = jobs
-        .par_iter()
-        .map(|job| r.render(*job))
-        .collect::<Result<_, _>>()?;
-    out.extend(r.consulta_indexes());
-    Ok(out)
-}
-
 impl<'a> Renderer<'a> {
-    fn new(ctx: &'a SiteContext<'a>) -> Result<Self, SiteError> {
+    pub(crate) fn new(ctx: &'a SiteContext<'a>) -> Result<Self, SiteError> {
         let env = &ctx.theme.env;
         let get = |name: &str| {
             env.get_template(name).map_err(|e| SiteError::Theme {
@@ -162,16 +159,18 @@ impl<'a> Renderer<'a> {
             .map(|e| Eleccion::new(ctx, &geo, e))
             .collect();
         let site = general::site_value(ctx, &elecciones);
+        let corte = general::corte_value(ctx, &elecciones);
         Ok(Renderer {
             ctx,
             templates,
             geo,
             elecciones,
             site,
+            corte,
         })
     }
 
-    fn jobs(&self) -> Vec<Job> {
+    pub(crate) fn jobs(&self) -> Vec<Job> {
         let mut jobs = vec![Job::Home, Job::Consulta, Job::Verificacion, Job::Datos];
         if self.templates.ayuda.is_some() {
             jobs.extend((0..ayuda::TEMAS.len()).map(Job::Ayuda));
@@ -195,7 +194,77 @@ impl<'a> Renderer<'a> {
         jobs
     }
 
-    fn render(&self, job: Job) -> Result<Artifact, SiteError> {
+    /// The key of a page, known before it is rendered.
+    pub(crate) fn key_of(&self, job: Job) -> String {
+        let el = |e: usize| &self.elecciones[e];
+        match job {
+            Job::Home => "index.html".into(),
+            Job::Consulta => "consulta.html".into(),
+            Job::Verificacion => "verificacion.html".into(),
+            Job::Datos => "datos.html".into(),
+            Job::Ayuda(t) => ayuda::key(t),
+            Job::Entidad(e) => format!("{}/index.html", el(e).slug),
+            Job::Distrito(e, d) => el(e).unit_href(Nivel::Distrito, d),
+            Job::Demarcacion(e, d) => el(e).unit_href(Nivel::Demarcacion, d),
+            Job::Seccion(e, s) => el(e).seccion_href(s),
+            Job::Modalidad(e, m) => format!("{}/{}.html", el(e).slug, MODALIDADES[m].1),
+            Job::FueraDeCatalogo(e) => {
+                format!("{}/{}.html", el(e).slug, seccion::FUERA_DE_CATALOGO.0)
+            }
+            Job::RepresentacionProporcional(e) => format!(
+                "{}/{}.html",
+                el(e).slug,
+                seccion::REPRESENTACION_PROPORCIONAL.0
+            ),
+        }
+    }
+
+    /// The digest of a page's inputs (see [`crate::site::digest`]); `None`
+    /// for the corte pages, which name the corte and are always rendered.
+    pub(crate) fn digest_of(&self, job: Job, key: &str, d: &Digests) -> Option<Digest> {
+        let geo = &self.geo;
+        let casillas = |f: &mut Feed, e: usize, list: &[u32]| {
+            for c in list {
+                f.digest(d.casilla(e, *c));
+            }
+        };
+        let area = |f: &mut Feed, e: usize, own: &[u32], secciones: &[u32]| {
+            casillas(f, e, own);
+            for s in secciones {
+                casillas(f, e, &geo.seccion_casillas[*s as usize]);
+            }
+        };
+        Some(match job {
+            Job::Home | Job::Consulta | Job::Verificacion | Job::Datos | Job::Ayuda(_) => {
+                return None;
+            }
+            Job::Entidad(e) => d.artifact(key, |f| {
+                f.digest(d.election(e));
+                self.elecciones[e].feed_evolucion(f);
+            }),
+            Job::FueraDeCatalogo(e) | Job::RepresentacionProporcional(e) => {
+                d.artifact(key, |f| {
+                    f.digest(d.election(e));
+                })
+            }
+            Job::Distrito(e, u) => d.artifact(key, |f| {
+                let u = u as usize;
+                area(f, e, &geo.distrito_casillas[u], &geo.distrito_secciones[u]);
+            }),
+            Job::Demarcacion(e, u) => d.artifact(key, |f| {
+                let u = u as usize;
+                area(f, e, &geo.demarcacion_casillas[u], &geo.demarcacion_secciones[u]);
+            }),
+            Job::Seccion(e, s) => d.artifact(key, |f| {
+                casillas(f, e, &geo.seccion_casillas[s as usize]);
+            }),
+            Job::Modalidad(e, m) => d.artifact(key, |f| {
+                casillas(f, e, self.elecciones[e].modalidad_casillas(m));
+            }),
+        })
+    }
+
+    pub(crate) fn render(&self, job: Job) -> Result<Artifact, SiteError> {
         match job {
             Job::Home => general::home(self),
             Job::Consulta => general::consulta(self),
@@ -220,8 +289,10 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Renders one page: the shared `site`, the page's `root`, `title`,
-    /// `crumbs` and its own `page` data.
+    /// Renders a content-stable page: the shared `site`, the page's `root`,
+    /// `title`, `crumbs`, its own `page` data and `cifras`, the capture time
+    /// of the newest acta its figures count. Nothing of the corte: the page's
+    /// bytes change only when what it shows changes.
     fn page<P: Serialize>(
         &self,
         key: String,
@@ -229,15 +300,49 @@ impl<'a> Renderer<'a> {
         title: &str,
         crumbs: &[Crumb],
         page: &P,
+        cifras: Option<&view::Cifras>,
+    ) -> Result<Artifact, SiteError> {
+        let context = context! {
+            site => self.site.clone(),
+            root => root_of(&key),
+            title => title,
+            crumbs => Value::from(Serde(crumbs)),
+            page => Value::from(Serde(page)),
+            cifras => Value::from(Serde(cifras)),
+        };
+        self.render_page(key, template, context)
+    }
+
+    /// Renders a corte page (home, consulta, verificación, datos, ayuda):
+    /// as [`Renderer::page`], with `corte`, the corte and every election's
+    /// results, instead of `cifras`. These change at every corte.
+    fn corte_page<P: Serialize>(
+        &self,
+        key: String,
+        template: &Template,
+        title: &str,
+        crumbs: &[Crumb],
+        page: &P,
+    ) -> Result<Artifact, SiteError> {
+        let context = context! {
+            site => self.site.clone(),
+            corte => self.corte.clone(),
+            root => root_of(&key),
+            title => title,
+            crumbs => Value::from(Serde(crumbs)),
+            page => Value::from(Serde(page)),
+        };
+        self.render_page(key, template, context)
+    }
+
+    fn render_page(
+        &self,
+        key: String,
+        template: &Template,
+        context: Value,
     ) -> Result<Artifact, SiteError> {
         let html = template
-            .render(context! {
-                site => self.site.clone(),
-                root => root_of(&key),
-                title => title,
-                crumbs => Value::from(Serde(crumbs)),
-                page => Value::from(Serde(page)),
-            })
+            .render(context)
             .map_err(|e| SiteError::Template {
                 page: key.clone(),
                 template: template.name().to_string(),
@@ -246,12 +351,14 @@ impl<'a> Renderer<'a> {
         Ok(Artifact::new(key, html.into_bytes(), CacheClass::Short))
     }
 
-    /// `consulta/<e>.json`: the secciones with a page, for the consulta's script.
-    fn consulta_indexes(&self) -> Vec<Artifact> {
-        self.elecciones
-            .iter()
-            .map(|el| el.consulta_index())
-            .collect()
+    /// `consulta/<e>.json` of election `e`: the secciones with a page, for
+    /// the consulta's script.
+    pub(crate) fn consulta_index(&self, e: usize) -> Artifact {
+        self.elecciones[e].consulta_index()
+    }
+
+    pub(crate) fn consulta_key(&self, e: usize) -> String {
+        election::consulta_key(&self.elecciones[e].slug)
     }
 
     /// The first crumb of every page.

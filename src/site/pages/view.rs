@@ -223,3 +223,37 @@ impl<'a> ElectionView<'a> {
         }
     }
 }
+
+/// What the figures of a content-stable page are: the capture time
+/// (FECHA_HORA_CAPTURA) of the newest acta they count. A page says this
+/// instead of the corte it was rendered in, so that it stays byte-identical
+/// while its actas do not change; the live corte comes from `latest.json`
+/// (the theme's script) and the home page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cifras {
+    /// RFC 3339 with the acta's offset, for `<time datetime>`.
+    pub timestamp: String,
+    /// `02/06/2024 21:14 (UTC-6)`.
+    pub label: String,
+}
+
+impl Cifras {
+    pub fn of(newest: Option<chrono::DateTime<chrono::FixedOffset>>) -> Option<Cifras> {
+        newest.map(|t| Cifras {
+            timestamp: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            label: crate::contract::corte::corte_label(&t),
+        })
+    }
+}
+
+/// The newest of two capture times (by the instant, whatever their offsets).
+pub fn newest(
+    a: Option<chrono::DateTime<chrono::FixedOffset>>,
+    b: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y > x { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}

@@ -2,6 +2,8 @@
 //! 127.0.0.1 with the Content-Type corte publishes each file with, one thread
 //! per connection, `Connection: close`. It answers GET and HEAD, maps `/` and
 //! folder paths to `index.html`, refuses `..`, and logs every request.
+//! [`Server::start_strict`] also sends the strict Content-Security-Policy the
+//! site must satisfy ([`CSP`]): a violation is a console error in Chromium.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,6 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// No inline script or style, nothing from another host.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -29,6 +34,15 @@ pub struct Server {
 impl Server {
     /// Serves `root` on an ephemeral port of 127.0.0.1.
     pub fn start(root: &Path) -> std::io::Result<Server> {
+        Server::start_with(root, None)
+    }
+
+    /// [`Server::start`], every answer with the header `Content-Security-Policy: `[`CSP`].
+    pub fn start_strict(root: &Path) -> std::io::Result<Server> {
+        Server::start_with(root, Some(CSP))
+    }
+
+    fn start_with(root: &Path, csp: Option<&'static str>) -> std::io::Result<Server> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -45,7 +59,7 @@ impl Server {
                     let (root, log) = (root.clone(), log.clone());
                     std::thread::spawn(move || {
                         // A client that hangs up mid-request is its own business.
-                        let _ = serve(&root, stream, &log);
+                        let _ = serve(&root, stream, &log, csp);
                     });
                 }
             })
@@ -101,7 +115,12 @@ fn resolve(root: &Path, raw: &str) -> Option<PathBuf> {
     Some(file)
 }
 
-fn serve(root: &Path, stream: TcpStream, log: &Mutex<Vec<Logged>>) -> std::io::Result<()> {
+fn serve(
+    root: &Path,
+    stream: TcpStream,
+    log: &Mutex<Vec<Logged>>,
+    csp: Option<&str>,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -153,10 +172,13 @@ fn serve(root: &Path, stream: TcpStream, log: &Mutex<Vec<Logged>>) -> std::io::R
         });
     }
     let mut out = stream;
+    let policy = csp
+        .map(|p| format!("Content-Security-Policy: {p}\r\n"))
+        .unwrap_or_default();
     write!(
         out,
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+         Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n{policy}Connection: close\r\n\r\n",
         body.len()
     )?;
     if method != "HEAD" {
