@@ -16,6 +16,7 @@ use corte::publish::{
     rollback, sign, transfer,
 };
 use corte::published::layout::{self, POINTER};
+use corte::published::objects::{key_of, object_keys};
 use corte::published::{Action, headers::SHA256_META, headers_for};
 use object_store::{Attribute, GetOptions, ObjectStoreExt, PutPayload};
 
@@ -65,6 +66,41 @@ async fn assert_stable_tree_is(t: &Target, c: &Corte) {
     stores::assert_stable_tree_is(t, &c.manifest).await
 }
 
+/// The archive object of a key of `c`.
+fn object_of(c: &Corte, key: &str) -> String {
+    key_of(&c.manifest.files[key]).expect("an archive name")
+}
+
+/// How many archive objects `c` lists that none of `before` does.
+fn new_objects(c: &Corte, before: &[&Corte]) -> u64 {
+    object_keys(&c.manifest)
+        .keys()
+        .filter(|o| {
+            !before
+                .iter()
+                .any(|b| object_keys(&b.manifest).contains_key(*o))
+        })
+        .count() as u64
+}
+
+/// How many keys of `b` have another entry (or none) in `a`.
+fn changed_keys(a: &Corte, b: &Corte) -> u64 {
+    b.manifest
+        .files
+        .iter()
+        .filter(|(k, e)| a.manifest.files.get(*k) != Some(*e))
+        .count() as u64
+}
+
+/// The corte's datasets (kept under `cortes/<id>/datos/`).
+fn datasets(c: &Corte) -> u64 {
+    c.manifest
+        .files
+        .keys()
+        .filter(|k| layout::is_dataset(k))
+        .count() as u64
+}
+
 #[test]
 fn a_synthetic_corte_changes_a_share_of_its_pages_at_the_next_corte() {
     let shape = Shape::small(40);
@@ -91,8 +127,10 @@ async fn first_publish_then_the_next_corte_sends_only_what_changed(b: Backend) {
     let n = c1.manifest.files.len() as u64;
     let r = publish(&t, &c1, &opts(), &Quiet).await.unwrap();
     assert_eq!(r.outcome, Outcome::Published);
-    let tree = r.counts(corte::publish::Step::CorteTree);
-    assert_eq!((tree.uploaded, tree.copied, tree.skipped), (n, 0, 0));
+    let objects = r.counts(corte::publish::Step::Objects);
+    assert_eq!((objects.uploaded, objects.skipped), (n, 0));
+    let data = r.counts(corte::publish::Step::Datasets);
+    assert_eq!((data.copied, data.uploaded), (datasets(&c1), 0));
     assert_eq!(r.counts(corte::publish::Step::StableTree).uploaded, n);
     assert_eq!(live(&t).await.as_deref(), Some(c1.id.as_str()));
     assert_verifies(&t, None).await;
@@ -104,23 +142,37 @@ async fn first_publish_then_the_next_corte_sends_only_what_changed(b: Backend) {
     assert_eq!(again.total().uploaded, 0);
 
     let c2 = corte(2, &shape);
-    let changed = c2
-        .manifest
-        .files
-        .iter()
-        .filter(|(k, e)| c1.manifest.files.get(*k) != Some(*e))
-        .count() as u64;
+    let changed = changed_keys(&c1, &c2);
     assert!(changed > 0 && changed < n / 2);
     let r = publish(&t, &c2, &opts(), &Quiet).await.unwrap();
-    let tree = r.counts(corte::publish::Step::CorteTree);
-    assert_eq!(tree.uploaded, changed, "only changed objects are uploaded");
-    assert_eq!(tree.copied, n - changed, "the rest is copied server-side");
+    let objects = r.counts(corte::publish::Step::Objects);
+    assert_eq!(
+        objects.uploaded, changed,
+        "only changed objects are written"
+    );
+    assert_eq!(
+        objects.skipped, 0,
+        "unchanged objects are not even considered"
+    );
+    let data = r.counts(corte::publish::Step::Datasets);
+    assert_eq!(
+        data.copied,
+        datasets(&c2),
+        "datasets copied inside the store"
+    );
     assert_eq!(r.counts(corte::publish::Step::StableTree).uploaded, changed);
     assert_eq!(r.from.as_deref(), Some(c1.id.as_str()));
     assert_eq!(live(&t).await.as_deref(), Some(c2.id.as_str()));
     assert_verifies(&t, None).await;
     assert_verifies(&t, Some(&c1.id)).await;
+    assert_verifies(&t, Some(&c2.id)).await;
     assert_stable_tree_is(&t, &c2).await;
+    let cambios = corte::published::Cambios::from_json(
+        &stored(&t, &layout::cambios_key(&c2.id)).await.unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cambios.previous.as_deref(), Some(c1.id.as_str()));
+    assert_eq!(cambios.written().count() as u64, changed);
 
     let (ix, _) = pointer::read_index(&t).await.unwrap();
     assert_eq!(ix.cortes.len(), 2);
@@ -139,10 +191,22 @@ async fn every_object_carries_its_headers(b: Backend) {
     let cache = &t.cache;
     let expect = [
         (
-            layout::corte_key(&c.id, page),
+            object_of(&c, page),
             "text/html; charset=utf-8",
             cache.immutable.as_str(),
             true,
+        ),
+        (
+            object_of(&c, "datos/ELECCION_0.csv"),
+            "text/csv; charset=utf-8",
+            cache.immutable.as_str(),
+            false,
+        ),
+        (
+            layout::cambios_key(&c.id),
+            "application/json",
+            cache.immutable.as_str(),
+            false,
         ),
         (
             page.to_string(),
@@ -243,16 +307,20 @@ async fn the_pointer_never_moves_back_and_a_corte_never_changes(b: Backend) {
     let other = Corte::from_build(synthetic::build(2, &Shape::small(7)), Some(key()));
     let e = publish(&t, &other, &opts(), &Quiet).await.unwrap_err();
     assert!(matches!(*e.kind, ErrorKind::Conflict(_)), "{e}");
-    // Even before it is live: a corte tree with a manifest is final.
+    // Even before it is live: a corte with a manifest is final.
     let c3 = corte(3, &shape);
+    let c2 = corte(2, &shape);
+    // Its new objects, its datasets, its signature and manifest; not its change list.
+    let writes = new_objects(&c3, &[&c2]) + datasets(&c3) + 2;
     let (ft, _) = b.faulty(
         "t",
         Faults {
-            stop_after_writes: Some(c3.manifest.files.len() as u64 + 2),
+            stop_after_writes: Some(writes),
             ..Faults::default()
         },
     );
     assert!(publish(&ft, &c3, &opts(), &Quiet).await.is_err());
+    assert!(stored(&t, &layout::manifest_key(&c3.id)).await.is_some());
     let other3 = Corte::from_build(synthetic::build(3, &Shape::small(7)), Some(key()));
     let e = publish(&t, &other3, &opts(), &Quiet).await.unwrap_err();
     assert!(matches!(*e.kind, ErrorKind::Conflict(_)), "{e}");
@@ -296,14 +364,17 @@ async fn a_stop_between_any_two_steps_leaves_a_complete_corte_live(
             now == c1.id || now == c2.id,
             "stop after {stop}: live {now}"
         );
-        assert_verifies(&t, None).await;
+        // The live corte is complete in the archive (its stable tree may be
+        // half moved: a crash is not a shutdown; the re-run puts it right).
+        assert_verifies(&t, Some(&now)).await;
         let again = publish(&t, &c2, &opts(), &Quiet)
             .await
             .unwrap_or_else(|e| panic!("re-run after a stop at {stop}: {e}"));
-        let tree = again.counts(corte::publish::Step::CorteTree);
+        let objects = again.counts(corte::publish::Step::Objects);
+        // Concurrent puts may land a few more than `stop` before it bites.
         assert!(
-            tree.uploaded + tree.copied <= c2.manifest.files.len() as u64 - stop.min(tree.skipped),
-            "stop after {stop}: the re-run sent {tree:?}"
+            objects.uploaded <= new_objects(&c2, &[&c1]).saturating_sub(stop),
+            "stop after {stop}: the re-run wrote again what was there: {objects:?}"
         );
         assert_eq!(live(&t).await.as_deref(), Some(c2.id.as_str()));
         assert_verifies(&t, None).await;
@@ -322,8 +393,8 @@ async fn an_unfinished_corte_is_put_right_by_the_next(b: Backend) {
     let shape = Shape::small(8);
     let (c1, c2) = (corte(1, &shape), corte(2, &shape));
     publish(&t, &c1, &opts(), &Quiet).await.unwrap();
-    // The corte tree (one write per file), the signature, the manifest, then two stable keys.
-    let stop = c2.manifest.files.len() as u64 + 2 + 2;
+    // Its new objects, datasets, signature, manifest, change list, then two stable keys.
+    let stop = new_objects(&c2, &[&c1]) + datasets(&c2) + 2 + 1 + 2;
     let (ft, f) = b.faulty(
         "t",
         Faults {
@@ -368,7 +439,7 @@ async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Back
         },
     );
     for (step, abandoned) in [
-        (corte::publish::Step::CorteTree, true),
+        (corte::publish::Step::Objects, true),
         (corte::publish::Step::StableTree, false),
     ] {
         let (progress, rx) = ShutdownAt::new(step);
@@ -384,7 +455,7 @@ async fn a_shutdown_abandons_the_uploads_but_never_a_started_stable_tree(b: Back
             assert_stable_tree_is(&t, &c1).await;
             assert!(
                 stored(&t, &layout::manifest_key(&c2.id)).await.is_none(),
-                "the corte tree stopped before its manifest"
+                "the objects stopped before the manifest"
             );
         } else {
             let r = r.unwrap_or_else(|e| panic!("{step:?}: {e}"));
@@ -488,39 +559,62 @@ async fn racing_publishers(b: Backend) {
     assert_eq!(seqs, vec![1, 3, 4], "the history never goes back");
 }
 
+async fn tamper(t: &Target, key: &str, bytes: &'static [u8]) -> Bytes {
+    let original = stored(t, key).await.unwrap();
+    t.store
+        .put(&transfer::path(key), PutPayload::from_static(bytes))
+        .await
+        .unwrap();
+    original
+}
+
+async fn restore(t: &Target, key: &str, original: Bytes) {
+    t.store
+        .put(&transfer::path(key), original.into())
+        .await
+        .unwrap();
+}
+
 async fn tampering_is_caught_and_named(b: Backend) {
     let t = b.target("t");
     let c = corte(1, &Shape::small(6));
+    let id = Some(c.id.as_str());
     publish(&t, &c, &opts(), &Quiet).await.unwrap();
-    let page = layout::corte_key(&c.id, "gub/seccion/00003.html");
-    let original = stored(&t, &page).await.unwrap();
-    t.store
-        .put(
-            &transfer::path(&page),
-            PutPayload::from_static(b"<h1>otros resultados</h1>"),
-        )
-        .await
-        .unwrap();
-    let r = verify(&t, None, Some(&public()), &Quiet).await.unwrap();
-    assert!(!r.ok());
+    // An archive object: `verify --corte` names it, a mirror refuses it.
+    let object = object_of(&c, "gub/seccion/00003.html");
+    let original = tamper(&t, &object, b"<h1>otros resultados</h1>").await;
+    let r = verify(&t, id, Some(&public()), &Quiet).await.unwrap();
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-    assert_eq!(r.problems[0].object, page);
-
-    // A mirror refuses to copy it, naming it.
+    assert_eq!(r.problems[0].object, object);
+    assert!(
+        r.problems[0].what.contains("gub/seccion/00003.html"),
+        "{:?}",
+        r.problems
+    );
     let dest = Backend::memory().target("difusor");
     let e = mirror::mirror(&t, &dest, Some(&public()), true, &Quiet)
         .await
         .unwrap_err();
-    assert!(e.to_string().contains(&page), "{e}");
+    assert!(e.to_string().contains(&object), "{e}");
     assert!(
         live(&dest).await.is_none(),
         "a failed mirror publishes nothing"
     );
+    restore(&t, &object, original).await;
+    assert_verifies(&t, id).await;
 
-    t.store
-        .put(&transfer::path(&page), original.into())
-        .await
-        .unwrap();
+    // A page at its stable URL, and a dataset of the corte: each named.
+    for key in [
+        "gub/seccion/00003.html".to_string(),
+        layout::corte_key(&c.id, "datos/ELECCION_1.csv"),
+    ] {
+        let original = tamper(&t, &key, b"otros").await;
+        let scope = if key.starts_with("cortes/") { id } else { None };
+        let r = verify(&t, scope, Some(&public()), &Quiet).await.unwrap();
+        assert_eq!(r.problems.len(), 1, "{key}: {:?}", r.problems);
+        assert_eq!(r.problems[0].object, key);
+        restore(&t, &key, original).await;
+    }
     assert_verifies(&t, None).await;
 
     // A changed manifest: its hash no longer matches the pointer, its
@@ -551,15 +645,32 @@ async fn tampering_is_caught_and_named(b: Backend) {
     let stranger = sign::generate().unwrap().verifying_key();
     let r = verify(&t, None, Some(&stranger), &Quiet).await.unwrap();
     assert!(!r.ok() && r.problems[0].object == mkey, "{:?}", r.problems);
-    // An object added to a corte tree is named too.
-    let extra = layout::corte_key(&c.id, "gub/extra.html");
+    // A page added to the stable tree, a file added to the corte's folder,
+    // and a change list that hides a change are named too.
+    for (extra, scope) in [
+        ("gub/extra.html".to_string(), None),
+        (layout::corte_key(&c.id, "gub/extra.html"), id),
+    ] {
+        t.store
+            .put(&transfer::path(&extra), PutPayload::from_static(b"x"))
+            .await
+            .unwrap();
+        let r = verify(&t, scope, Some(&public()), &Quiet).await.unwrap();
+        assert_eq!(r.problems.len(), 1, "{extra}: {:?}", r.problems);
+        assert_eq!(r.problems[0].object, extra);
+        t.store.delete(&transfer::path(&extra)).await.unwrap();
+    }
+    let ckey = layout::cambios_key(&c.id);
+    let mut cambios =
+        corte::published::Cambios::from_json(&stored(&t, &ckey).await.unwrap()).unwrap();
+    cambios.added.retain(|k| k != "index.html");
     t.store
-        .put(&transfer::path(&extra), PutPayload::from_static(b"x"))
+        .put(&transfer::path(&ckey), cambios.to_json().into())
         .await
         .unwrap();
-    let r = verify(&t, None, Some(&public()), &Quiet).await.unwrap();
-    assert_eq!(r.problems.len(), 1);
-    assert_eq!(r.problems[0].object, extra);
+    let r = verify(&t, id, Some(&public()), &Quiet).await.unwrap();
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].object, ckey);
 }
 
 async fn a_mirror_copies_every_corte_incrementally(b: Backend) {
@@ -579,12 +690,20 @@ async fn a_mirror_copies_every_corte_incrementally(b: Backend) {
         .unwrap();
     assert_eq!(r.copied, vec![c2.id.clone()]);
     assert_eq!(r.present, vec![c1.id.clone()]);
-    assert!(
-        r.counts.copied > 0,
-        "unchanged objects copied inside the mirror: {:?}",
+    assert_eq!(
+        r.counts.uploaded,
+        new_objects(&c2, &[&c1]) + changed_keys(&c1, &c2),
+        "only the new objects and the changed stable keys are written: {:?}",
         r.counts
     );
+    assert_eq!(
+        r.counts.copied,
+        datasets(&c2),
+        "datasets copied inside the mirror"
+    );
     assert!(r.moved);
+    let cambios = layout::cambios_key(&c2.id);
+    assert_eq!(stored(&dest, &cambios).await, stored(&src, &cambios).await);
     let r = mirror::mirror(&src, &dest, Some(&public()), true, &Quiet)
         .await
         .unwrap();
@@ -596,6 +715,7 @@ async fn a_mirror_copies_every_corte_incrementally(b: Backend) {
     );
     assert_verifies(&dest, None).await;
     assert_verifies(&dest, Some(&c1.id)).await;
+    assert_verifies(&dest, Some(&c2.id)).await;
     assert_stable_tree_is(&dest, &c2).await;
 }
 
@@ -609,15 +729,15 @@ async fn a_rollback_moves_the_pointer_back_and_is_recorded(b: Backend) {
         reason: Some("acta duplicada en el distrito 5".into()),
         ..opts()
     };
-    // A file of the older corte tree altered (same size): the rollback
-    // checks every object of that corte before writing anything, names it,
-    // and the live site stays exactly as it was.
+    // An archive object of the older corte altered (same size): the
+    // rollback checks every object of that corte before writing anything,
+    // names it, and the live site stays exactly as it was.
     let changed = c1
         .manifest
         .files
         .iter()
         .find(|(k, e)| k.ends_with(".html") && c2.manifest.files.get(*k) != Some(*e))
-        .map(|(k, _)| layout::corte_key(&c1.id, k))
+        .map(|(k, _)| object_of(&c1, k))
         .expect("a page that differs between the two cortes");
     let original = stored(&t, &changed).await.unwrap();
     let mut altered = original.to_vec();
@@ -641,6 +761,11 @@ async fn a_rollback_moves_the_pointer_back_and_is_recorded(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.from.as_deref(), Some(c2.id.as_str()));
+    assert_eq!(
+        r.counts(corte::publish::Step::StableTree).uploaded,
+        changed_keys(&c2, &c1),
+        "only the keys that differ are put back"
+    );
     let (p, _) = pointer::read(&t).await.unwrap().unwrap();
     assert_eq!(
         (p.corte.as_str(), p.action),
@@ -684,7 +809,8 @@ async fn a_dry_run_writes_nothing(b: Backend) {
     };
     let r = publish(&t, &corte(2, &shape), &o, &Quiet).await.unwrap();
     assert_eq!(r.outcome, Outcome::DryRun);
-    assert!(r.counts(corte::publish::Step::CorteTree).copied > 0);
+    assert!(r.counts(corte::publish::Step::Objects).uploaded > 0);
+    assert!(r.counts(corte::publish::Step::Datasets).copied > 0);
     assert!(r.counts(corte::publish::Step::StableTree).uploaded > 0);
     let after = transfer::list(&t, "").await.unwrap();
     let keys = |m: &std::collections::HashMap<String, object_store::ObjectMeta>| {
@@ -743,7 +869,7 @@ async fn one_failing_target_holds_back_none_of_the_others(b: Backend) {
     let e = results[0].1.as_ref().unwrap_err();
     assert!(
         e.to_string()
-            .starts_with("target bad: uploading the corte tree: cortes/"),
+            .starts_with("target bad: writing the archive objects: objetos/"),
         "{e}"
     );
     assert!(results[1].1.is_ok() && results[2].1.is_ok());

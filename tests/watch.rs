@@ -84,7 +84,7 @@ fn live_seq(store: &Path) -> u64 {
     latest(store).and_then(|l| l["seq"].as_u64()).unwrap_or(0)
 }
 
-/// Every object the manifest that `latest.json` names lists is in its corte tree.
+/// Every object the manifest that `latest.json` names lists is in the archive.
 fn check_complete(store: &Path) -> Result<(), String> {
     let Some(l) = latest(store) else {
         return Ok(());
@@ -95,11 +95,10 @@ fn check_complete(store: &Path) -> Result<(), String> {
     let bytes =
         std::fs::read(store.join(manifest_key)).map_err(|e| format!("{manifest_key}: {e}"))?;
     let m = corte::published::Manifest::from_json(&bytes)?;
-    let tree = store.join("cortes").join(&m.corte.id);
-    for key in m.files.keys() {
-        if !tree.join(key).is_file() {
+    for (object, key) in corte::published::objects::object_keys(&m) {
+        if !store.join(&object).is_file() {
             return Err(format!(
-                "latest.json names {} but {key} is missing from its tree",
+                "latest.json names {} but the object of {key} ({object}) is missing",
                 m.corte.id
             ));
         }
@@ -409,8 +408,8 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
         .unwrap();
     let first = stable_tree_follows_the_pointer(&t).await;
 
-    // Shutdown as the corte tree starts: abandoned, corte 1 untouched.
-    let (progress, shutdown) = ShutdownAt::new(Step::CorteTree);
+    // Shutdown as the archive objects start: abandoned, corte 1 untouched.
+    let (progress, shutdown) = ShutdownAt::new(Step::Objects);
     let progress = Arc::new(progress);
     let err = publisher(slow.clone())
         .cutover(load(2), progress, &shutdown)
@@ -428,7 +427,7 @@ async fn a_shutdown_abandons_the_uploads_but_finishes_a_started_stable_tree() {
             .await
             .unwrap()
             .is_none(),
-        "the corte tree was abandoned before its manifest"
+        "the objects were abandoned before the manifest"
     );
 
     // Shutdown as the stable tree starts: finished, with the pointer.

@@ -148,7 +148,7 @@ pub fn print_keys(r: &Report) {
 
 /// One line per target: what moved and what it cost.
 pub fn describe(r: &Report) -> String {
-    let tree = r.counts(Step::CorteTree);
+    let objects = r.counts(Step::Objects);
     let stable = r.counts(Step::StableTree);
     let stale = r.counts(Step::Stale);
     let what = match r.outcome {
@@ -174,11 +174,10 @@ pub fn describe(r: &Report) -> String {
         format!("{} ({})", r.target, r.url)
     };
     format!(
-        "  {place}: {what}; corte tree: {} uploaded ({}), {} copied, {} already there; stable tree: {} uploaded ({}); {} stale deleted; {:.1} s",
-        tree.uploaded,
-        bytes(tree.uploaded_bytes),
-        tree.copied,
-        tree.skipped,
+        "  {place}: {what}; archive: {} new objects ({}), {} already there; stable tree: {} written ({}); {} stale deleted; {:.1} s",
+        objects.uploaded,
+        bytes(objects.uploaded_bytes),
+        objects.skipped,
         stable.uploaded,
         bytes(stable.uploaded_bytes),
         stale.deleted,

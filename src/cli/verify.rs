@@ -3,17 +3,19 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use super::targets::{self, Common, bytes};
-use crate::publish::verify::{self, Signature};
-use crate::publish::{Quiet, pointer};
+use crate::publish::Quiet;
+use crate::publish::verify::{self, Scope, Signature};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The target or mirror (URL or configured name).
     pub target: String,
-    /// The corte to check (default: the live one).
+    /// A corte to check through its manifest and the archive (default: the
+    /// live corte at the stable URLs).
     #[arg(long, conflicts_with = "all")]
     pub corte: Option<String>,
-    /// Check every corte in the history.
+    /// Check every corte in the history through its manifest and the
+    /// archive (each archive object read once).
     #[arg(long)]
     pub all: bool,
     /// The institute's public key (PEM), obtained out of band. Without it the
@@ -29,21 +31,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let target = targets::open_one(&config, &args.target)?;
     let key = targets::public_key(&args.key)?;
     let rt = targets::runtime()?;
-    let ids: Vec<Option<String>> = if args.all {
-        let (ix, _) = rt.block_on(pointer::read_index(&target))?;
-        ix.cortes.into_iter().map(|c| Some(c.id)).collect()
-    } else {
-        vec![args.corte.clone()]
-    };
     let progress = targets::progress();
-    let mut bad = 0;
-    for id in ids {
-        let r = rt.block_on(verify::verify(
+    let reports = if args.all {
+        rt.block_on(verify::verify_all(&target, key.as_ref(), &Quiet))?
+    } else {
+        vec![rt.block_on(verify::verify(
             &target,
-            id.as_deref(),
+            args.corte.as_deref(),
             key.as_ref(),
-            if args.all { &Quiet } else { &*progress },
-        ))?;
+            &*progress,
+        ))?]
+    };
+    let mut bad = 0;
+    for r in reports {
         let sig = match &r.signature {
             Signature::Valid {
                 key_sha256,
@@ -60,8 +60,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Signature::Unsigned => "UNSIGNED".into(),
             Signature::Invalid => "signature INVALID".into(),
         };
+        let scope = match r.scope {
+            Scope::StableTree => "the stable tree",
+            Scope::Archive => "the archive",
+        };
         println!(
-            "{} corte {}{}: {} objects, {} read; {sig}",
+            "{} corte {}{}: {} objects of {scope}, {} read; {sig}",
             target.name,
             r.corte,
             if r.live { " (live)" } else { "" },

@@ -1,8 +1,10 @@
 //! A corte ready to go to a target: its manifest (bytes and hash), the
-//! signature, and where each object's stored bytes come from — the rendered
-//! [`Build`] in memory, or another target's corte tree (mirror, rollback).
+//! signature, and where each artifact's stored bytes come from — bodies a
+//! render handed over (some artifacts, or all of them), the target's own
+//! archive, or another target's (mirror, rollback).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 
@@ -13,7 +15,7 @@ use super::transfer::{self, Body, Item};
 use crate::published::Manifest;
 use crate::published::layout;
 use crate::published::manifest::stored_size;
-use crate::published::{Action, Headers, Pointer};
+use crate::published::{Action, Headers, Pointer, objects};
 use crate::site::Build;
 
 /// A signature and the key that made it.
@@ -26,12 +28,14 @@ pub struct Signed {
 
 #[derive(Clone)]
 enum Bodies {
-    /// A render's artifacts (stored bytes by manifest key) and the image
-    /// files its manifest lists (by image key).
-    Built {
+    /// Stored bytes of some of the corte's artifacts (by manifest key), and
+    /// the image files its manifest lists (by image key). The others are
+    /// read from the target's archive, where they must be already.
+    Given {
         files: HashMap<String, Bytes>,
-        images: HashMap<String, std::path::PathBuf>,
+        images: HashMap<String, PathBuf>,
     },
+    /// A corte complete on a target: every body from that target's archive.
     Stored(Target),
 }
 
@@ -47,31 +51,49 @@ pub struct Corte {
 }
 
 impl Corte {
-    /// Takes a rendered build (keeping only the bytes that are stored: the
-    /// gzip copy where there is one) and signs its manifest.
+    /// Takes a whole rendered build (keeping only the bytes that are stored:
+    /// the gzip copy where there is one) and signs its manifest.
     pub fn from_build(build: Build, key: Option<&sign::PrivateKey>) -> Corte {
-        let signed = key.map(|k| signed_by(k, &build.manifest_bytes));
         let files = build
             .artifacts
             .into_iter()
             .map(|a| (a.key, Bytes::from(a.gzip.unwrap_or(a.bytes))))
             .collect();
-        let images = build.image_files.into_iter().collect();
+        Corte::from_manifest(build.manifest, files, build.image_files, key)
+    }
+
+    /// A corte from its complete manifest, with the stored bytes of some of
+    /// its artifacts (by manifest key: the gzip copy where the entry has
+    /// one) and the image files it links (by image key). Every artifact
+    /// without a body must already be in the target's archive (put there by
+    /// [`super::objects::put_objects`], or by an earlier corte): a publish
+    /// that finds one missing fails with `ErrorKind::Missing`, naming it.
+    pub fn from_manifest(
+        manifest: Manifest,
+        bodies: HashMap<String, Bytes>,
+        images: BTreeMap<String, PathBuf>,
+        key: Option<&sign::PrivateKey>,
+    ) -> Corte {
+        let manifest_bytes = manifest.to_canonical_json();
+        let signed = key.map(|k| signed_by(k, &manifest_bytes));
         Corte {
-            id: build.corte_id,
-            seq: build.manifest.corte.seq,
-            manifest: build.manifest,
-            manifest_bytes: Bytes::from(build.manifest_bytes),
-            manifest_sha256: build.manifest_sha256,
+            id: manifest.corte.id.clone(),
+            seq: manifest.corte.seq,
+            manifest_sha256: crate::contract::sha256_hex(&manifest_bytes),
+            manifest_bytes: Bytes::from(manifest_bytes),
+            manifest,
             signed,
-            bodies: Bodies::Built { files, images },
+            bodies: Bodies::Given {
+                files: bodies,
+                images: images.into_iter().collect(),
+            },
         }
     }
 
     /// A corte already complete on `source` (its manifest is there); objects
-    /// are read from there when needed and checked against the manifest.
-    /// With `key`, the signature must verify; without, the published
-    /// `public-key.pem` is used when present.
+    /// are read from its archive when needed and checked against the
+    /// manifest. With `key`, the signature must verify; without, the
+    /// published `public-key.pem` is used when present.
     pub async fn from_store(
         source: &Target,
         id: &str,
@@ -114,13 +136,31 @@ impl Corte {
         })
     }
 
-    /// Where the stored bytes of `key` (a manifest key) come from.
-    pub fn body(&self, key: &str) -> Option<Body> {
+    /// Whether the stored bytes of `key` were handed over with the corte
+    /// (or can be read from another target's archive).
+    pub fn has_body(&self, key: &str) -> bool {
         match &self.bodies {
-            Bodies::Built { files, .. } => files.get(key).cloned().map(Body::Ready),
+            Bodies::Given { files, .. } => files.contains_key(key),
+            Bodies::Stored(_) => self.manifest.files.contains_key(key),
+        }
+    }
+
+    /// Where the stored bytes of `key` (a manifest key) come from when they
+    /// are written to `on`: the body handed over, or else an archive object
+    /// (`on`'s own, or the source target's), checked against its hash.
+    pub fn body(&self, key: &str, on: &Target) -> Option<Body> {
+        let object = objects::key_of(self.manifest.files.get(key)?)?;
+        match &self.bodies {
+            Bodies::Given { files, .. } => Some(match files.get(key) {
+                Some(b) => Body::Ready(b.clone()),
+                None => Body::Remote {
+                    from: Box::new(on.clone()),
+                    key: object,
+                },
+            }),
             Bodies::Stored(t) => Some(Body::Remote {
                 from: Box::new(t.clone()),
-                key: layout::corte_key(&self.id, key),
+                key: object,
             }),
         }
     }
@@ -128,7 +168,7 @@ impl Corte {
     /// Where the bytes of the image `key` (`actas/<sha256>.<ext>`) come from.
     pub fn image_body(&self, key: &str) -> Option<Body> {
         match &self.bodies {
-            Bodies::Built { images, .. } => images.get(key).cloned().map(Body::File),
+            Bodies::Given { images, .. } => images.get(key).cloned().map(Body::File),
             Bodies::Stored(t) => Some(Body::Remote {
                 from: Box::new(t.clone()),
                 key: key.to_string(),
@@ -156,30 +196,75 @@ impl Corte {
         .collect()
     }
 
-    /// The objects of this corte to put at `prefix` (`cortes/<id>/` or the
-    /// root) with the headers of that place, for the keys chosen.
-    pub fn items<'a>(
+    /// The archive objects of the keys chosen that have a body (handed over,
+    /// or on a source target): one item per distinct object.
+    pub fn object_items<'a>(
         &self,
         target: &Target,
-        in_corte_tree: bool,
+        keys: impl Iterator<Item = &'a String>,
+    ) -> Vec<Item> {
+        let mut out: BTreeMap<String, Item> = BTreeMap::new();
+        for key in keys.filter(|k| self.has_body(k)) {
+            let Some(entry) = self.manifest.files.get(key) else {
+                continue;
+            };
+            let Some(object) = objects::key_of(entry) else {
+                continue;
+            };
+            let Some(name) = objects::parse_key(&object) else {
+                continue;
+            };
+            let Some(body) = self.body(key, target) else {
+                continue;
+            };
+            out.entry(object.clone()).or_insert(Item {
+                key: object.clone(),
+                headers: name.headers(&target.cache),
+                size: stored_size(entry),
+                body,
+                copy_from: None,
+            });
+        }
+        out.into_values().collect()
+    }
+
+    /// The stable-tree objects of the keys chosen, with the headers of the
+    /// stable tree (the entry's cache class).
+    pub fn stable_items<'a>(
+        &self,
+        target: &Target,
         keys: impl Iterator<Item = &'a String>,
     ) -> Vec<Item> {
         keys.filter_map(|key| {
             let entry = self.manifest.files.get(key)?;
-            let dest = if in_corte_tree {
-                layout::corte_key(&self.id, key)
-            } else {
-                key.clone()
-            };
             Some(Item {
-                key: dest,
-                headers: Headers::for_entry(entry, in_corte_tree, &target.cache),
+                key: key.clone(),
+                headers: Headers::for_entry(entry, false, &target.cache),
                 size: stored_size(entry),
-                body: self.body(key)?,
+                body: self.body(key, target)?,
                 copy_from: None,
             })
         })
         .collect()
+    }
+
+    /// The corte's datasets at `cortes/<id>/<key>`, each copied inside the
+    /// target from its archive object (immutable both, same headers).
+    pub fn dataset_items(&self, target: &Target) -> Vec<Item> {
+        self.manifest
+            .files
+            .iter()
+            .filter(|(k, _)| layout::is_dataset(k))
+            .filter_map(|(key, entry)| {
+                Some(Item {
+                    key: layout::corte_key(&self.id, key),
+                    headers: Headers::for_entry(entry, true, &target.cache),
+                    size: stored_size(entry),
+                    body: self.body(key, target)?,
+                    copy_from: objects::key_of(entry),
+                })
+            })
+            .collect()
     }
 
     /// The pointer that makes this corte live.
@@ -201,11 +286,22 @@ impl Corte {
         }
     }
 
-    /// Checks that every manifest file has a body of its stored size (a
-    /// render always does; this guards hand-made builds). Hashes are not
-    /// recomputed here: every object is hashed where it is checked.
+    /// Checks that every manifest entry has an archive name, and every body
+    /// handed over belongs to an entry and has its stored size. Hashes are
+    /// not recomputed here: every object is hashed where it is checked.
     pub fn check(&self) -> Result<(), String> {
-        if let Bodies::Built { files: m, images } = &self.bodies {
+        if let Some((key, e)) = self
+            .manifest
+            .files
+            .iter()
+            .find(|(_, e)| objects::key_of(e).is_none())
+        {
+            return Err(format!(
+                "{key}: the archive has no name for content type {}",
+                e.content_type
+            ));
+        }
+        if let Bodies::Given { files, images } = &self.bodies {
             for (key, entry) in &self.manifest.images {
                 if crate::published::images::parse_key(key).map(|(sha, _)| sha)
                     != Some(entry.sha256.as_str())
@@ -218,16 +314,15 @@ impl Corte {
                     ));
                 }
             }
-            for (key, entry) in &self.manifest.files {
-                let b = m
+            for (key, body) in files {
+                let entry = self
+                    .manifest
+                    .files
                     .get(key)
-                    .ok_or_else(|| format!("{key} is in the manifest but not in the build"))?;
-                if b.len() as u64 != stored_size(entry) {
+                    .ok_or_else(|| format!("{key} is given but not in the manifest"))?;
+                if body.len() as u64 != stored_size(entry) {
                     return Err(format!("{key}: its size differs from the manifest's entry"));
                 }
-            }
-            if m.len() != self.manifest.files.len() {
-                return Err("the build has artifacts the manifest does not list".into());
             }
         }
         Ok(())

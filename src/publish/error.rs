@@ -10,9 +10,11 @@ pub enum Step {
     ReadPointer,
     ReadManifest,
     Images,
-    CorteTree,
+    Objects,
+    Datasets,
     Sign,
     Manifest,
+    Cambios,
     StableTree,
     Pointer,
     History,
@@ -28,9 +30,11 @@ impl Step {
             Step::ReadPointer => "reading the pointer",
             Step::ReadManifest => "reading a manifest",
             Step::Images => "uploading acta images",
-            Step::CorteTree => "uploading the corte tree",
+            Step::Objects => "writing the archive objects",
+            Step::Datasets => "copying the corte's datasets",
             Step::Sign => "signing the manifest",
             Step::Manifest => "writing the manifest",
+            Step::Cambios => "writing the change list",
             Step::StableTree => "updating the stable tree",
             Step::Pointer => "moving the pointer",
             Step::History => "writing the history and feed",
@@ -73,6 +77,15 @@ pub enum ErrorKind {
     Signature(String),
     #[error("{0}")]
     Invalid(String),
+    /// Archive objects the manifest lists are not on the target, and no
+    /// body was given for them (a target that was behind, a deleted
+    /// object): render these keys in full and publish again.
+    #[error(
+        "{} object(s) of the manifest are not in the archive and no bytes were given for them: {}",
+        keys.len(),
+        listed(keys)
+    )]
+    Missing { keys: Vec<String> },
     /// A shutdown stopped the uploads before the stable tree: nothing a
     /// reader follows changed.
     #[error(
@@ -113,6 +126,15 @@ impl PublishError {
     pub fn is_abandoned(&self) -> bool {
         matches!(*self.kind, ErrorKind::Abandoned)
     }
+
+    /// The manifest keys whose objects are missing (and had no body), when
+    /// that is what failed.
+    pub fn missing_keys(&self) -> Option<&[String]> {
+        match &*self.kind {
+            ErrorKind::Missing { keys } => Some(keys),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for PublishError {
@@ -129,6 +151,21 @@ impl std::error::Error for PublishError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         std::error::Error::source(&*self.kind)
     }
+}
+
+/// The first few keys of a long list, for a message.
+fn listed(keys: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut s = keys
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if keys.len() > SHOWN {
+        s.push_str(&format!(" and {} more", keys.len() - SHOWN));
+    }
+    s
 }
 
 pub type Result<T, E = PublishError> = std::result::Result<T, E>;

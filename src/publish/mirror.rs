@@ -3,12 +3,15 @@
 //! For each corte in the source's history (and the live one), oldest first:
 //! a corte whose manifest is already in the destination with the same bytes
 //! is complete and skipped; otherwise its manifest's signature is checked,
-//! then each object is read from the source, checked against the manifest
-//! (a tampered source object stops the mirror, naming it), and written with
-//! the headers the manifest gives; the manifest goes last. Then the
-//! destination goes live on the source's live corte: stable tree (from the
-//! destination's own copy), pointer (conditional), the source's history and
-//! feed verbatim, stale keys.
+//! then each archive object the destination lacks — the ones the previous
+//! corte mirrored does not list, which are the objects of the keys its
+//! `cambios.json` names — is read from the source, checked against the
+//! manifest (a tampered source object stops the mirror, naming it), and
+//! written; its datasets are copied inside the destination, the manifest
+//! goes last, and the source's `cambios.json` is copied verbatim. Then the
+//! destination goes live on the source's live corte: the stable keys that
+//! differ (from the destination's own archive), pointer (conditional), the
+//! source's history and feed verbatim, stale keys.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +21,7 @@ use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
 use super::pointer::{self, Flip};
 use super::progress::Progress;
-use super::publish::{self, put_document, stale_keys, sync_stable};
+use super::publish::{self, Report, StablePlan, put_document, stale_keys, sync_stable};
 use super::sign;
 use super::target::Target;
 use super::transfer::{self, Counts};
@@ -98,9 +101,16 @@ pub async fn mirror(
             publish::upload_images(dest, &corte, base.as_ref().map(|(_, m)| m), false, progress)
                 .await?;
         report.counts.add(c);
-        let b = base.as_ref().map(|(id, m)| (id.as_str(), m));
-        let c = publish::upload_corte(dest, &corte, b, false, progress).await?;
-        report.counts.add(c);
+        // The objects of the previous corte mirrored are there: only the
+        // others are read from the source.
+        match &base {
+            Some((_, m)) => dest.known.reset_to(m),
+            None => dest.known.seed_empty(),
+        }
+        let mut written = Report::new(dest, id);
+        publish::write_corte(dest, &corte, false, progress, &mut written).await?;
+        report.counts.add(written.total());
+        copy_cambios(source, dest, id).await?;
         report.copied.push(id.clone());
         base = Some((corte.id.clone(), corte.manifest));
     }
@@ -135,7 +145,8 @@ async fn go_live(
             Some((p, _)) => Some(pointer::live_manifest(dest, p).await?),
             None => None,
         };
-        let (c, _) = sync_stable(dest, &corte, from.as_ref(), &[], false, progress).await?;
+        let plan = StablePlan::new(&corte.manifest, from.as_ref(), &[]);
+        let c = sync_stable(dest, &corte, &plan, false, progress).await?;
         report.counts.add(c);
         if let Some((pem, _)) = transfer::get(source, layout::PUBLIC_KEY)
             .await
@@ -171,6 +182,18 @@ async fn go_live(
         }
     }
     Ok(())
+}
+
+/// The source's change list of a corte, verbatim (when it has one).
+async fn copy_cambios(source: &Target, dest: &Target, id: &str) -> Result<(), PublishError> {
+    let key = layout::cambios_key(id);
+    let got = transfer::get(source, &key)
+        .await
+        .map_err(|e| source.store_err(Step::Cambios, &key, e))?;
+    match got {
+        Some((bytes, _)) => copy_if_changed(dest, &key, bytes).await,
+        None => Ok(()),
+    }
 }
 
 async fn copy_if_changed(dest: &Target, key: &str, bytes: Bytes) -> Result<(), PublishError> {

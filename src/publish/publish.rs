@@ -1,18 +1,23 @@
 //! Publishing one corte to one target, in the order of DESIGN.md:
 //!
-//! 1. the corte tree `cortes/<id>/…` (objects already there with the same
-//!    bytes are skipped), then its signature, then `manifest.json` with
-//!    `PutMode::Create` (never overwritten);
-//! 2. the stable tree at the root: only keys whose entry differs from the
-//!    live corte's manifest; assets and data first, pages, `index.html` last;
-//! 3. `public-key.pem`, then `latest.json` by a conditional put against the
-//!    version read before step 2, never to an older sequence;
-//! 4. `cortes/index.json` and `cortes/feed.xml`;
-//! 5. stable-tree keys the new corte no longer has are deleted.
+//! 1. the acta images the corte links (`actas/…`), each once;
+//! 2. the archive objects the target lacks (`objetos/…`): from the bodies
+//!    handed over, or else a typed error naming the keys (`Missing`);
+//! 3. the corte's datasets at `cortes/<id>/datos/…` (copied inside the
+//!    target from the archive), its signature, then `manifest.json` with
+//!    `PutMode::Create` (never overwritten): the corte is complete;
+//! 4. `cortes/<id>/cambios.json`, then the stable tree at the root: only
+//!    keys whose entry differs from the live corte's; assets and data
+//!    first, pages, `index.html` last;
+//! 5. `public-key.pem` when the key changed, then `latest.json` by a
+//!    conditional put against the version read before step 4, never to an
+//!    older sequence;
+//! 6. `cortes/index.json` and `cortes/feed.xml`; stable-tree keys the new
+//!    corte no longer has are deleted.
 //!
-//! Until step 3 nothing a reader follows has changed; a crash anywhere leaves
+//! Until step 5 nothing a reader follows has changed; a crash anywhere leaves
 //! the previous corte live, and running the same publish again completes it
-//! (it finds what is there and uploads only the rest).
+//! (it finds what is there and writes only the rest).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,14 +25,17 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use object_store::{PutMode, UpdateVersion};
 
+use std::collections::BTreeSet;
+
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
+use super::objects;
 use super::pointer::{self, Flip};
 use super::progress::Progress;
 use super::target::Target;
 use super::transfer::{self, Counts};
 use crate::published::Manifest;
-use crate::published::{Action, Event, Headers, Pointer, layout};
+use crate::published::{Action, Cambios, Event, Headers, Pointer, layout};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -40,8 +48,8 @@ pub struct Options {
     /// A note recorded with the pointer move in the history (rollbacks).
     pub reason: Option<String>,
     /// A shutdown request (`corte watch`, `corte publish` on SIGTERM or
-    /// Ctrl-C). When it turns true the uploads (acta images, corte tree)
-    /// are abandoned, which is as safe as a crash: nothing public has
+    /// Ctrl-C). When it turns true the uploads (acta images, objects,
+    /// datasets) are abandoned, which is as safe as a crash: nothing public has
     /// changed yet. Once the stable tree has started it is finished, with
     /// the pointer, so a shutdown never leaves the public tree half moved
     /// to a corte that `latest.json` does not name.
@@ -103,7 +111,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(target: &Target, corte: &str) -> Report {
+    pub fn new(target: &Target, corte: &str) -> Report {
         Report {
             target: target.name.clone(),
             url: target.url.clone(),
@@ -206,28 +214,23 @@ pub async fn publish(
         report.outcome = Outcome::AlreadyLive;
         report.from = p.previous.clone();
         if !opts.dry_run {
-            finish(target, corte, p, opts, &mut report).await?;
+            finish(target, corte, p, None, opts, &mut report).await?;
         }
         report.elapsed = started.elapsed();
         return Ok(report);
     }
     if !opts.allow_withdrawn {
-        let (ix, _) = pointer::read_index(target).await?;
-        if let Some(c) = ix.cortes.iter().find(|c| c.id == corte.id && c.withdrawn) {
-            return Err(target.err(
-                Step::ReadPointer,
-                ErrorKind::Conflict(format!(
-                    "corte {} was withdrawn by a rollback (see `corte status`); publish it again only with --allow-withdrawn",
-                    c.id
-                )),
-            ));
-        }
+        refuse_withdrawn(target, corte).await?;
     }
 
     let base = match &live {
         Some((p, _)) => Some((p.corte.clone(), pointer::live_manifest(target, p).await?)),
         None => None,
     };
+    match &base {
+        Some((_, m)) => target.known.seed(m),
+        None => target.known.seed_empty(),
+    }
     if !corte.manifest.images.is_empty() {
         let t = Instant::now();
         let base_manifest = base.as_ref().map(|(_, m)| m);
@@ -235,11 +238,8 @@ pub async fn publish(
         let counts = or_stop(target, Step::Images, &opts.stop, upload).await?;
         report.record(Step::Images, counts, t.elapsed());
     }
-    let t = Instant::now();
-    let base_ref = base.as_ref().map(|(id, m)| (id.as_str(), m));
-    let upload = upload_corte(target, corte, base_ref, opts.dry_run, progress);
-    let counts = or_stop(target, Step::CorteTree, &opts.stop, upload).await?;
-    report.record(Step::CorteTree, counts, t.elapsed());
+    let upload = write_corte(target, corte, opts.dry_run, progress, &mut report);
+    or_stop(target, Step::Objects, &opts.stop, upload).await?;
     // The last point where a shutdown abandons: from here on the public
     // tree changes, and it is finished with the pointer.
     if stopping(&opts.stop) {
@@ -263,17 +263,11 @@ pub async fn publish(
     };
     report.from = live.as_ref().map(|(p, _)| p.corte.clone());
     let new = corte.pointer(Action::Publish, report.from.clone());
-    go_live(
-        target,
-        corte,
-        new,
-        live.map(|(_, v)| v),
-        from.as_ref(),
-        opts,
-        progress,
-        &mut report,
-    )
-    .await?;
+    let live = Live {
+        pointer: live,
+        manifest: from.as_ref(),
+    };
+    go_live(target, corte, new, live, true, opts, progress, &mut report).await?;
     report.outcome = if opts.dry_run {
         Outcome::DryRun
     } else {
@@ -281,6 +275,21 @@ pub async fn publish(
     };
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// A corte withdrawn by a rollback goes out again only when asked.
+async fn refuse_withdrawn(target: &Target, corte: &Corte) -> Result<(), PublishError> {
+    let (ix, _) = pointer::read_index(target).await?;
+    match ix.cortes.iter().find(|c| c.id == corte.id && c.withdrawn) {
+        Some(c) => Err(target.err(
+            Step::ReadPointer,
+            ErrorKind::Conflict(format!(
+                "corte {} was withdrawn by a rollback (see `corte status`); publish it again only with --allow-withdrawn",
+                c.id
+            )),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Whether the pointer already names this corte (true), is older (false),
@@ -355,55 +364,61 @@ pub async fn upload_images(
     Ok(counts)
 }
 
-/// Step 1: the corte tree, its signature and its manifest. Returns what was
-/// uploaded; a corte whose manifest is already there with the same bytes is
-/// complete and nothing is sent. Objects identical to those of `base` (the
-/// previous corte on this target: its id and manifest) are copied
-/// server-side from its tree instead of uploaded.
-pub async fn upload_corte(
+/// Steps 2 and 3: the archive objects the target lacks, the corte's
+/// datasets, its signature and its manifest, each step recorded in
+/// `report`. A corte whose manifest is already there with the same bytes is
+/// complete and nothing is written. Objects without a body that the target
+/// does not hold fail the publish with `ErrorKind::Missing` before anything
+/// refers to them.
+pub async fn write_corte(
     target: &Target,
     corte: &Corte,
-    base: Option<(&str, &Manifest)>,
     dry_run: bool,
     progress: &dyn Progress,
-) -> Result<Counts, PublishError> {
-    let step = Step::CorteTree;
+    report: &mut Report,
+) -> Result<(), PublishError> {
+    let t = Instant::now();
     let mkey = layout::manifest_key(&corte.id);
-    let n = corte.manifest.files.len() as u64;
     if let Some((bytes, _)) = transfer::get(target, &mkey)
         .await
         .map_err(|e| target.store_err(Step::Manifest, &mkey, e))?
     {
-        return if bytes == corte.manifest_bytes {
-            Ok(Counts {
-                skipped: n,
-                ..Counts::default()
-            })
-        } else {
-            Err(manifest_conflict(target, corte, &bytes))
-        };
-    }
-    let listed = transfer::list(target, &layout::corte_prefix(&corte.id))
-        .await
-        .map_err(|e| target.store_err(step, &layout::corte_prefix(&corte.id), e))?;
-    let mut items = corte.items(target, true, corte.manifest.files.keys());
-    if let Some((base_id, base)) = base {
-        let prefix = format!("{}/", layout::corte_prefix(&corte.id));
-        for item in &mut items {
-            let key = item.key.strip_prefix(&prefix).unwrap_or(&item.key);
-            if base.files.contains_key(key) && base.files.get(key) == corte.manifest.files.get(key)
-            {
-                item.copy_from = Some(layout::corte_key(base_id, key));
-            }
+        if bytes != corte.manifest_bytes {
+            return Err(manifest_conflict(target, corte, &bytes));
         }
+        let skipped = crate::published::objects::object_keys(&corte.manifest).len() as u64;
+        let counts = Counts {
+            skipped,
+            ..Counts::default()
+        };
+        report.record(Step::Objects, counts, t.elapsed());
+        return Ok(());
     }
+    let counts = put_objects_of(target, corte, dry_run, progress).await?;
+    report.record(Step::Objects, counts, t.elapsed());
+
+    let t = Instant::now();
+    let prefix = layout::corte_prefix(&corte.id);
+    let listed = transfer::list(target, &prefix)
+        .await
+        .map_err(|e| target.store_err(Step::Datasets, &prefix, e))?;
+    let items = corte.dataset_items(target);
     let bytes: u64 = items.iter().map(|i| i.size).sum();
-    progress.begin(&target.name, step, items.len() as u64, bytes);
-    let counts = transfer::put_all(target, step, items, Some(&listed), dry_run, progress).await?;
+    progress.begin(&target.name, Step::Datasets, items.len() as u64, bytes);
+    let counts = transfer::put_all(
+        target,
+        Step::Datasets,
+        items,
+        Some(&listed),
+        dry_run,
+        progress,
+    )
+    .await?;
+    report.record(Step::Datasets, counts, t.elapsed());
     if dry_run {
-        return Ok(counts);
+        return Ok(());
     }
-    // The manifest says "complete": the tree must be on the disk first.
+    // The manifest says "complete": what it lists must be on the disk first.
     target.barrier(Step::Manifest, &mkey).await?;
     if let Some(s) = &corte.signed {
         let key = layout::signature_key(&corte.id);
@@ -418,6 +433,36 @@ pub async fn upload_corte(
         .await
         .map_err(|e| target.store_err(Step::Sign, &key, e))?;
     }
+    put_manifest(target, corte).await
+}
+
+/// The archive objects of the corte that the target lacks: those with a
+/// body are put, those without must be there already.
+async fn put_objects_of(
+    target: &Target,
+    corte: &Corte,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Counts, PublishError> {
+    let wanted = crate::published::objects::object_keys(&corte.manifest);
+    let (given, bodiless): (Vec<_>, Vec<_>) = wanted
+        .into_iter()
+        .filter(|(o, _)| !target.known.contains(o))
+        .partition(|(_, k)| corte.has_body(k));
+    let bodiless: Vec<(String, String)> =
+        bodiless.into_iter().map(|(o, k)| (o, k.clone())).collect();
+    let missing = objects::missing(target, Step::Objects, bodiless).await?;
+    if !missing.is_empty() {
+        return Err(objects::missing_error(target, missing));
+    }
+    let items = corte.object_items(target, given.iter().map(|(_, k)| *k));
+    objects::put_absent(target, Step::Objects, items, dry_run, progress).await
+}
+
+/// `manifest.json` with `PutMode::Create`: `AlreadyExists` with the same
+/// bytes is a completed earlier run or our own retried request.
+async fn put_manifest(target: &Target, corte: &Corte) -> Result<(), PublishError> {
+    let mkey = layout::manifest_key(&corte.id);
     let headers = Headers::document(&mkey, &corte.manifest_bytes, &target.cache);
     match transfer::put(
         target,
@@ -428,14 +473,14 @@ pub async fn upload_corte(
     )
     .await
     {
-        Ok(_) => Ok(counts),
+        Ok(_) => Ok(()),
         Err(object_store::Error::AlreadyExists { .. }) => {
             // A concurrent run of the same corte, or our own retried put.
             let there = transfer::get(target, &mkey)
                 .await
                 .map_err(|e| target.store_err(Step::Manifest, &mkey, e))?;
             match there {
-                Some((b, _)) if b == corte.manifest_bytes => Ok(counts),
+                Some((b, _)) if b == corte.manifest_bytes => Ok(()),
                 Some((b, _)) => Err(manifest_conflict(target, corte, &b)),
                 None => Err(target.err(
                     Step::Manifest,
@@ -461,27 +506,52 @@ fn manifest_conflict(target: &Target, corte: &Corte, there: &[u8]) -> PublishErr
         .at(layout::manifest_key(&corte.id))
 }
 
-/// Everything after the corte tree, for a corte whose tree is complete on `target`: stable
-/// tree, public key, pointer (conditional on `expected`), history, stale
+/// The corte live on a target when another goes live: its pointer (with
+/// the version the move is conditioned on) and its manifest.
+pub struct Live<'a> {
+    pub pointer: Option<(Pointer, UpdateVersion)>,
+    pub manifest: Option<&'a Manifest>,
+}
+
+/// Everything after the manifest, for a corte complete on `target`: the
+/// change list (when `write_cambios`: a publish, not a rollback or a
+/// mirror, whose corte has its own already), the stable tree, the public
+/// key, the pointer (conditional on `live`'s version), history, stale
 /// objects. Shared by publish, rollback and mirror.
 #[allow(clippy::too_many_arguments)]
 pub async fn go_live(
     target: &Target,
     corte: &Corte,
     new: Pointer,
-    expected: Option<UpdateVersion>,
-    from: Option<&Manifest>,
+    live: Live<'_>,
+    write_cambios: bool,
     opts: &Options,
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Result<(), PublishError> {
     let t = Instant::now();
-    let live_seq = from.map(|m| m.corte.seq);
-    let unsettled = unsettled(target, live_seq, &corte.id).await?;
-    let (counts, written) =
-        sync_stable(target, corte, from, &unsettled, opts.dry_run, progress).await?;
+    let from = live.manifest;
+    let unsettled = unsettled(target, from.map(|m| m.corte.seq), &corte.id).await?;
+    let plan = StablePlan::new(&corte.manifest, from, &unsettled);
+    if write_cambios && !opts.dry_run {
+        let t = Instant::now();
+        let cambios = Cambios::between(
+            from,
+            &corte.manifest,
+            &corte.manifest_sha256,
+            &plan.repaired,
+        );
+        let key = layout::cambios_key(&corte.id);
+        put_document(target, Step::Cambios, &key, Bytes::from(cambios.to_json())).await?;
+        let one = Counts {
+            uploaded: 1,
+            ..Counts::default()
+        };
+        report.record(Step::Cambios, one, t.elapsed());
+    }
+    let counts = sync_stable(target, corte, &plan, opts.dry_run, progress).await?;
     report.record(Step::StableTree, counts, t.elapsed());
-    report.stable_keys = written.clone();
+    report.stable_keys = plan.write.clone();
     if opts.dry_run {
         if opts.delete_stale
             && let Some(from) = from
@@ -492,7 +562,10 @@ pub async fn go_live(
         }
         return Ok(());
     }
-    if let Some(s) = &corte.signed {
+    let (old, expected) = live.pointer.unzip();
+    if let Some(s) = &corte.signed
+        && old.as_ref().and_then(|p| p.public_key_sha256.as_ref()) != Some(&s.public_key_sha256)
+    {
         let headers = Headers::document(layout::PUBLIC_KEY, &s.public_key_pem, &target.cache);
         transfer::put(
             target,
@@ -505,15 +578,15 @@ pub async fn go_live(
         .map_err(|e| target.store_err(Step::Pointer, layout::PUBLIC_KEY, e))?;
     }
     let t = Instant::now();
-    // The pointer names the corte: its tree, manifest and the stable tree
-    // must be on the disk first (a folder target; its time counts here).
+    // The pointer names the corte: its objects, manifest and the stable
+    // tree must be on the disk first (a folder target; its time counts here).
     target.barrier(Step::Pointer, layout::POINTER).await?;
     match pointer::flip(target, expected.as_ref(), &new).await? {
         Flip::Moved => {}
         Flip::Lost(winner) => {
             // Our stable-tree writes may have landed after the winner's:
             // put the winner's bytes back on every key we wrote.
-            restore(target, &winner, &written, progress).await?;
+            restore(target, &winner, &plan.write, progress).await?;
             return Err(target.err(
                 Step::Pointer,
                 ErrorKind::Superseded {
@@ -526,15 +599,17 @@ pub async fn go_live(
         }
     }
     report.record(Step::Pointer, Counts::default(), t.elapsed());
-    finish(target, corte, &new, opts, report).await
+    finish(target, corte, &new, from, opts, report).await
 }
 
-/// The history and stale-object steps, which are safe to repeat: after a crash past the pointer,
-/// a re-run lands here directly.
+/// The history and stale-object steps, which are safe to repeat: after a
+/// crash past the pointer, a re-run lands here directly (`from` unknown:
+/// the previous corte's manifest is read again).
 async fn finish(
     target: &Target,
     corte: &Corte,
     live: &Pointer,
+    from: Option<&Manifest>,
     opts: &Options,
     report: &mut Report,
 ) -> Result<(), PublishError> {
@@ -554,21 +629,22 @@ async fn finish(
         && let Some(prev) = &live.previous
     {
         let t = Instant::now();
-        let prev_key = layout::manifest_key(prev);
-        if let Some((bytes, _)) = transfer::get(target, &prev_key)
-            .await
-            .map_err(|e| target.store_err(Step::Stale, &prev_key, e))?
-        {
-            let prev_manifest = Manifest::from_json(&bytes).map_err(|m| {
-                target
-                    .err(Step::Stale, ErrorKind::Integrity(m))
-                    .at(&prev_key)
-            })?;
-            let stale = stale_keys(&prev_manifest, &corte.manifest);
+        let read;
+        let prev_manifest = match from {
+            Some(m) if m.corte.id == *prev => Some(m),
+            _ => {
+                read = previous_manifest(target, prev).await?;
+                read.as_ref()
+            }
+        };
+        if let Some(prev_manifest) = prev_manifest {
+            let stale = stale_keys(prev_manifest, &corte.manifest);
             let c = transfer::delete_all(target, Step::Stale, stale, false).await?;
             report.record(Step::Stale, c, t.elapsed());
         }
     }
+    // The objects of the live corte are what the target is known to hold.
+    target.known.reset_to(&corte.manifest);
     // A folder target keeps the old bytes of the large files it overwrote
     // (datasets) until now (see publish::local): unlinking them here keeps
     // that work after the flip. Pages' old bytes stay as their spares.
@@ -578,6 +654,20 @@ async fn finish(
         tracing::debug!(target = %target.name, swept, secs = t.elapsed().as_secs_f64(), "old bytes of overwritten files unlinked");
     }
     Ok(())
+}
+
+/// A corte's manifest on the target, if it is there.
+async fn previous_manifest(target: &Target, id: &str) -> Result<Option<Manifest>, PublishError> {
+    let key = layout::manifest_key(id);
+    let Some((bytes, _)) = transfer::get(target, &key)
+        .await
+        .map_err(|e| target.store_err(Step::Stale, &key, e))?
+    else {
+        return Ok(None);
+    };
+    Manifest::from_json(&bytes)
+        .map(Some)
+        .map_err(|m| target.err(Step::Stale, ErrorKind::Integrity(m)).at(&key))
 }
 
 /// Complete cortes newer than the live one that never went live (other than
@@ -630,53 +720,77 @@ pub fn stale_keys(from: &Manifest, to: &Manifest) -> Vec<String> {
         .collect()
 }
 
-/// Puts at the root every key of `to` whose entry differs from `from`'s
-/// (everything when there is no live corte). Order: everything but pages
-/// (assets, data, charts), then pages, then `index.html` — so a page never
-/// links to an asset that is not there yet. Returns the keys written.
+/// What the stable tree needs for a corte to go live over `from`.
+pub struct StablePlan {
+    /// Keys to write: those whose entry differs from `from`'s (everything
+    /// when nothing is live), and those an unsettled corte wrote with other
+    /// bytes.
+    pub write: Vec<String>,
+    /// Of those, the keys whose entry did not change (a repair).
+    pub repaired: BTreeSet<String>,
+    /// Keys only an unsettled corte wrote: neither `from` nor ours has them.
+    pub strays: Vec<String>,
+    /// Keys left as they are.
+    pub unchanged: u64,
+}
+
+impl StablePlan {
+    pub fn new(to: &Manifest, from: Option<&Manifest>, unsettled: &[Manifest]) -> StablePlan {
+        let mut write = Vec::new();
+        let mut repaired = BTreeSet::new();
+        for (k, e) in &to.files {
+            let changed = from.and_then(|m| m.files.get(k)) != Some(e);
+            let touched = unsettled
+                .iter()
+                .any(|m| m.files.get(k).is_some_and(|x| x != e));
+            if changed || touched {
+                write.push(k.clone());
+            }
+            if touched && !changed {
+                repaired.insert(k.clone());
+            }
+        }
+        let strays = unsettled
+            .iter()
+            .flat_map(|m| m.files.keys())
+            .filter(|k| {
+                !to.files.contains_key(*k) && !from.is_some_and(|m| m.files.contains_key(*k))
+            })
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let unchanged = (to.files.len() - write.len()) as u64;
+        StablePlan {
+            write,
+            repaired,
+            strays,
+            unchanged,
+        }
+    }
+}
+
+/// Puts at the root the keys of the plan, from the bodies handed over or
+/// else from the target's archive. Order: everything but pages (assets,
+/// data, charts), then pages, then `index.html` — so a page never links to
+/// an asset that is not there yet. Then removes the strays.
 pub async fn sync_stable(
     target: &Target,
     to: &Corte,
-    from: Option<&Manifest>,
-    unsettled: &[Manifest],
+    plan: &StablePlan,
     dry_run: bool,
     progress: &dyn Progress,
-) -> Result<(Counts, Vec<String>), PublishError> {
+) -> Result<Counts, PublishError> {
     let step = Step::StableTree;
-    let differs = |m: &Manifest, k: &String, e: &crate::published::FileEntry| {
-        m.files.get(k).is_some_and(|x| x != e)
-    };
-    let changed: Vec<&String> = to
-        .manifest
-        .files
-        .iter()
-        .filter(|(k, e)| {
-            from.and_then(|m| m.files.get(*k)) != Some(*e)
-                || unsettled.iter().any(|m| differs(m, k, e))
-        })
-        .map(|(k, _)| k)
-        .collect();
-    // Keys only an unfinished corte wrote: neither the live corte nor ours has them.
-    let strays: Vec<String> = unsettled
-        .iter()
-        .flat_map(|m| m.files.keys())
-        .filter(|k| {
-            !to.manifest.files.contains_key(*k) && !from.is_some_and(|m| m.files.contains_key(*k))
-        })
-        .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     let rank = |k: &str| match () {
         _ if k == "index.html" => 2,
         _ if k.ends_with(".html") => 1,
         _ => 0,
     };
-    let items = to.items(target, false, changed.iter().copied());
+    let items = to.stable_items(target, plan.write.iter());
     let bytes: u64 = items.iter().map(|i| i.size).sum();
     progress.begin(&target.name, step, items.len() as u64, bytes);
     let mut counts = Counts::default();
-    let written: Vec<String> = items.iter().map(|i| i.key.clone()).collect();
     for group in 0..3 {
         let batch: Vec<_> = items
             .iter()
@@ -685,13 +799,13 @@ pub async fn sync_stable(
             .collect();
         counts.add(transfer::put_all(target, step, batch, None, dry_run, progress).await?);
     }
-    counts.skipped = (to.manifest.files.len() - changed.len()) as u64;
-    counts.add(transfer::delete_all(target, step, strays, dry_run).await?);
-    Ok((counts, written))
+    counts.skipped = plan.unchanged;
+    counts.add(transfer::delete_all(target, step, plan.strays.clone(), dry_run).await?);
+    Ok(counts)
 }
 
 /// After losing the pointer to `winner`: every stable key we wrote gets the
-/// winner's bytes again (read from the winner's corte tree), or goes away
+/// winner's bytes again (read from the archive), or goes away
 /// when the winner has no such key.
 async fn restore(
     target: &Target,
@@ -704,7 +818,7 @@ async fn restore(
         .iter()
         .cloned()
         .partition(|k| w.manifest.files.contains_key(k));
-    let items = w.items(target, false, keep.iter());
+    let items = w.stable_items(target, keep.iter());
     transfer::put_all(target, Step::StableTree, items, None, false, progress).await?;
     transfer::delete_all(target, Step::StableTree, gone, false).await?;
     Ok(())

@@ -1,6 +1,6 @@
 //! `corte rollback`: the pointer back to an earlier complete corte. The
-//! stable tree is put back to that corte's bytes (read from its own corte
-//! tree), the pointer moves conditionally, and the move is recorded in the
+//! stable tree is put back to that corte's bytes (only the keys that
+//! differ, read from the archive), the pointer moves conditionally, and the move is recorded in the
 //! history with the reason given; the corte rolled away from is marked
 //! withdrawn, so a later `publish` of it needs `--allow-withdrawn`.
 
@@ -10,7 +10,7 @@ use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
 use super::pointer;
 use super::progress::Progress;
-use super::publish::{Options, Outcome, Report, go_live, or_stop, stopping};
+use super::publish::{Live, Options, Outcome, Report, go_live, or_stop, stopping};
 use super::sign;
 use super::target::Target;
 use crate::published::Action;
@@ -36,13 +36,13 @@ pub async fn rollback(
         ));
     }
     let corte = Corte::from_store(target, to, key).await?;
-    // Every object of its tree listed, read back and hashed before anything
-    // changes, as `verify` does (a missing one included): a rollback is the
-    // way out of a bad corte, and must not leave the stable tree half moved
-    // to a damaged one (writing stops at the first bad object). Its manifest
-    // and signature were checked by `from_store`; the acta images are not
-    // rewritten.
-    let check = super::verify::check_objects(target, to, &corte.manifest, progress);
+    // Every archive object it lists read back and hashed before anything
+    // changes, as `verify --corte` does (a missing one included): a
+    // rollback is the way out of a bad corte, and must not leave the stable
+    // tree half moved to a damaged one (writing stops at the first bad
+    // object). Its manifest and signature were checked by `from_store`; the
+    // acta images are not rewritten.
+    let check = super::verify::check_objects(target, &corte.manifest, progress);
     let (_, _, problems) = or_stop(target, Step::Verify, &opts.stop, check).await?;
     if let Some(p) = problems.iter().min_by(|a, b| a.object.cmp(&b.object)) {
         return Err(target
@@ -54,23 +54,19 @@ pub async fn rollback(
         return Err(target.err(Step::StableTree, ErrorKind::Abandoned));
     }
     let from = pointer::live_manifest(target, &live).await?;
-    let mut report = Report {
-        target: target.name.clone(),
-        url: target.url.clone(),
-        corte: to.to_string(),
-        outcome: Outcome::Published,
-        from: Some(live.corte.clone()),
-        steps: Vec::new(),
-        stable_keys: Vec::new(),
-        elapsed: Default::default(),
-    };
+    let mut report = Report::new(target, to);
+    report.from = Some(live.corte.clone());
     let new = corte.pointer(Action::Rollback, Some(live.corte.clone()));
+    let live = Live {
+        pointer: Some((live, version)),
+        manifest: Some(&from),
+    };
     go_live(
         target,
         &corte,
         new,
-        Some(version),
-        Some(&from),
+        live,
+        false,
         opts,
         progress,
         &mut report,

@@ -11,6 +11,7 @@ use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use super::config::{Config, Settings, TargetConfig, redact_url};
 use super::error::{ErrorKind, PublishError, Step};
 use super::local::LocalStore;
+use super::objects::Known;
 use crate::published::CachePolicy;
 
 /// What kind of store is behind a target: it decides how an object already
@@ -80,6 +81,9 @@ pub struct Target {
     /// The folder store behind `store` for a `file://` target, whose
     /// overwritten large files' old bytes are swept after the pointer flip.
     pub local: Option<Arc<LocalStore>>,
+    /// The archive objects the target is known to hold, shared by the
+    /// clones of this target (see `publish::objects`).
+    pub known: Arc<Known>,
 }
 
 impl std::fmt::Debug for Target {
@@ -99,6 +103,7 @@ impl Target {
             policy: Policy::default(),
             cache: CachePolicy::default(),
             local: None,
+            known: Arc::default(),
         }
     }
 
@@ -244,6 +249,7 @@ impl Target {
             policy,
             cache: cache.clone(),
             local,
+            known: Arc::default(),
         })
     }
 

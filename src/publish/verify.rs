@@ -1,7 +1,13 @@
-//! `corte verify`: every object of a corte against its manifest, the
-//! manifest against the pointer, and the signature against the public key.
-//! Integrity problems are collected (each naming its object) rather than
-//! stopping at the first; only a failure to read the store is an error.
+//! `corte verify`: the manifest against the pointer, the signature against
+//! the public key, and the objects against the manifest — for the live
+//! corte, every key of the stable tree (and nothing else there); for any
+//! corte (`--corte`, `--all`), every archive object its manifest lists, its
+//! datasets under `cortes/<id>/datos/`, and its change list against the
+//! manifests. Integrity problems are collected (each naming its object)
+//! rather than stopping at the first; only a failure to read the store is
+//! an error.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
 
@@ -13,7 +19,7 @@ use super::target::Target;
 use super::transfer;
 use crate::published::layout;
 use crate::published::manifest::{stored_sha256, stored_size};
-use crate::published::{FileEntry, Manifest};
+use crate::published::{Cambios, FileEntry, Manifest, objects};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -34,10 +40,20 @@ pub enum Signature {
     Invalid,
 }
 
+/// What a verification read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The live corte at the stable URLs.
+    StableTree,
+    /// A corte through its manifest: the archive, its datasets, its change list.
+    Archive,
+}
+
 #[derive(Debug, Clone)]
 pub struct VerifyReport {
     pub target: String,
     pub corte: String,
+    pub scope: Scope,
     /// Whether the corte checked is the one the pointer names.
     pub live: bool,
     pub objects: u64,
@@ -52,12 +68,51 @@ impl VerifyReport {
     }
 }
 
-/// Verifies `corte` (default: the live one).
+/// Verifies the live corte at the stable URLs (`corte` None), or `corte`
+/// through its manifest and the archive.
 pub async fn verify(
     target: &Target,
     corte: Option<&str>,
     key: Option<&sign::PublicKey>,
     progress: &dyn Progress,
+) -> Result<VerifyReport, PublishError> {
+    let mut seen = Seen::default();
+    verify_with(target, corte, key, progress, &mut seen).await
+}
+
+/// Verifies every corte of the history (and the live one) through its
+/// manifest, reading each archive object once however many cortes list it.
+pub async fn verify_all(
+    target: &Target,
+    key: Option<&sign::PublicKey>,
+    progress: &dyn Progress,
+) -> Result<Vec<VerifyReport>, PublishError> {
+    let (ix, _) = pointer::read_index(target).await?;
+    let mut ids: Vec<(u32, String)> = ix.cortes.iter().map(|c| (c.seq, c.id.clone())).collect();
+    if let Some((p, _)) = pointer::read(target).await?
+        && !ids.iter().any(|(_, id)| *id == p.corte)
+    {
+        ids.push((p.seq, p.corte));
+    }
+    ids.sort();
+    let mut seen = Seen::default();
+    let mut out = Vec::new();
+    for (_, id) in ids {
+        out.push(verify_with(target, Some(&id), key, progress, &mut seen).await?);
+    }
+    Ok(out)
+}
+
+/// Archive objects already read in this run, with what was wrong (if anything).
+#[derive(Default)]
+struct Seen(BTreeMap<String, bool>);
+
+async fn verify_with(
+    target: &Target,
+    corte: Option<&str>,
+    key: Option<&sign::PublicKey>,
+    progress: &dyn Progress,
+    seen: &mut Seen,
 ) -> Result<VerifyReport, PublishError> {
     let live = pointer::read(target).await?.map(|(p, _)| p);
     let id = match (corte, &live) {
@@ -76,6 +131,11 @@ pub async fn verify(
     let mut report = VerifyReport {
         target: target.name.clone(),
         corte: id.clone(),
+        scope: if corte.is_some() {
+            Scope::Archive
+        } else {
+            Scope::StableTree
+        },
         live: pointed.is_some(),
         objects: 0,
         bytes: 0,
@@ -116,16 +176,39 @@ pub async fn verify(
             return Ok(report);
         }
     };
-    let (objects, bytes_read, problems) = check_objects(target, &id, &manifest, progress).await?;
-    report.objects = objects;
-    report.bytes = bytes_read;
-    report.problems.extend(problems);
+    let checks = match report.scope {
+        Scope::StableTree => check_stable_tree(target, &manifest, progress).await?,
+        Scope::Archive => {
+            let mut c = check_archive(target, &manifest, progress, seen).await?;
+            c.add(check_corte_folder(target, &manifest, progress).await?);
+            c
+        }
+    };
+    report.objects = checks.objects;
+    report.bytes = checks.bytes;
+    report.problems.extend(checks.problems);
     let (objects, bytes_read, problems) = check_images(target, &manifest, progress).await?;
     report.objects += objects;
     report.bytes += bytes_read;
     report.problems.extend(problems);
     report.problems.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(report)
+}
+
+/// What a group of checks read and found.
+#[derive(Default)]
+struct Checks {
+    objects: u64,
+    bytes: u64,
+    problems: Vec<Problem>,
+}
+
+impl Checks {
+    fn add(&mut self, other: Checks) {
+        self.objects += other.objects;
+        self.bytes += other.bytes;
+        self.problems.extend(other.problems);
+    }
 }
 
 async fn check_signature(
@@ -208,26 +291,195 @@ async fn check_signature(
     ))
 }
 
-/// Reads every object of the corte tree and checks its bytes; also reports
-/// objects in the tree that the manifest does not list.
+/// Reads every archive object of `manifest` and checks its bytes against
+/// the entry that names it: the objects read, the bytes, and the problems.
+/// Used by rollback before anything is written.
 pub(crate) async fn check_objects(
     target: &Target,
-    id: &str,
     manifest: &Manifest,
     progress: &dyn Progress,
 ) -> Result<(u64, u64, Vec<Problem>), PublishError> {
+    let c = check_archive(target, manifest, progress, &mut Seen::default()).await?;
+    Ok((c.objects, c.bytes, c.problems))
+}
+
+/// Every archive object the manifest lists, read and checked once per run.
+async fn check_archive(
+    target: &Target,
+    manifest: &Manifest,
+    progress: &dyn Progress,
+    seen: &mut Seen,
+) -> Result<Checks, PublishError> {
+    let mut checks = Checks::default();
+    let wanted = objects::object_keys(manifest);
+    for (key, entry) in &manifest.files {
+        if objects::key_of(entry).is_none() {
+            checks.problems.push(Problem {
+                object: layout::manifest_key(&manifest.corte.id),
+                what: format!(
+                    "lists {key} with content type {}, which the archive has no name for",
+                    entry.content_type
+                ),
+            });
+        }
+    }
+    let mut todo = Vec::new();
+    for (object, key) in &wanted {
+        match seen.0.get(object) {
+            Some(true) => {}
+            Some(false) => checks.problems.push(Problem {
+                object: object.clone(),
+                what: format!("(the object of {key}) is damaged or missing, as reported above"),
+            }),
+            None => todo.push((object.clone(), *key)),
+        }
+    }
+    let total: u64 = todo
+        .iter()
+        .filter_map(|(_, k)| manifest.files.get(*k))
+        .map(stored_size)
+        .sum();
+    progress.begin(&target.name, Step::Verify, todo.len() as u64, total);
+    let results: Vec<_> = futures::stream::iter(&todo)
+        .map(|(object, key)| async move {
+            let entry = &manifest.files[*key];
+            let (n, p) = read_and_check(target, object.clone(), entry, progress).await?;
+            let p = p.map(|mut p| {
+                p.what = format!("(the object of {key}) {}", p.what);
+                p
+            });
+            Ok((object.clone(), n, p))
+        })
+        .buffer_unordered(target.policy.concurrency)
+        .collect()
+        .await;
+    for r in results {
+        let (object, n, p): (String, u64, Option<Problem>) = r?;
+        seen.0.insert(object, p.is_none());
+        checks.objects += 1;
+        checks.bytes += n;
+        checks.problems.extend(p);
+    }
+    Ok(checks)
+}
+
+/// `cortes/<id>/`: the datasets (read and checked), the change list
+/// (against the manifests), and nothing the manifest does not account for.
+async fn check_corte_folder(
+    target: &Target,
+    manifest: &Manifest,
+    progress: &dyn Progress,
+) -> Result<Checks, PublishError> {
+    let id = &manifest.corte.id;
     let prefix = layout::corte_prefix(id);
     let listed = transfer::list(target, &prefix)
         .await
         .map_err(|e| target.store_err(Step::Verify, &prefix, e))?;
-    let mut problems = Vec::new();
-    let own = [layout::manifest_key(id), layout::signature_key(id)];
+    let datasets: BTreeMap<String, &FileEntry> = manifest
+        .files
+        .iter()
+        .filter(|(k, _)| layout::is_dataset(k))
+        .map(|(k, e)| (layout::corte_key(id, k), e))
+        .collect();
+    let own = [
+        layout::manifest_key(id),
+        layout::signature_key(id),
+        layout::cambios_key(id),
+    ];
+    let mut checks = Checks::default();
     for key in listed.keys() {
-        let rel = key.strip_prefix(&format!("{prefix}/")).unwrap_or(key);
-        if !manifest.files.contains_key(rel) && !own.contains(key) {
-            problems.push(Problem {
+        if !datasets.contains_key(key) && !own.contains(key) {
+            checks.problems.push(Problem {
                 object: key.clone(),
-                what: "is in the corte tree but not in its manifest".into(),
+                what: "is in the corte's folder but not in its manifest".into(),
+            });
+        }
+    }
+    let total: u64 = datasets.values().map(|e| stored_size(e)).sum();
+    progress.begin(&target.name, Step::Verify, datasets.len() as u64, total);
+    let results: Vec<_> = futures::stream::iter(&datasets)
+        .map(|(key, entry)| read_and_check(target, key.clone(), entry, progress))
+        .buffer_unordered(target.policy.concurrency)
+        .collect()
+        .await;
+    let (bytes, problems) = gather(results)?;
+    checks.objects += datasets.len() as u64;
+    checks.bytes += bytes;
+    checks.problems.extend(problems);
+    checks
+        .problems
+        .extend(check_cambios(target, manifest).await?);
+    Ok(checks)
+}
+
+/// `cambios.json` against the manifests it relates. A corte that never went
+/// live has none.
+async fn check_cambios(target: &Target, manifest: &Manifest) -> Result<Vec<Problem>, PublishError> {
+    let id = &manifest.corte.id;
+    let key = layout::cambios_key(id);
+    let got = transfer::get(target, &key)
+        .await
+        .map_err(|e| target.store_err(Step::Verify, &key, e))?;
+    let problem = |what: String| Problem {
+        object: key.clone(),
+        what,
+    };
+    let Some((bytes, _)) = got else {
+        let (ix, _) = pointer::read_index(target).await?;
+        let went_live = ix.cortes.iter().any(|c| c.id == *id);
+        return Ok(if went_live {
+            vec![problem("is missing, yet the corte went live".into())]
+        } else {
+            Vec::new()
+        });
+    };
+    let cambios = match Cambios::from_json(&bytes) {
+        Ok(c) => c,
+        Err(m) => return Ok(vec![problem(m)]),
+    };
+    let previous = match &cambios.previous {
+        None => None,
+        Some(p) => {
+            let pkey = layout::manifest_key(p);
+            match transfer::get(target, &pkey)
+                .await
+                .map_err(|e| target.store_err(Step::Verify, &pkey, e))?
+            {
+                None => {
+                    return Ok(vec![problem(format!(
+                        "names corte {p} as the previous one, whose manifest is not here"
+                    ))]);
+                }
+                Some((b, _)) => match Manifest::from_json(&b) {
+                    Ok(m) => Some(m),
+                    Err(m) => {
+                        return Ok(vec![problem(format!("its previous corte's {pkey}: {m}"))]);
+                    }
+                },
+            }
+        }
+    };
+    Ok(cambios
+        .check(previous.as_ref(), manifest)
+        .into_iter()
+        .map(problem)
+        .collect())
+}
+
+/// The live corte at the stable URLs: every key of its manifest holds its
+/// bytes, and nothing else is there (the archive, the cortes' folders, the
+/// acta images and the publisher's documents aside).
+async fn check_stable_tree(
+    target: &Target,
+    manifest: &Manifest,
+    progress: &dyn Progress,
+) -> Result<Checks, PublishError> {
+    let mut checks = Checks::default();
+    for key in stable_keys(target).await? {
+        if !manifest.files.contains_key(&key) {
+            checks.problems.push(Problem {
+                object: key,
+                what: "is in the stable tree but not in the live corte's manifest".into(),
             });
         }
     }
@@ -238,27 +490,45 @@ pub(crate) async fn check_objects(
         manifest.files.len() as u64,
         total,
     );
-    let checks = futures::stream::iter(&manifest.files)
-        .map(|(key, entry)| {
-            let full = layout::corte_key(id, key);
-            let present = listed.contains_key(&full);
-            async move {
-                if !present {
-                    return Ok((
-                        0,
-                        Some(Problem {
-                            object: full,
-                            what: "is missing: the corte tree is not complete".into(),
-                        }),
-                    ));
-                }
-                read_and_check(target, full, entry, progress).await
-            }
-        })
-        .buffer_unordered(target.policy.concurrency);
-    let (bytes, found) = gather(checks.collect().await)?;
-    problems.extend(found);
-    Ok((manifest.files.len() as u64, bytes, problems))
+    let results: Vec<_> = futures::stream::iter(&manifest.files)
+        .map(|(key, entry)| read_and_check(target, key.clone(), entry, progress))
+        .buffer_unordered(target.policy.concurrency)
+        .collect()
+        .await;
+    let (bytes, problems) = gather(results)?;
+    checks.objects = manifest.files.len() as u64;
+    checks.bytes = bytes;
+    checks.problems.extend(problems);
+    Ok(checks)
+}
+
+/// Every key of the stable tree: the root, without the archive, the cortes'
+/// folders, the acta images and the publisher's own documents.
+async fn stable_keys(target: &Target) -> Result<BTreeSet<String>, PublishError> {
+    let top = transfer::retry(&target.policy, "", || {
+        target.store.list_with_delimiter(None)
+    })
+    .await
+    .map_err(|e| target.store_err(Step::Verify, "/", e))?;
+    let not_stable = [objects::PREFIX, crate::published::images::PREFIX, "cortes/"];
+    let documents = [layout::POINTER, layout::PUBLIC_KEY, super::local::LOCK_FILE];
+    let mut keys: BTreeSet<String> = top
+        .objects
+        .iter()
+        .map(|o| o.location.to_string())
+        .filter(|k| !documents.contains(&k.as_str()))
+        .collect();
+    for p in top.common_prefixes {
+        let prefix = p.to_string();
+        if not_stable.contains(&format!("{prefix}/").as_str()) {
+            continue;
+        }
+        let listed = transfer::list(target, &prefix)
+            .await
+            .map_err(|e| target.store_err(Step::Verify, &prefix, e))?;
+        keys.extend(listed.into_keys());
+    }
+    Ok(keys)
 }
 
 /// Reads every acta image the manifest lists (`actas/<sha256>.<ext>`) and

@@ -137,7 +137,8 @@ impl Headers {
 /// The headers a reader should get for `key` when the store keeps none (a
 /// `file://` target): under `cortes/<id>/` from that corte's manifest (via
 /// `manifest_of`), at the root from the live corte's manifest, and by name
-/// for the publisher's own documents. This is the rule `corte serve` applies.
+/// for archive objects, acta images and the publisher's own documents. This
+/// is the rule `corte serve` applies.
 ///
 /// A document's `sha256` is not known here (it is that of its bytes).
 pub fn headers_for<M: std::borrow::Borrow<Manifest>>(
@@ -154,6 +155,7 @@ pub fn headers_for<M: std::borrow::Borrow<Manifest>>(
             .get(file)
             .map(|e| Headers::for_entry(e, true, cache)),
         Source::Image { sha256, ext } => Some(Headers::image(sha256, ext, cache)),
+        Source::Object(name) => Some(name.headers(cache)),
         Source::Stable => live?
             .files
             .get(key)

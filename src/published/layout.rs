@@ -3,10 +3,12 @@
 //! order, is `publish`'s.
 //!
 //! ```text
-//! cortes/<id>/…                     the corte's site and datasets (immutable)
-//! cortes/<id>/manifest.json(.sig)   written after every object of the corte
+//! objetos/<sha256>.<ext>[.gz]       every distinct artifact, once (see super::objects)
+//! cortes/<id>/manifest.json(.sig)   every key of the corte → its object; written after them
+//! cortes/<id>/datos/…               the corte's datasets at readable names (immutable)
+//! cortes/<id>/cambios.json          the stable keys the corte added, changed, removed
 //! index.html, <election>/…, assets/ the stable public tree (the live corte)
-//! datos/…                           the datasets, in the stable tree
+//! datos/…                           the datasets and the JSON API, in the stable tree
 //! public-key.pem                    the Ed25519 key that signs manifests
 //! actas/<sha256>.<ext>              acta images, once each (see super::images)
 //! latest.json                       the pointer, written last, conditionally
@@ -20,8 +22,18 @@ pub const INDEX: &str = "cortes/index.json";
 pub const FEED: &str = "cortes/feed.xml";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.json.sig";
+pub const CAMBIOS: &str = "cambios.json";
 /// The datasets of a corte, for people and difusores.
 pub const DATOS: &str = "datos/";
+/// The JSON API, under `datos/` but not a dataset: its documents are kept
+/// per corte in the archive only, not copied under `cortes/<id>/datos/`.
+pub const API: &str = "datos/api/";
+
+/// Whether a manifest key is one of the corte's datasets, which are also
+/// kept at `cortes/<id>/<key>` for difusores.
+pub fn is_dataset(key: &str) -> bool {
+    key.starts_with(DATOS) && !key.starts_with(API)
+}
 
 pub fn corte_prefix(id: &str) -> String {
     format!("{CORTES}/{id}")
@@ -39,14 +51,21 @@ pub fn signature_key(id: &str) -> String {
     corte_key(id, SIGNATURE)
 }
 
+pub fn cambios_key(id: &str) -> String {
+    corte_key(id, CAMBIOS)
+}
+
 /// Where the headers of a key come from when the store keeps none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source<'a> {
     /// A document the publisher writes itself (pointer, key, history, feed,
-    /// a corte's manifest and signature): headers by name.
+    /// a corte's manifest, signature and change list): headers by name.
     Document,
-    /// `cortes/<id>/<file>`: the entry `file` of that corte's manifest.
+    /// `cortes/<id>/<file>`: the entry `file` of that corte's manifest (its
+    /// object in the archive; datasets are also stored at this key).
     Corte { id: &'a str, file: &'a str },
+    /// `objetos/<sha256>.<ext>[.gz]`, an archive object: headers by name.
+    Object(super::objects::Name<'a>),
     /// `actas/<sha256>.<ext>`, an acta image (content-addressed: headers by
     /// name). `cortes/<id>/actas/…` names the same object: the pages of a
     /// corte tree link to images relative to the site root, so the CDN (and
@@ -65,13 +84,16 @@ pub fn source_of(key: &str) -> Option<Source<'_>> {
     if let Some((sha256, ext)) = super::images::parse_key(key) {
         return Some(Source::Image { sha256, ext });
     }
+    if key.starts_with(super::objects::PREFIX) {
+        return super::objects::parse_key(key).map(Source::Object);
+    }
     match key.strip_prefix("cortes/") {
         Some(rest) => {
             let (id, file) = rest.split_once('/')?;
             if let Some((sha256, ext)) = super::images::parse_key(file) {
                 return Some(Source::Image { sha256, ext });
             }
-            if file == MANIFEST || file == SIGNATURE {
+            if file == MANIFEST || file == SIGNATURE || file == CAMBIOS {
                 Some(Source::Document)
             } else {
                 Some(Source::Corte { id, file })

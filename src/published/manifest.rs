@@ -3,6 +3,10 @@
 //! the snapshot's member hashes; the generator. Canonical JSON (fields in a
 //! fixed order, keys sorted, no whitespace), so auditors who re-render the
 //! same snapshot get the same bytes and the same hash.
+//!
+//! Version 2: a corte is its manifest. Each entry's bytes are the archive
+//! object [`super::objects::key_of`] names (`objetos/…`); there is no
+//! per-corte copy of the site.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{Member, RulesetSpec, Summary};
 
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

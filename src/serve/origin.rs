@@ -7,11 +7,15 @@
 //! goes live while serving is shown without a restart. Corte manifests are
 //! immutable once written and are kept, a few at a time, by corte id.
 //!
+//! `/cortes/<id>/<key>` is answered through that corte's manifest: the
+//! entry's archive object (`objetos/…`), so every past corte stays
+//! browsable without a copy of its site.
+//!
 //! Every object is checked against its manifest entry before it is sent,
 //! because the ETag is the manifest's hash: a stable-tree object with other
 //! bytes (a publish between its stable tree and its pointer, or a hand-made
-//! change) is served from the live corte's own tree instead, which always
-//! holds the live bytes; a corte-tree object with other bytes is an error.
+//! change) is served from the archive instead, which always holds the live
+//! bytes; an archive object with other bytes is an error.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +26,7 @@ use crate::contract::sha256_hex;
 use crate::publish::{Target, pointer, transfer};
 use crate::published::Manifest;
 use crate::published::layout::{self, Source};
-use crate::published::{Headers, Pointer, headers_for};
+use crate::published::{FileEntry, Headers, Pointer, headers_for, objects};
 
 /// An object ready to send: its stored bytes (gzip when `headers.gzip`) and
 /// the hash of the bytes a reader gets after decoding them.
@@ -102,27 +106,41 @@ impl Origin {
                 let manifest = self
                     .corte_manifest(id)
                     .await?
-                    .ok_or(Miss::NotFound("no such corte (or its tree is incomplete)"))?;
+                    .ok_or(Miss::NotFound("no such corte (or it is incomplete)"))?;
                 let entry = manifest
                     .files
                     .get(file)
                     .ok_or(Miss::NotFound("not in the corte's manifest"))?;
                 let headers = headers_for(key, None, |_| Some(manifest.clone()), cache)
                     .ok_or(Miss::NotFound("not in the corte's manifest"))?;
-                let stored = self
-                    .read(key)
-                    .await?
-                    .ok_or(Miss::NotFound("listed in the manifest but not stored"))?;
-                let got = sha256_hex(&stored);
-                if got != headers.sha256 {
-                    return Err(Miss::Origin(format!(
-                        "{key} has SHA-256 {got}, its manifest lists {}",
-                        headers.sha256
-                    )));
-                }
+                let stored = self.archived(entry, &headers).await?;
                 Ok(Object {
                     plain_sha256: entry.sha256.clone(),
                     headers,
+                    stored,
+                })
+            }
+            Source::Object(name) => {
+                let stored = self
+                    .read(key)
+                    .await?
+                    .ok_or(Miss::NotFound("no such archive object"))?;
+                let got = sha256_hex(&stored);
+                if got != name.sha256 {
+                    return Err(Miss::Origin(format!(
+                        "{key} has SHA-256 {got}, not the one its name says"
+                    )));
+                }
+                let plain_sha256 = if name.gzip {
+                    let plain = crate::published::gzip::gunzip(&stored)
+                        .map_err(|e| Miss::Origin(format!("{key} is not valid gzip: {e}")))?;
+                    sha256_hex(&plain)
+                } else {
+                    got
+                };
+                Ok(Object {
+                    plain_sha256,
+                    headers: name.headers(cache),
                     stored,
                 })
             }
@@ -159,8 +177,13 @@ impl Origin {
                 let stored = match self.read(key).await? {
                     Some(b) if sha256_hex(&b) == headers.sha256 => b,
                     other => {
-                        self.live_tree_copy(&live, key, other.is_some(), &headers)
-                            .await?
+                        tracing::warn!(
+                            key,
+                            corte = %live.pointer.corte,
+                            "the stable tree {} the live corte's object (a publish in progress, or changed by hand); serving it from the archive",
+                            if other.is_some() { "differs from" } else { "lacks" }
+                        );
+                        self.archived(entry, &headers).await?
                     }
                 };
                 Ok(Object {
@@ -172,31 +195,22 @@ impl Origin {
         }
     }
 
-    /// The live corte's copy of a stable-tree key whose stored bytes are not
-    /// the live corte's (or are missing).
-    async fn live_tree_copy(
-        &self,
-        live: &Live,
-        key: &str,
-        differs: bool,
-        headers: &Headers,
-    ) -> Result<Bytes, Miss> {
-        let own = layout::corte_key(&live.pointer.corte, key);
-        tracing::warn!(
-            key,
-            corte = %live.pointer.corte,
-            "the stable tree {} the live corte's object (a publish in progress, or changed by hand); serving {own}",
-            if differs { "differs from" } else { "lacks" }
-        );
-        match self.read(&own).await? {
-            Some(b) if sha256_hex(&b) == headers.sha256 => Ok(b),
-            Some(_) => Err(Miss::Origin(format!(
-                "neither {key} nor {own} holds the bytes the live manifest lists"
-            ))),
-            None => Err(Miss::Origin(format!(
-                "{key} is not the live corte's and {own} is missing"
-            ))),
+    /// The stored bytes of a manifest entry, from its archive object,
+    /// checked against the entry.
+    async fn archived(&self, entry: &FileEntry, headers: &Headers) -> Result<Bytes, Miss> {
+        let object = objects::key_of(entry)
+            .ok_or_else(|| Miss::Origin(format!("no archive name for {}", entry.content_type)))?;
+        let stored = self
+            .read(&object)
+            .await?
+            .ok_or_else(|| Miss::Origin(format!("{object} is missing from the archive")))?;
+        let got = sha256_hex(&stored);
+        if got != headers.sha256 {
+            return Err(Miss::Origin(format!(
+                "{object} has SHA-256 {got}, not the one its name says"
+            )));
         }
+        Ok(stored)
     }
 
     /// The live corte, re-reading the pointer when it is older than the TTL.
@@ -242,7 +256,7 @@ impl Origin {
     }
 
     /// A corte's manifest; `None` when the corte has none (never published,
-    /// or its tree is incomplete: the manifest is written last).
+    /// or incomplete: the manifest is written after its objects).
     async fn corte_manifest(&self, id: &str) -> Result<Option<Arc<Manifest>>, Miss> {
         if let Some(m) = self.recall(id) {
             return Ok(Some(m));
