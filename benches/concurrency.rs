@@ -9,7 +9,7 @@
 //! The corte is synthetic (`tests/support/synthetic.rs`) and shaped like a CDMX
 //! corte: 33,600 pages by default, each about 7 KB and stored gzipped
 //! (CDMX renders 33,634 files per corte, 2.3 KB stored on average). For
-//! every concurrency it is published whole to a fresh bucket, corte tree
+//! every concurrency it is published whole to a fresh bucket, archive objects
 //! then stable tree, first with the round trip and then without it. The
 //! round trip is a wait added before every call on the target's store
 //! (`publish::faults`, as a slow network holds each request's slot). It is
@@ -109,14 +109,14 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("a runtime: {e}")));
     let mut server = S3Server::start(server_name, Path::new(env!("CARGO_MANIFEST_DIR")));
     println!(
-        "corte of {objects} files ({:.1} MB stored), written twice (corte tree, stable tree); server {}",
+        "corte of {objects} files ({:.1} MB stored), written twice (archive objects, stable tree); server {}",
         stored as f64 / 1e6,
         server.name()
     );
 
     println!(
         "\n{:>11} {:>7} {:>12} {:>12} {:>10} {:>12} {:>16}",
-        "concurrency", "rtt", "corte tree", "stable tree", "both", "objects/s", "vs first row"
+        "concurrency", "rtt", "archive", "stable tree", "both", "objects/s", "vs first row"
     );
     for rtt in [rtt_ms, 0] {
         let mut first: Option<f64> = None;
@@ -150,7 +150,7 @@ fn main() {
                     .find(|(k, _, _)| *k == s)
                     .map_or(0.0, |(_, _, d)| d.as_secs_f64())
             };
-            let (tree, stable) = (step(Step::CorteTree), step(Step::StableTree));
+            let (tree, stable) = (step(Step::Objects), step(Step::StableTree));
             let rate = (2 * objects) as f64 / (tree + stable);
             let base = *first.get_or_insert(rate);
             println!(
@@ -161,7 +161,7 @@ fn main() {
         }
     }
     println!(
-        "\nobjects/s = 2 × files / (corte tree + stable tree); \"both\" is the whole publish (pointer and history included).\n\
+        "\nobjects/s = 2 × files / (archive objects + stable tree); \"both\" is the whole publish (pointer and history included).\n\
          The round trip is a wait before each store call, not a network: read the ratios, and see docs/publishing.md."
     );
 }

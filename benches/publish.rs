@@ -56,12 +56,12 @@ fn row(what: &str, objects: u64, bytes: u64, extra: &str, t: Duration) {
 
 fn report_row(what: &str, r: &Report) {
     let total = r.total();
-    let tree = r.counts(Step::CorteTree);
+    let datasets = r.counts(Step::Datasets);
     row(
         what,
         total.uploaded,
         total.uploaded_bytes,
-        &format!("+{} server-side copies", tree.copied),
+        &format!("+{} server-side copies", datasets.copied),
         r.elapsed,
     );
     let steps: Vec<String> = r

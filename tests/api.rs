@@ -373,7 +373,10 @@ fn every_api_document_of_the_iecm_drill_follows_its_schema_and_stays_small() {
         assert!(doc.get("corte").is_none(), "{path} names the corte");
     }
     let rest = serde_json::to_vec(&index).expect("JSON").len();
-    assert!(rest <= 16 * 1024, "index.json without documents: {rest} bytes");
+    assert!(
+        rest <= 16 * 1024,
+        "index.json without documents: {rest} bytes"
+    );
     let manifest: Value = serde_json::from_slice(&build.manifest_bytes).expect("JSON");
     assert_valid(
         &validator("manifest.schema.json"),

@@ -296,7 +296,10 @@ fn every_kind_of_page_reads_right_in_a_real_browser() {
                     wanted.push(("the live-corte banner", "Último corte:"));
                 }
                 if stable && !js {
-                    wanted.push(("what its figures are", "Cifras con las actas capturadas hasta"));
+                    wanted.push((
+                        "what its figures are",
+                        "Cifras con las actas capturadas hasta",
+                    ));
                     wanted.push(("the link to the live corte", "Ver el último corte"));
                 }
                 for (what, text) in wanted {

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 
 use corte::contract::Snapshot;
 use corte::generator::{Config, Generator, Scale};
-use corte::published::images::{Image, ImageSet};
 use corte::published::Manifest;
+use corte::published::images::{Image, ImageSet};
 use corte::site::{History, RenderCache, RenderOptions, Rendered, Theme, render_batches};
 
 use crate::support::snapshots;
@@ -179,12 +179,14 @@ fn the_example_night_renders_incrementally_to_the_full_manifests() {
     let cortes: Vec<Snapshot> = names
         .iter()
         .map(|n| {
-            corte::source::load(&dir.join(n))
-                .unwrap_or_else(|e| panic!("site-example/{n}: {e}"))
+            corte::source::load(&dir.join(n)).unwrap_or_else(|e| panic!("site-example/{n}: {e}"))
         })
         .collect();
     let counts = full_and_incremental(&cortes, false);
-    assert!(counts.iter().skip(1).all(|(made, all)| made < all), "{counts:?}");
+    assert!(
+        counts.iter().skip(1).all(|(made, all)| made < all),
+        "{counts:?}"
+    );
 }
 
 #[test]

@@ -376,7 +376,10 @@ fn every_page_carries_the_disclaimer_the_corte_or_what_its_figures_are_and_its_r
         let label = corte::contract::corte::corte_label(&corte.time());
         for (key, html) in site.pages() {
             // The live corte, for the theme's script, on every page.
-            assert!(html.contains("data-latest=\""), "{key}: the live-corte banner");
+            assert!(
+                html.contains("data-latest=\""),
+                "{key}: the live-corte banner"
+            );
             if is_corte_page(key) {
                 assert!(html.contains(&label), "{key}: the corte time {label}");
             } else {
@@ -384,14 +387,20 @@ fn every_page_carries_the_disclaimer_the_corte_or_what_its_figures_are_and_its_r
                 // are, and the way to the live corte, instead.
                 // (Its time may equal an acta's capture time, which it may show.)
                 for corte_part in [corte.id().as_str(), "data-corte=", "Corte del "] {
-                    assert!(!html.contains(corte_part), "{key} names the corte: {corte_part}");
+                    assert!(
+                        !html.contains(corte_part),
+                        "{key} names the corte: {corte_part}"
+                    );
                 }
                 assert!(
                     html.contains("Cifras con las actas capturadas hasta el <time datetime=\"")
                         || html.contains("Aún sin actas capturadas aquí"),
                     "{key}: what its figures are"
                 );
-                assert!(html.contains("index.html\">Ver el último corte</a>"), "{key}");
+                assert!(
+                    html.contains("index.html\">Ver el último corte</a>"),
+                    "{key}"
+                );
             }
             // A strict Content-Security-Policy: no inline script or style.
             assert!(!html.contains("style=\""), "{key}: a style attribute");

@@ -220,7 +220,8 @@ impl<'a> Api<'a> {
                 let present = |level: Level, units: &[Unit]| {
                     (0..units.len())
                         .filter(|i| {
-                            let path = document_path(&catalog.elections[e].id, level, &units[*i].id);
+                            let path =
+                                document_path(&catalog.elections[e].id, level, &units[*i].id);
                             documents.contains_key(path.as_str())
                         })
                         .collect()

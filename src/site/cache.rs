@@ -131,7 +131,17 @@ fn cache_name(c: CacheClass) -> &'static str {
 
 fn parse_line(line: &str) -> Result<(String, CacheEntry), String> {
     let f: Vec<&str> = line.split('\t').collect();
-    let [key, digest, sha256, size, cache, content_type, gz_sha, gz_size] = f[..] else {
+    let [
+        key,
+        digest,
+        sha256,
+        size,
+        cache,
+        content_type,
+        gz_sha,
+        gz_size,
+    ] = f[..]
+    else {
         return Err(format!("{} fields, not 8", f.len()));
     };
     let mut d = [0u8; 16];
@@ -224,7 +234,10 @@ mod tests {
         let err = RenderCache::from_bytes(&flipped).unwrap_err();
         assert!(err.contains("damaged"), "{err}");
         let err = RenderCache::from_bytes(&bytes[..bytes.len() / 2]).unwrap_err();
-        assert!(err.contains("damaged") || err.contains("truncated"), "{err}");
+        assert!(
+            err.contains("damaged") || err.contains("truncated"),
+            "{err}"
+        );
         assert!(RenderCache::from_bytes(b"").is_err());
         assert!(RenderCache::from_bytes(b"\xff\xfe").is_err());
     }

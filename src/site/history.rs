@@ -214,8 +214,7 @@ impl History {
 fn same_figures(e: &ManifestElection, current: &CurrentCorte) -> bool {
     e.summary == *current.summary
         && e.candidacies.len() == current.candidacy_keys.len()
-        && e
-            .candidacies
+        && e.candidacies
             .iter()
             .zip(current.candidacy_keys.iter().zip(current.candidacy_votes))
             .all(|(c, (key, votes))| c.key == *key && c.votes == *votes)

@@ -114,9 +114,18 @@ impl Capturas {
                 continue;
             }
             let at = |place: Option<u32>| place.map(|p| p as usize);
-            put(at(ix.casilla_distrito[casilla]).and_then(|d| c.distritos.get_mut(d)), t);
-            put(at(ix.casilla_demarcacion[casilla]).and_then(|d| c.demarcaciones.get_mut(d)), t);
-            put(at(ix.casilla_seccion[casilla]).and_then(|s| c.secciones.get_mut(s)), t);
+            put(
+                at(ix.casilla_distrito[casilla]).and_then(|d| c.distritos.get_mut(d)),
+                t,
+            );
+            put(
+                at(ix.casilla_demarcacion[casilla]).and_then(|d| c.demarcaciones.get_mut(d)),
+                t,
+            );
+            put(
+                at(ix.casilla_seccion[casilla]).and_then(|s| c.secciones.get_mut(s)),
+                t,
+            );
             let tipo = catalog.casillas[casilla].tipo;
             let m = MODALIDADES.iter().position(|(x, _, _)| *x == tipo);
             put(m.and_then(|m| c.modalidades.get_mut(m)), t);

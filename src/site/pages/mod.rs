@@ -242,18 +242,21 @@ impl<'a> Renderer<'a> {
                 f.digest(d.election(e));
                 self.elecciones[e].feed_evolucion(f);
             }),
-            Job::FueraDeCatalogo(e) | Job::RepresentacionProporcional(e) => {
-                d.artifact(key, |f| {
-                    f.digest(d.election(e));
-                })
-            }
+            Job::FueraDeCatalogo(e) | Job::RepresentacionProporcional(e) => d.artifact(key, |f| {
+                f.digest(d.election(e));
+            }),
             Job::Distrito(e, u) => d.artifact(key, |f| {
                 let u = u as usize;
                 area(f, e, &geo.distrito_casillas[u], &geo.distrito_secciones[u]);
             }),
             Job::Demarcacion(e, u) => d.artifact(key, |f| {
                 let u = u as usize;
-                area(f, e, &geo.demarcacion_casillas[u], &geo.demarcacion_secciones[u]);
+                area(
+                    f,
+                    e,
+                    &geo.demarcacion_casillas[u],
+                    &geo.demarcacion_secciones[u],
+                );
             }),
             Job::Seccion(e, s) => d.artifact(key, |f| {
                 casillas(f, e, &geo.seccion_casillas[s as usize]);
@@ -341,13 +344,11 @@ impl<'a> Renderer<'a> {
         template: &Template,
         context: Value,
     ) -> Result<Artifact, SiteError> {
-        let html = template
-            .render(context)
-            .map_err(|e| SiteError::Template {
-                page: key.clone(),
-                template: template.name().to_string(),
-                message: format!("{e:#}"),
-            })?;
+        let html = template.render(context).map_err(|e| SiteError::Template {
+            page: key.clone(),
+            template: template.name().to_string(),
+            message: format!("{e:#}"),
+        })?;
         Ok(Artifact::new(key, html.into_bytes(), CacheClass::Short))
     }
 
