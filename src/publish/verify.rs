@@ -43,7 +43,7 @@ pub enum Signature {
 /// What a verification read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The live corte at the stable URLs.
+    /// The live corte at the stable URLs, and its folder `cortes/<id>/`.
     StableTree,
     /// A corte through its manifest: the archive, its datasets, its change list.
     Archive,
@@ -176,14 +176,13 @@ async fn verify_with(
             return Ok(report);
         }
     };
-    let checks = match report.scope {
+    // The corte's own folder (datasets at their per-corte names, change
+    // list) is public in both scopes: difusores download from there.
+    let mut checks = match report.scope {
         Scope::StableTree => check_stable_tree(target, &manifest, progress).await?,
-        Scope::Archive => {
-            let mut c = check_archive(target, &manifest, progress, seen).await?;
-            c.add(check_corte_folder(target, &manifest, progress).await?);
-            c
-        }
+        Scope::Archive => check_archive(target, &manifest, progress, seen).await?,
     };
+    checks.add(check_corte_folder(target, &manifest, progress).await?);
     report.objects = checks.objects;
     report.bytes = checks.bytes;
     report.problems.extend(checks.problems);
