@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use corte::contract::sha256_hex;
 use corte::publish::{Corte, Options, Outcome, Quiet, Target, publish, sign};
-use corte::published::layout;
 use corte::published::manifest::stored_sha256;
 use corte::serve;
 
@@ -447,9 +446,9 @@ fn a_stable_tree_object_that_is_not_the_live_corte_is_not_served() {
     assert_eq!(r.status, 200);
     assert_eq!(sha256_hex(&r.body), entry.sha256);
     assert_eq!(r.etag(), quoted(&entry.sha256));
-    // A corte tree object that does not match its manifest is an origin error.
-    std::fs::write(site.folder().join(layout::corte_key(&c.id, page)), "roto")
-        .expect("overwritten");
+    // An archive object that does not match its manifest is an origin error.
+    let object = corte::published::objects::key_of(entry).expect("an archive name");
+    std::fs::write(site.folder().join(object), "roto").expect("overwritten");
     assert_eq!(
         site.get(&format!("/cortes/{}/{page}", c.id), &[]).status,
         502
