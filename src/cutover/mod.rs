@@ -17,13 +17,16 @@ pub mod cache;
 pub mod history;
 pub mod setup;
 pub mod steps;
+pub mod stream;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::contract::Snapshot;
-use crate::publish::{self, Corte, Progress, PublishError, Report, Target, sign};
+use crate::publish::transfer::Counts;
+use crate::publish::{self, Corte, Progress, PublishError, Report, Step, Target, sign};
 use crate::published::{ImageSet, Manifest};
 use crate::site::{RenderOptions, Theme};
 use crate::source::images::{ImageError, ImageFolder};
@@ -54,6 +57,10 @@ pub struct Cutover {
     pub corte_time: DateTime<FixedOffset>,
     pub manifest_sha256: String,
     pub files: usize,
+    /// Artifacts rendered this time, and entries reused from the previous
+    /// corte's render cache (`files` = `made` + `reused`).
+    pub made: usize,
+    pub reused: usize,
     pub steps: Vec<StepTime>,
     /// Per target, in the publisher's order.
     pub targets: Vec<(String, Result<Report, PublishError>)>,
@@ -160,61 +167,75 @@ impl Publisher {
         if *shutdown.borrow() {
             return Err(CutoverError::Abandoned);
         }
-        // Images, tally and render are CPU work: keep them off the async workers.
-        let (build, image_set) = tokio::task::block_in_place(|| {
+        // The previous corte's render cache: only what changed is rendered.
+        let cache = self.read_cache();
+        // Images, tally and render are CPU work: keep them off the async
+        // workers. The render's batches go to the targets' archives as it
+        // goes (see `stream`).
+        let (streamed, image_set, results) = tokio::task::block_in_place(|| {
             let image_set = match &self.images {
                 Some(folder) => Some(steps.time("images", || folder.for_corte(&snapshot))?),
                 None => None,
             };
             let results = steps.time("tally", || crate::tally::tally(&snapshot, &ruleset));
             let options = RenderOptions {
-                theme: &self.theme,
-                history: &history,
-                previous,
+                previous: previous.clone(),
                 images: image_set.as_ref(),
                 build_id: cache::build_id(),
+                cache: cache.as_ref(),
                 ..RenderOptions::new(&self.theme, &history)
             };
-            let mut artifacts = Vec::new();
-            let rendered = steps.time("render", || {
-                crate::site::render_batches(&snapshot, &results, &options, &mut |batch| {
-                    artifacts.extend(batch);
-                    Ok(())
-                })
+            let streamed = steps.time("render", || {
+                stream::render_into(
+                    &self.targets,
+                    &snapshot,
+                    &results,
+                    &options,
+                    self.options.dry_run,
+                    progress.clone(),
+                    shutdown,
+                )
             })?;
-            self.keep_cache(&rendered.cache);
-            artifacts.sort_by(|a, b| a.key.cmp(&b.key));
-            let build = crate::site::Build {
-                corte_id: rendered.corte_id,
-                artifacts,
-                manifest: rendered.manifest,
-                manifest_bytes: rendered.manifest_bytes,
-                manifest_sha256: rendered.manifest_sha256,
-                image_files: rendered.image_files,
-            };
-            Ok::<_, CutoverError>((build, image_set))
+            self.keep_cache(&streamed.rendered.cache);
+            Ok::<_, CutoverError>((streamed, image_set, results))
         })?;
         let images = image_set.as_ref().map(ImagesSummary::of);
         if let Some(i) = &images {
             log_images(&corte_id, i);
         }
-        let manifest = build.manifest.clone();
-        let manifest_bytes = build.manifest_bytes.clone();
-        let files = build.artifacts.len();
+        let stream::Streamed {
+            rendered,
+            targets: archived,
+            bodies,
+        } = streamed;
+        tracing::info!(
+            corte = %corte_id,
+            made = rendered.made,
+            reused = rendered.reused,
+            files = rendered.manifest.files.len(),
+            "rendered"
+        );
         let corte = steps.time("sign", || {
-            Arc::new(Corte::from_build(build, self.key.as_ref()))
+            Arc::new(Corte::from_manifest(
+                rendered.manifest.clone(),
+                bodies,
+                rendered.image_files.clone(),
+                self.key.as_ref(),
+            ))
         });
         if *shutdown.borrow() {
             return Err(CutoverError::Abandoned);
         }
-        // A shutdown abandons the uploads, but a target whose stable tree
-        // has started finishes it with the pointer (publish::Options::stop).
-        let options = publish::Options {
-            stop: Some(shutdown.clone()),
-            ..self.options.clone()
+        let again = Again {
+            snapshot: &snapshot,
+            results: &results,
+            history: &history,
+            previous: &previous,
+            images: image_set.as_ref(),
+            cache: &rendered.cache,
         };
-        let uploads = publish::publish_all(self.targets.clone(), corte.clone(), options, progress);
-        let targets = steps.time_async("publish", uploads).await;
+        let uploads = self.publish(&corte, archived, again, progress, shutdown);
+        let targets = steps.time_async("publish", uploads).await?;
         if targets
             .iter()
             .any(|(_, r)| r.as_ref().is_err_and(|e| e.is_abandoned()))
@@ -229,16 +250,142 @@ impl Publisher {
             seq: snapshot.corte.seq,
             corte_time: snapshot.corte.time(),
             manifest_sha256: corte.manifest_sha256.clone(),
-            files,
+            files: rendered.manifest.files.len(),
+            made: rendered.made,
+            reused: rendered.reused,
             steps: steps.into_list(),
             targets,
             flipped_at,
-            manifest,
-            manifest_bytes,
+            manifest: rendered.manifest,
+            manifest_bytes: rendered.manifest_bytes,
             images,
         };
         self.record(&cutover)?;
         Ok(cutover)
+    }
+
+    /// Publishes a rendered corte to every target whose archive took its
+    /// batches, each target's report with the objects it was sent while
+    /// rendering. A target that lacks objects of artifacts reused from the
+    /// render cache (a target that was behind, a corte rendered but never
+    /// published there) gets those artifacts rendered again and sent, and
+    /// the corte published once more, once.
+    async fn publish(
+        &self,
+        corte: &Arc<Corte>,
+        archived: Vec<Result<(Counts, std::time::Duration), PublishError>>,
+        again: Again<'_>,
+        progress: Arc<dyn Progress>,
+        shutdown: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Vec<(String, Result<Report, PublishError>)>, CutoverError> {
+        let options = publish::Options {
+            stop: Some(shutdown.clone()),
+            ..self.options.clone()
+        };
+        let mut out = self
+            .publish_to(corte, &self.targets, archived, &options, &progress)
+            .await;
+        let missing: BTreeSet<String> = out
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err()?.missing_keys())
+            .flatten()
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let behind: Vec<usize> = (0..out.len())
+            .filter(|i| {
+                out[*i]
+                    .1
+                    .as_ref()
+                    .is_err_and(|e| e.missing_keys().is_some())
+            })
+            .collect();
+        let targets: Vec<Target> = behind.iter().map(|i| self.targets[*i].clone()).collect();
+        tracing::info!(
+            corte = %corte.id,
+            artifacts = missing.len(),
+            targets = targets.len(),
+            "objects missing on a target: rendering them again"
+        );
+        let streamed = tokio::task::block_in_place(|| {
+            let opts = RenderOptions {
+                previous: again.previous.clone(),
+                images: again.images,
+                build_id: cache::build_id(),
+                cache: Some(again.cache),
+                only: Some(&missing),
+                ..RenderOptions::new(&self.theme, again.history)
+            };
+            stream::render_into(
+                &targets,
+                again.snapshot,
+                again.results,
+                &opts,
+                self.options.dry_run,
+                progress.clone(),
+                shutdown,
+            )
+        })?;
+        if streamed.rendered.manifest_sha256 != corte.manifest_sha256 {
+            return Err(CutoverError::Site(crate::site::SiteError::Stopped(
+                "rendering the missing artifacts again gave another manifest".into(),
+            )));
+        }
+        let retried = self
+            .publish_to(corte, &targets, streamed.targets, &options, &progress)
+            .await;
+        for (i, r) in behind.into_iter().zip(retried) {
+            out[i] = r;
+        }
+        Ok(out)
+    }
+
+    /// [`publish::publish_all`] on the targets whose archive writes went
+    /// well; the others keep their error.
+    async fn publish_to(
+        &self,
+        corte: &Arc<Corte>,
+        targets: &[Target],
+        archived: Vec<Result<(Counts, std::time::Duration), PublishError>>,
+        options: &publish::Options,
+        progress: &Arc<dyn Progress>,
+    ) -> Vec<(String, Result<Report, PublishError>)> {
+        let ready: Vec<Target> = targets
+            .iter()
+            .zip(&archived)
+            .filter(|(_, a)| a.is_ok())
+            .map(|(t, _)| t.clone())
+            .collect();
+        let mut published =
+            publish::publish_all(ready, corte.clone(), options.clone(), progress.clone())
+                .await
+                .into_iter();
+        let mut out = Vec::new();
+        for (t, a) in targets.iter().zip(archived) {
+            let r = match a {
+                Err(e) => Err(e),
+                Ok((counts, took)) => match published.next() {
+                    Some((_, Ok(mut report))) => {
+                        report.record(Step::Objects, counts, took);
+                        Ok(report)
+                    }
+                    Some((_, Err(e))) => Err(e),
+                    None => continue,
+                },
+            };
+            out.push((t.name.clone(), r));
+        }
+        out
+    }
+
+    /// The render cache the state folder keeps, if any (none without one).
+    fn read_cache(&self) -> Option<crate::site::RenderCache> {
+        match &self.history {
+            HistorySource::Folder(state) => cache::read(state),
+            HistorySource::FirstTarget => None,
+        }
     }
 
     /// Keeps the render cache of the corte just rendered in the state
@@ -272,6 +419,17 @@ impl Publisher {
             }
         })
     }
+}
+
+/// What rendering some artifacts of a corte again needs.
+struct Again<'a> {
+    snapshot: &'a Snapshot,
+    results: &'a crate::tally::Results,
+    history: &'a crate::site::History,
+    previous: &'a Option<String>,
+    images: Option<&'a ImageSet>,
+    /// The corte's own render cache: everything not asked for is reused.
+    cache: &'a crate::site::RenderCache,
 }
 
 fn log_images(corte: &str, i: &ImagesSummary) {
