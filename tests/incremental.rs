@@ -91,6 +91,7 @@ fn full_and_incremental(cortes: &[Snapshot], with_images: bool) -> Vec<(usize, u
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut cache: Option<RenderCache> = None;
     let mut counts = Vec::new();
+    let mut previous_images: Option<ImageSet> = None;
     for (i, snapshot) in cortes.iter().enumerate() {
         let history = History::before(manifests.clone(), snapshot.corte.seq);
         let images = with_images.then(|| images_of(i.checked_sub(1).map(|j| &cortes[j])));
@@ -134,6 +135,23 @@ fn full_and_incremental(cortes: &[Snapshot], with_images: bool) -> Vec<(usize, u
             let stored = entry.gzip.as_ref().map_or(entry.size, |g| g.size);
             assert_eq!(*len as u64, stored, "corte {id}: {key}");
         }
+        // Only the secciones whose actas (or acta images) changed have
+        // their pages and documents made again (the final corte changes
+        // every participation figure: all is made then).
+        if i > 0 && !snapshot.corte.final_corte {
+            let before = seccion_inputs(&cortes[i - 1], previous_images.as_ref());
+            let now = seccion_inputs(snapshot, images.as_ref());
+            for key in inc.handed.keys() {
+                let Some(seccion) = seccion_of(key) else {
+                    continue;
+                };
+                assert!(
+                    before.get(seccion) != now.get(seccion),
+                    "corte {id}: {key} was made again, but nothing of sección {seccion} changed"
+                );
+            }
+        }
+        previous_images = images;
         counts.push((inc.rendered.made, full.rendered.made));
         manifests.push(full.rendered.manifest.clone());
         let bytes = inc.rendered.cache.to_bytes();
@@ -147,19 +165,35 @@ fn a_night_rendered_incrementally_gives_the_full_renders_manifests_and_renders_l
     let counts = full_and_incremental(night(), true);
     let (first_inc, first_full) = counts[0];
     assert_eq!(first_inc, first_full, "without a cache, everything is made");
-    for (i, (made, all)) in counts.iter().enumerate().skip(1) {
-        assert!(
-            made < all,
-            "corte {}: {made} of {all} made: the cache saved nothing",
-            i + 1
-        );
+    assert_saves_between_first_and_final(night(), &counts);
+}
+
+/// Per sección, every acta row of its casillas (of every election) and
+/// whether each acta's image has arrived: what its pages can show.
+fn seccion_inputs(s: &Snapshot, images: Option<&ImageSet>) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for a in s.actas.iter().flatten() {
+        let seccion = a
+            .casilla
+            .and_then(|c| s.catalog.casillas.get(c as usize))
+            .and_then(|c| c.seccion.clone());
+        let Some(seccion) = seccion else { continue };
+        let arrived = a
+            .codigo_integridad
+            .as_ref()
+            .is_some_and(|code| images.is_some_and(|i| i.images.contains_key(code)));
+        out.entry(seccion)
+            .or_default()
+            .push_str(&format!("{a:?} {arrived}\n"));
     }
-    // Mid-night, most of the site is unchanged from one corte to the next.
-    let (made, all) = counts[(CORTES / 2) as usize];
-    assert!(
-        made * 2 < all,
-        "mid-night corte: {made} of {all} made, expected well under half: {counts:?}"
-    );
+    out
+}
+
+/// The sección of a sección page or API document:
+/// `gub/seccion/0001.html`, `datos/api/gub/seccion/0001.json` → `0001`.
+fn seccion_of(key: &str) -> Option<&str> {
+    let (_, file) = key.split_once("/seccion/")?;
+    file.split_once('.').map(|(id, _)| id)
 }
 
 #[test]
@@ -183,9 +217,29 @@ fn the_example_night_renders_incrementally_to_the_full_manifests() {
         })
         .collect();
     let counts = full_and_incremental(&cortes, false);
+    assert_saves_between_first_and_final(&cortes, &counts);
+}
+
+/// Every corte but the first (no cache) and the final one renders less
+/// than all; the final corte changes what every participation figure
+/// counts, so it is rendered in full.
+fn assert_saves_between_first_and_final(cortes: &[Snapshot], counts: &[(usize, usize)]) {
+    let mut checked = 0;
+    for (i, (made, all)) in counts.iter().enumerate().skip(1) {
+        if cortes[i].corte.final_corte {
+            assert_eq!(made, all, "the final corte {} is rendered in full", i + 1);
+            continue;
+        }
+        assert!(
+            made < all,
+            "corte {}: {made} of {all} made: the cache saved nothing",
+            i + 1
+        );
+        checked += 1;
+    }
     assert!(
-        counts.iter().skip(1).all(|(made, all)| made < all),
-        "{counts:?}"
+        checked > 0,
+        "no corte between the first and the final: {counts:?}"
     );
 }
 
