@@ -21,6 +21,7 @@ mod images;
 mod incremental;
 mod invalid_snapshots;
 mod layering;
+mod night;
 mod publish;
 mod publish_cli;
 mod real_data;

@@ -282,6 +282,7 @@ impl Publisher {
             stop: Some(shutdown.clone()),
             ..self.options.clone()
         };
+        let sent: Vec<_> = archived.iter().map(|a| a.as_ref().ok().copied()).collect();
         let mut out = self
             .publish_to(corte, &self.targets, archived, &options, &progress)
             .await;
@@ -336,8 +337,12 @@ impl Publisher {
         let retried = self
             .publish_to(corte, &targets, streamed.targets, &options, &progress)
             .await;
-        for (i, r) in behind.into_iter().zip(retried) {
-            out[i] = r;
+        for (i, (name, mut r)) in behind.into_iter().zip(retried) {
+            // The objects sent during the first render count too.
+            if let (Ok(report), Some((counts, took))) = (&mut r, sent[i]) {
+                report.record(Step::Objects, counts, took);
+            }
+            out[i] = (name, r);
         }
         Ok(out)
     }

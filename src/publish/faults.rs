@@ -2,7 +2,9 @@
 //! object_store's `ThrottledStore` does, and can add latency to every call,
 //! fail a share of puts (before they land, or after they land with the
 //! answer lost), and "stop the process" after a number of writes — every
-//! later call fails, as if the publisher had died between two steps.
+//! later call fails, as if the publisher had died between two steps. It
+//! also keeps a log of the keys written and deleted, so a test can check
+//! exactly what a publish wrote.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -40,6 +42,16 @@ struct State {
     writes: AtomicU64,
     stopped: AtomicBool,
     injected: AtomicU64,
+    /// Keys written (puts, copies' and renames' destinations) and deleted,
+    /// in the order they landed.
+    log: Mutex<Log>,
+}
+
+/// What landed on the inner store.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Log {
+    pub written: Vec<String>,
+    pub deleted: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -81,8 +93,18 @@ impl State {
         Ok(())
     }
 
-    fn wrote(&self) {
+    fn wrote(&self, location: &Path) {
         self.writes.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut log) = self.log.lock() {
+            log.written.push(location.to_string());
+        }
+    }
+
+    fn deleted(&self, location: &Path) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut log) = self.log.lock() {
+            log.deleted.push(location.to_string());
+        }
     }
 }
 
@@ -97,6 +119,7 @@ impl FaultyStore {
                 writes: AtomicU64::new(0),
                 stopped: AtomicBool::new(false),
                 injected: AtomicU64::new(0),
+                log: Mutex::default(),
             }),
         }
     }
@@ -114,6 +137,15 @@ impl FaultyStore {
     /// Failures injected into puts so far.
     pub fn injected(&self) -> u64 {
         self.state.injected.load(Ordering::SeqCst)
+    }
+
+    /// The keys written and deleted since the last call, and a fresh log.
+    pub fn take_log(&self) -> Log {
+        self.state
+            .log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
     }
 }
 
@@ -139,7 +171,7 @@ impl ObjectStore for FaultyStore {
             return Err(injected("503 Slow Down (injected)"));
         }
         let r = self.inner.put_opts(location, payload, opts).await?;
-        s.wrote();
+        s.wrote(location);
         if s.roll(s.faults.lose_answers) {
             s.injected.fetch_add(1, Ordering::SeqCst);
             return Err(injected("connection reset after the put landed (injected)"));
@@ -155,7 +187,7 @@ impl ObjectStore for FaultyStore {
         self.state.before_call().await?;
         self.state.before_write()?;
         let r = self.inner.put_multipart_opts(location, opts).await?;
-        self.state.wrote();
+        self.state.wrote(location);
         Ok(r)
     }
 
@@ -180,7 +212,9 @@ impl ObjectStore for FaultyStore {
                     state.before_write()?;
                     let one = futures::stream::once(async move { Ok(loc) }).boxed();
                     let done: Vec<Path> = inner.delete_stream(one).try_collect().await?;
-                    state.wrote();
+                    if let Some(gone) = done.first() {
+                        state.deleted(gone);
+                    }
                     done.into_iter()
                         .next()
                         .ok_or_else(|| injected("delete returned nothing"))
@@ -208,7 +242,7 @@ impl ObjectStore for FaultyStore {
         self.state.before_call().await?;
         self.state.before_write()?;
         self.inner.copy_opts(from, to, options).await?;
-        self.state.wrote();
+        self.state.wrote(to);
         Ok(())
     }
 
@@ -216,7 +250,7 @@ impl ObjectStore for FaultyStore {
         self.state.before_call().await?;
         self.state.before_write()?;
         self.inner.rename_opts(from, to, options).await?;
-        self.state.wrote();
+        self.state.wrote(to);
         Ok(())
     }
 }
