@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "eee161ebcfe66cd48135e958560202b7bf4dd23f195d35dc2491bc90fe3db904",
+        "ace8cdfbc90b85cbcd5a65d93de991bc7690805e6a38808b67e71e8185662553",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "630474110b516856cf38211be2ccbf0c09710606f15f173dce5be5ebec13a029",
+        "aaa5b164f254e0ce5b3eb0d936a9bd506f13996790ee7aa6b25343227f32797c",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "ffac2b21e7cd12e71285381f8c68c432e328a14b4b9df79a15170e528dacf737",
+        "576064edcd47987d9f626eccb97f1af506af50d1f060b90c7ceb2c2b75a21a1a",
     ),
 ];
 
