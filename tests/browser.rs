@@ -197,20 +197,7 @@ fn every_kind_of_page_reads_right_in_a_real_browser() {
     let results = snapshots::tally(&snapshot);
     let build = snapshots::render(&snapshot, &results);
     let site = tempfile::tempdir().expect("a folder for the site");
-    for a in &build.artifacts {
-        let path = site.path().join(&a.key);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        }
-        std::fs::write(&path, &a.bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-    // The pointer a published store has, which the theme's script reads.
-    let pointer = serde_json::json!({
-        "corte": snapshot.corte.id(),
-        "seq": snapshot.corte.seq,
-        "timestamp": snapshot.corte.timestamp,
-    });
-    std::fs::write(site.path().join("latest.json"), pointer.to_string()).expect("latest.json");
+    crate::support::browser::write_site(site.path(), &build, &snapshot);
 
     let (e, slug) = (0, corte::site::api::slug(&snapshot.catalog.elections[0].id));
     let r = &results.elections[e];
