@@ -77,11 +77,12 @@ fn a_watcher_killed_mid_publish_finishes_the_corte_once_on_restart() {
     corte::source::write(&staging, &generator.snapshot(2).unwrap()).unwrap();
     std::fs::rename(&staging, inbox.join("corte-02")).unwrap();
 
-    // Start, and kill -9 once the corte tree is being written but the pointer has not moved.
+    // Start, and kill -9 once the archive objects are being written but the
+    // pointer has not moved.
     let log = dir.path().join("watch-1.log");
     let mut child = watch(&inbox, &store, &key, &log);
     let start = Instant::now();
-    let corte_tree = store.join("cortes");
+    let archive = store.join("objetos");
     loop {
         assert!(
             start.elapsed() < Duration::from_secs(300),
@@ -94,7 +95,7 @@ fn a_watcher_killed_mid_publish_finishes_the_corte_once_on_restart() {
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         }
-        if count_files(&corte_tree) > 500 {
+        if count_files(&archive) > 500 {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
