@@ -290,6 +290,43 @@ pub struct Acta {
     pub line: u64,
 }
 
+impl Acta {
+    /// An acta with its key, state and vote fields and nothing else yet: no
+    /// casilla of the catalog, no counts (each `NoAplica`), no image, times
+    /// or provenance, line 0. Producers set what they know with struct
+    /// update syntax (`Acta { casilla: Some(c), ..Acta::new(…) }`); the
+    /// snapshot's reader ([`parse_actas`]) fills every field from its row.
+    pub fn new(
+        clave_casilla: impl Into<String>,
+        tipo_acta: impl Into<String>,
+        estado: EstadoActa,
+        votos: Vec<Campo>,
+    ) -> Acta {
+        Acta {
+            casilla: None,
+            clave_casilla: clave_casilla.into(),
+            tipo_acta: tipo_acta.into(),
+            estado,
+            votos: votos.into_boxed_slice(),
+            total_asentado: Campo::NoAplica,
+            boletas_sobrantes: Campo::NoAplica,
+            personas_votaron: Campo::NoAplica,
+            rep_votaron: Campo::NoAplica,
+            votos_sacados: Campo::NoAplica,
+            codigo_integridad: None,
+            mecanismo: None,
+            acopio: None,
+            captura: None,
+            verificacion: None,
+            origen: None,
+            digitalizacion: None,
+            tipo_documento: None,
+            observacion_publicada: None,
+            line: 0,
+        }
+    }
+}
+
 /// The header a snapshot's actas file for this election must have.
 pub fn header(catalog: &Catalog, election: usize, with_publicada: bool) -> Vec<String> {
     let mut h: Vec<String> = HEAD_COLUMNS.iter().map(|s| s.to_string()).collect();

@@ -436,25 +436,13 @@ mod tests {
     fn acta(votos: Vec<Campo>) -> Acta {
         Acta {
             casilla: Some(0),
-            clave_casilla: "090885C0100".into(),
-            tipo_acta: "A02".into(),
-            estado: EstadoActa::Capturada,
-            votos: votos.into_boxed_slice(),
             total_asentado: Campo::Num(424),
             boletas_sobrantes: Campo::Num(272),
             personas_votaron: Campo::Num(420),
             rep_votaron: Campo::Num(2),
             votos_sacados: Campo::Num(433),
             codigo_integridad: Some("x".into()),
-            mecanismo: None,
-            acopio: None,
-            captura: None,
-            verificacion: None,
-            origen: None,
-            digitalizacion: None,
-            tipo_documento: None,
-            observacion_publicada: None,
-            line: 0,
+            ..Acta::new("090885C0100", "A02", EstadoActa::Capturada, votos)
         }
     }
 

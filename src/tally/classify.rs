@@ -149,25 +149,8 @@ mod tests {
     fn acta(estado: EstadoActa, votos: Vec<Campo>) -> Acta {
         Acta {
             casilla: Some(0),
-            clave_casilla: "090001B0100".into(),
-            tipo_acta: "A02".into(),
-            estado,
-            votos: votos.into_boxed_slice(),
-            total_asentado: Campo::NoAplica,
-            boletas_sobrantes: Campo::NoAplica,
-            personas_votaron: Campo::NoAplica,
-            rep_votaron: Campo::NoAplica,
-            votos_sacados: Campo::NoAplica,
-            codigo_integridad: None,
-            mecanismo: None,
-            acopio: None,
-            captura: None,
-            verificacion: None,
-            origen: None,
-            digitalizacion: None,
-            tipo_documento: None,
-            observacion_publicada: None,
             line: 2,
+            ..Acta::new("090001B0100", "A02", estado, votos)
         }
     }
 
