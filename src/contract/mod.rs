@@ -14,7 +14,7 @@ pub mod error;
 pub mod ids;
 pub mod ruleset;
 
-pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion};
+pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion, Publicada};
 pub use catalog::{
     BallotOption, Candidacy, Casilla, Catalog, CatalogIndex, ContestLevel, Election, OptionKind,
     Party, Seccion, TipoCasilla, Unit,
