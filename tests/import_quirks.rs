@@ -396,3 +396,40 @@ fn the_import_report_follows_its_schema() {
         .collect();
     assert_eq!(listed, kinds, "the schema lists every kind the code makes");
 }
+
+#[test]
+fn two_files_that_pad_their_ids_differently_describe_the_same_places() {
+    // Puebla's candidates files write distrito 1 where its rows write 001;
+    // two files may do the same with secciones and distritos.
+    let unpadded: Vec<String> = rows()
+        .iter()
+        .map(|r| {
+            r.replace(",001,DISTRITO 001,0001,", ",1,DISTRITO 1,1,")
+                .replace(",002,DISTRITO 002,0002,", ",2,DISTRITO 2,2,")
+        })
+        .collect();
+    let gob = Input {
+        file: "PUE_GOB_2018.csv".into(),
+        bytes: database(&rows())
+            .replace("DIPUTACIONES LOCALES", "GUBERNATURA")
+            .into_bytes(),
+        candidaturas: None,
+    };
+    let dip = Input {
+        file: "PUE_DIP_LOC_2018.csv".into(),
+        bytes: database(&unpadded).into_bytes(),
+        candidaturas: Some(("C.csv".into(), CANDIDATES.as_bytes().to_vec())),
+    };
+    let opts = Options {
+        ruleset: RulesetRef::Named("puebla-2018".into()),
+        ..Options::default()
+    };
+    let imp = import::import(&[gob, dip], &opts).unwrap_or_else(|e| panic!("{e}"));
+    let l = load(&imp);
+    let c = &l.snapshot.catalog;
+    let ids =
+        |units: &[corte::contract::Unit]| units.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&c.distritos), ["001", "002"]);
+    let secciones: Vec<&str> = c.secciones.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(secciones, ["0001", "0002"]);
+}

@@ -678,6 +678,13 @@ fn puebla_2018_candidates_files_become_the_candidacies_that_ran_in_each_unit() {
             "PV"
         ]
     );
+    // Municipio 111 names no PV candidate, but PV has votes on its counted
+    // actas: the votes put it on the ballot.
+    assert!(
+        keys(2, "111").contains(&"PV".to_string()),
+        "{:?}",
+        keys(2, "111")
+    );
     // Distrito 7: CPP alone, the other four of the front together.
     assert!(
         keys(1, "007").contains(&"PAN_PRD_MC_PSI".to_string()),

@@ -115,12 +115,20 @@ fn canonical_column(name: &str) -> String {
         "PERSONAS_VOTARON" => "TOTAL_PERSONAS_VOTARON",
         "TOTAL_VOTOS_CALCULADOS" => "TOTAL_VOTOS_CALCULADO",
         "TOTAL_VOTOS_ASENTADOS" => "TOTAL_VOTOS_ASENTADO",
-        "REPRESENTANTES" => "REPRESENTANTES_PP_CI",
+        "REPRESENTANTES" | "REPRESENTANTES_PP" | "REPRESENTANTES_PP_CI_ACREDITADOS" => {
+            "REPRESENTANTES_PP_CI"
+        }
         "CONTABILIZADAS" => "CONTABILIZADA",
         "OBSERVACION" => "OBSERVACIONES",
         "UBICACION" => "UBICACION_CASILLA",
+        "NUM_CASILLA" | "NUMERO_CASILLA" => "ID_CASILLA",
+        "EXTENSION_CONTIGUA" => "EXT_CONTIGUA",
+        "LISTA_NOMINAL_CASILLA" => "LISTA_NOMINAL",
         "MECANISMO_TRASLADO" => "MECANISMOS_TRASLADO",
         "SHA" | "SHA256" | "SHA_256" | "HASH" => "CODIGO_INTEGRIDAD",
+        "FECHA_ACOPIO" => "FECHA_HORA_ACOPIO",
+        "FECHA_CAPTURA" => "FECHA_HORA_CAPTURA",
+        "FECHA_VERIFICACION" => "FECHA_HORA_VERIFICACION",
         other => other,
     };
     canon.to_string()
@@ -566,7 +574,7 @@ fn split_offset(text: &str) -> (&str, Option<FixedOffset>) {
 /// `2021-06-07 11:15:00.000000`, `12/05/2024 07:17:06 (UTC-6)`.
 pub fn parse_local_time(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
     let (time, offset) = split_offset(text);
-    let time = time.trim();
+    let (time, pm) = twelve_hour(time.trim());
     let time = time.split('.').next().unwrap_or(time);
     const FORMATS: [&str; 10] = [
         "%d/%m/%Y %H:%M:%S",
@@ -580,10 +588,40 @@ pub fn parse_local_time(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",
     ];
-    FORMATS
+    let t = FORMATS
         .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(time, f).ok())
-        .map(|t| (t, offset))
+        .find_map(|f| NaiveDateTime::parse_from_str(time, f).ok())?;
+    let t = match pm {
+        None => t,
+        Some(pm) => {
+            use chrono::Timelike;
+            let h = t.hour();
+            if !(1..=12).contains(&h) {
+                return None;
+            }
+            t.with_hour(h % 12 + if pm { 12 } else { 0 })?
+        }
+    };
+    Some((t, offset))
+}
+
+/// A time on the 12-hour clock (`07:22:00 p. m.`, `7:22 PM`): the time
+/// without its suffix, and whether it is after noon.
+fn twelve_hour(time: &str) -> (&str, Option<bool>) {
+    let lower = time.to_ascii_lowercase();
+    for (suffix, pm) in [
+        ("p. m.", true),
+        ("p.m.", true),
+        ("pm", true),
+        ("a. m.", false),
+        ("a.m.", false),
+        ("am", false),
+    ] {
+        if lower.ends_with(suffix) {
+            return (time[..time.len() - suffix.len()].trim_end(), Some(pm));
+        }
+    }
+    (time, None)
 }
 
 /// `(UTC-6)`, `UTC-05:00`, `(UTC -5)`, `GMT-5`, `(UTC)`.
@@ -640,6 +678,12 @@ mod tests {
         let (t, o) = parse_local_time("2021-06-07 11:15:00.000000").unwrap();
         assert_eq!(t.to_string(), "2021-06-07 11:15:00");
         assert!(o.is_none());
+        // Spreadsheets in Spanish write the 12-hour clock.
+        let (t, _) = parse_local_time("05/06/2022 07:22:00 p. m.").unwrap();
+        assert_eq!(t.to_string(), "2022-06-05 19:22:00");
+        let (t, _) = parse_local_time("05/06/2022 12:05 AM").unwrap();
+        assert_eq!(t.to_string(), "2022-06-05 00:05:00");
+        assert!(parse_local_time("05/06/2022 19:22 PM").is_none());
     }
 
     #[test]

@@ -40,12 +40,18 @@ pub fn is_no_registrados(name: &str) -> bool {
             | "CANDIDATURASNOREGISTRADAS"
             | "VOTOSCANDIDATOSNOREGISTRADOS"
             | "CANDNOREG"
+            | "NUMVOTOSCANNREG"
+            | "VOTOSCANNREG"
+            | "CANNREG"
     )
 }
 
 /// A column or label for null votes.
 pub fn is_nulos(name: &str) -> bool {
-    matches!(bare(name).as_str(), "NULOS" | "VOTOSNULOS" | "NULO")
+    matches!(
+        bare(name).as_str(),
+        "NULOS" | "VOTOSNULOS" | "NULO" | "NUMVOTOSNULOS" | "TOTALVOTOSNULOS"
+    )
 }
 
 /// An independent candidacy's column or label: `CAND_IND_1`, `CI1`,
@@ -323,8 +329,15 @@ pub fn label(
         return independent(text, n, options).map(Label::Independent);
     }
     let unknown = || format!("`{text}` names no party or vote column of the database file");
-    let combined = if text.contains(SEPARATORS) {
-        combination(text, party_ids)?
+    // `PAN Y PRD`: the conjunction joins parties as a comma does.
+    let joined = fold(text).replace(" Y ", ", ");
+    let text_or_joined = if joined.contains(", ") {
+        joined.as_str()
+    } else {
+        text
+    };
+    let combined = if text_or_joined.contains(SEPARATORS) {
+        combination(text_or_joined, party_ids)?
     } else {
         None
     };
@@ -489,6 +502,20 @@ mod tests {
             Some(ids(&["PAN", "PRD"]))
         );
         assert_eq!(parties("CAND_IND"), None);
+        let mut log = Log::default();
+        assert_eq!(
+            label("PAN y PRD", &[], &oax, &mut log),
+            Ok(Label::Parties(ids(&["PAN", "PRD"])))
+        );
+        assert_eq!(
+            label("Movimiento Ciudadano", &[], &oax, &mut log),
+            Ok(Label::Parties(ids(&["MC"])))
+        );
+        assert!(
+            label("PRT", &[], &oax, &mut log)
+                .unwrap_err()
+                .contains("names no party")
+        );
         assert!(combination("C_PT_XYZ", &oax).unwrap_err().contains("XYZ"));
         assert!(
             combination("C_PT_PR", &oax)
@@ -510,6 +537,8 @@ mod tests {
         assert_eq!(independent_number("PAN"), None);
         assert!(is_no_registrados("CNR") && is_no_registrados("NO REGISTRADOS"));
         assert!(is_nulos("NULOS") && is_nulos("Votos nulos"));
+        // The INE's federal files.
+        assert!(is_no_registrados("NUM_VOTOS_CAN_NREG") && is_nulos("NUM_VOTOS_NULOS"));
     }
 
     #[test]

@@ -39,13 +39,11 @@ impl Builder<'_> {
         Ok(Some(raw.to_string()))
     }
 
-    /// The first spelling seen of a numeric unit id (`12` and `012` meet).
-    fn unit_id(&mut self, distrito: bool, id: String) -> String {
+    /// The first spelling seen of a numeric place id (`12` and `012`, or
+    /// `0001` and `1`, meet). `what`: the kind of place.
+    pub(super) fn place_spelling(&mut self, what: &'static str, id: String) -> String {
         let key = super::ballot::unit_key(&id);
-        self.unit_spellings
-            .entry((distrito, key))
-            .or_insert(id)
-            .clone()
+        self.unit_spellings.entry((what, key)).or_insert(id).clone()
     }
 
     /// A count of the casilla: a number, or None where the row does not
@@ -79,13 +77,15 @@ impl Builder<'_> {
         if let Some(k) = kind {
             v.note(log, k, "TIPO_CASILLA", &tipo.letter().to_string());
         }
-        let seccion = self.place_id(v, "SECCION", log)?;
+        let seccion = self
+            .place_id(v, "SECCION", log)?
+            .map(|s| self.place_spelling("SECCION", s));
         let distrito = self
             .place_id(v, "UNIT_DISTRITO", log)?
-            .map(|d| self.unit_id(true, d));
+            .map(|d| self.place_spelling("UNIT_DISTRITO", d));
         let demarcacion = self
             .place_id(v, "UNIT_DEMARCACION", log)?
-            .map(|d| self.unit_id(false, d));
+            .map(|d| self.place_spelling("UNIT_DEMARCACION", d));
         self.add_units(v, &distrito, &demarcacion);
         if let Some(s) = &seccion {
             self.add_seccion(v, s, &distrito, &demarcacion)?;

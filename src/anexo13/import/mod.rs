@@ -298,8 +298,9 @@ struct Builder<'o> {
     distritos: Vec<String>,
     demarcaciones: Vec<(String, Option<String>)>,
     distrito_names: HashMap<String, String>,
-    /// The first spelling of each numeric unit id, so `12` and `012` meet.
-    unit_spellings: HashMap<(bool, String), String>,
+    /// The first spelling of each numeric place id (by column), so `12` and
+    /// `012` meet.
+    unit_spellings: HashMap<(&'static str, String), String>,
     secciones: Vec<Seccion>,
     seccion_ix: HashMap<String, usize>,
     casillas: Vec<Casilla>,

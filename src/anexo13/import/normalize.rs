@@ -351,8 +351,8 @@ pub enum Picked {
 }
 
 /// Synonyms of descriptive values, by the contract value they mean: a
-/// published value containing the word means the value.
-const SYNONYMS: [(&str, &str); 7] = [
+/// published value holding the words means the value.
+const SYNONYMS: [(&str, &str); 10] = [
     ("EXTRANJERO", "ACTA VRME"),
     ("ANTICIPADO", "ACTA VA"),
     ("PRISION", "ACTA VPPP"),
@@ -360,6 +360,9 @@ const SYNONYMS: [(&str, &str); 7] = [
     ("SCANNER", "ESCANER"),
     ("ESCANEO", "ESCANER"),
     ("CELULAR", "MOVIL"),
+    ("DAT", "D"),
+    ("FIJO", "F"),
+    ("ITINERANTE", "I"),
 ];
 
 /// Picks the contract's value a descriptive field means: the same letters in
@@ -376,10 +379,10 @@ pub fn pick(v: &str, allowed: &'static [&'static str]) -> Picked {
     if let Some(a) = allowed.iter().find(|a| bare(a) == folded) {
         return Picked::Value(a, Some(Kind::Descriptive));
     }
-    let words = fold(v);
+    let words = format!(" {} ", fold(v).replace(['.', ',', '-', '_'], " "));
     SYNONYMS
         .iter()
-        .filter(|(word, value)| words.contains(word) && allowed.contains(value))
+        .filter(|(word, value)| words.contains(&format!(" {word} ")) && allowed.contains(value))
         .map(|(_, value)| *value)
         .next()
         .and_then(|value| allowed.iter().find(|a| **a == value))
@@ -536,7 +539,7 @@ mod tests {
 
     #[test]
     fn descriptive_fields_typed_by_hand_read_as_the_contract_values() {
-        use crate::contract::acta::{DIGITALIZACIONES, ORIGENES, TIPOS_DOCUMENTO};
+        use crate::contract::acta::{DIGITALIZACIONES, MECANISMOS, ORIGENES, TIPOS_DOCUMENTO};
         assert_eq!(
             pick("ESCANER", &DIGITALIZACIONES),
             Picked::Value("ESCANER", None)
@@ -558,6 +561,15 @@ mod tests {
         assert_eq!(
             pick("Acta Extranjero", &TIPOS_DOCUMENTO),
             Picked::Value("ACTA VRME", Some(Kind::Descriptive))
+        );
+        assert_eq!(
+            pick("CRyT Itinerante", &MECANISMOS),
+            Picked::Value("I", Some(Kind::Descriptive))
+        );
+        assert_eq!(
+            pick("SIN DATO", &MECANISMOS),
+            Picked::Unknown,
+            "DAT is a word, not letters"
         );
         assert_eq!(pick("N/A", &ORIGENES), Picked::Nada);
         assert_eq!(pick("OTRO", &ORIGENES), Picked::Unknown);

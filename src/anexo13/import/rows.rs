@@ -112,6 +112,12 @@ impl Builder<'_> {
         let tipo_acta = v.get("TIPO_ACTA").to_string();
         for name in ["CLAVE_CASILLA", "TIPO_ACTA"] {
             let value = v.get(name);
+            if is_nothing(value) {
+                return Err(v.err(
+                    name,
+                    format!("`{value}`: an acta of the catalog needs its key (only an acta fuera de catálogo may lack it)"),
+                ));
+            }
             if !is_plain_key(value) {
                 return Err(v.err(
                     name,
@@ -220,15 +226,7 @@ impl Builder<'_> {
         };
         let raw = v.get(column);
         (!is_nothing(raw) && !normalize::is_zero_id(raw))
-            .then(|| self.unit_id_of(election.contest == ContestLevel::Distrito, raw))
-    }
-
-    fn unit_id_of(&mut self, distrito: bool, raw: &str) -> String {
-        let key = super::ballot::unit_key(raw);
-        self.unit_spellings
-            .get(&(distrito, key))
-            .cloned()
-            .unwrap_or_else(|| raw.to_string())
+            .then(|| self.place_spelling(column, raw.to_string()))
     }
 
     /// A captured or sin-acta row. `votos` receives the vote fields as
