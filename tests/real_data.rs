@@ -868,3 +868,18 @@ fn oaxaca_2022_coalition_columns_spell_a_party_differently_and_are_matched_to_it
     assert_eq!(several.count, 2);
     assert_eq!(several.first.taken, "EXCEDE LISTA NOMINAL");
 }
+
+#[test]
+fn the_iecm_computos_export_is_refused_as_no_prep_database_file() {
+    let (file, bytes) = read("iecm-2024-computos/CDMX_GUB_2024_computos.csv");
+    let input = Input {
+        file,
+        bytes,
+        candidaturas: None,
+    };
+    let e = import::import(&[input], &Options::default())
+        .err()
+        .expect("a cómputos export has no CLAVE_CASILLA, CONTABILIZADA or OBSERVACIONES");
+    assert_eq!(e.row, Some(7), "{e}");
+    assert!(e.message.contains("not a PREP database file"), "{e}");
+}

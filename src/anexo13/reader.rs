@@ -112,7 +112,12 @@ fn canonical_column(name: &str) -> String {
     let canon = match upper.as_str() {
         "ID_ESTADO" => "ID_ENTIDAD",
         "ESTADO" | "NOMBRE_ESTADO" | "NOMBRE_ENTIDAD" => "ENTIDAD",
-        "PERSONAS_VOTARON" => "TOTAL_PERSONAS_VOTARON",
+        "PERSONAS_VOTARON" | "TOTAL_CIUDADANOS_VOTARON" | "CIUDADANOS_VOTARON" => {
+            "TOTAL_PERSONAS_VOTARON"
+        }
+        "NUM_BOLETAS_SOBRANTES" | "BOLETAS_SOBRANTES" => "TOTAL_BOLETAS_SOBRANTES",
+        "NUM_BOLETAS_EXTRAIDAS" | "VOTOS_SACADOS" | "BOLETAS_EXTRAIDAS" => "TOTAL_VOTOS_SACADOS",
+        "TOTAL_REPRESENTANTES_VOTARON" | "REP_PARTIDO_CI_VOTARON" => "TOTAL_REP_PARTIDO_CI_VOTARON",
         "TOTAL_VOTOS_CALCULADOS" => "TOTAL_VOTOS_CALCULADO",
         "TOTAL_VOTOS_ASENTADOS" => "TOTAL_VOTOS_ASENTADO",
         "REPRESENTANTES" | "REPRESENTANTES_PP" | "REPRESENTANTES_PP_CI_ACREDITADOS" => {
@@ -184,12 +189,16 @@ fn canonical_geography(columns: &mut [String]) {
         (
             &[
                 "ID_MUNICIPIO",
+                "ID_MUNICIPIO_LOCAL",
+                "ID_AYUNTAMIENTO",
                 "ID_ALCALDIA",
                 "ID_DEMARCACION",
                 "ID_DEMARCACION_TERRITORIAL",
             ],
             &[
                 "MUNICIPIO",
+                "MUNICIPIO_LOCAL",
+                "AYUNTAMIENTO",
                 "ALCALDIA",
                 "DEMARCACION",
                 "DEMARCACION_TERRITORIAL",
@@ -355,12 +364,20 @@ fn summary_and_header(
     let first = |what: &str| ContractError::new(file, format!("ends before its {what}"));
     let mut summary = Vec::new();
     while let Some((line, rec)) = it.next() {
-        let head = canonical_name(clean(rec.first().map(String::as_str).unwrap_or("")));
-        if head == "ACTAS_ESPERADAS" {
+        let names: Vec<String> = rec.iter().map(|f| canonical_name(clean(f))).collect();
+        let has = |n: &str| names.iter().any(|c| c == n);
+        if names.first().is_some_and(|h| h == "ACTAS_ESPERADAS") {
             let (vline, values) = it.next().ok_or_else(|| first("summary values"))?;
             summary = read_summary(file, (line, &rec), (vline, &values), log)?;
-        } else if head == "CLAVE_CASILLA" {
+        } else if has("CLAVE_CASILLA") {
             return Ok((summary, (line, rec)));
+        } else if has("SECCION") && has("TIPO_ACTA") {
+            return Err(ContractError::new(
+                file,
+                "the column header has no CLAVE_CASILLA: this is not a PREP database file \
+                 (Anexo 13), perhaps another system's export such as the cómputos",
+            )
+            .at_row(line));
         } else {
             return Err(ContractError::new(
                 file,
@@ -479,23 +496,62 @@ fn read_columns(
     Ok(columns)
 }
 
-/// The vote columns: between TOTAL_VOTOS_SACADOS and TOTAL_VOTOS_ASENTADO.
+/// The columns that come before the votes, in the layouts of every year.
+const HEAD_COLUMNS: [&str; 18] = [
+    "CLAVE_CASILLA",
+    "CLAVE_ACTA",
+    "ID_ENTIDAD",
+    "ENTIDAD",
+    "UNIT_DISTRITO",
+    "NOMBRE_DISTRITO",
+    "UNIT_DEMARCACION",
+    "NOMBRE_DEMARCACION",
+    "SECCION",
+    "ID_CASILLA",
+    "TIPO_CASILLA",
+    "EXT_CONTIGUA",
+    "UBICACION_CASILLA",
+    "TIPO_ACTA",
+    "TOTAL_BOLETAS_SOBRANTES",
+    "TOTAL_PERSONAS_VOTARON",
+    "TOTAL_REP_PARTIDO_CI_VOTARON",
+    "TOTAL_VOTOS_SACADOS",
+];
+
+/// The vote columns: after the last column of the acta's identification
+/// and counts (TOTAL_VOTOS_SACADOS in the Anexo 13 layout), before its
+/// totals (TOTAL_VOTOS_ASENTADO or TOTAL_VOTOS_CALCULADO). A column there
+/// that reads as a count is an error: it is no option.
 fn vote_columns(
     file: &str,
     line: u64,
     columns: &[String],
 ) -> Result<std::ops::Range<usize>, ContractError> {
-    let find = |name: &str| columns.iter().position(|c| c == name);
-    let err = |m: &str| ContractError::new(file, m.to_string()).at_row(line);
-    let start = find("TOTAL_VOTOS_SACADOS")
+    let err = |m: String| ContractError::new(file, m).at_row(line);
+    let end = columns
+        .iter()
+        .position(|c| c == "TOTAL_VOTOS_ASENTADO" || c == "TOTAL_VOTOS_CALCULADO")
+        .ok_or_else(|| err("has no TOTAL_VOTOS_ASENTADO column after the vote columns".into()))?;
+    let start = columns[..end]
+        .iter()
+        .rposition(|c| HEAD_COLUMNS.contains(&c.as_str()))
         .map(|i| i + 1)
-        .ok_or_else(|| err("has no TOTAL_VOTOS_SACADOS column before the vote columns"))?;
-    let end = find("TOTAL_VOTOS_ASENTADO")
-        .ok_or_else(|| err("has no TOTAL_VOTOS_ASENTADO column after the vote columns"))?;
+        .ok_or_else(|| err("has no TOTAL_VOTOS_SACADOS column before the vote columns".into()))?;
     if end <= start {
         return Err(err(
-            "has no vote columns between TOTAL_VOTOS_SACADOS and TOTAL_VOTOS_ASENTADO",
+            "has no vote columns between TOTAL_VOTOS_SACADOS and TOTAL_VOTOS_ASENTADO".into(),
         ));
+    }
+    if let Some(c) = columns[start..end]
+        .iter()
+        .find(|c| c.starts_with("TOTAL") || c.starts_with("NUM_BOLETAS") || c.contains("VOTARON"))
+    {
+        return Err(err(format!(
+            "column `{c}` stands among the vote columns but reads as a count of the acta; \
+             name it as one of {} or as a ballot option",
+            HEAD_COLUMNS[14..].join(", ")
+        ))
+        .at_field(c.clone()));
     }
     Ok(start..end)
 }
@@ -702,6 +758,36 @@ mod tests {
         \"ACTAS ESPERADAS\",Porcentaje_Actas_Capturadas,\n\"7,548\",98.1319 %,\n\n\
         CLAVE_CASILLA,ID_ESTADO,SECCION,TIPO_CASILLA,TIPO_ACTA,TOTAL_VOTOS_SACADOS,PAN,TOTAL_VOTOS_ASENTADO,LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA,\n\
         '210001B0100,21,'0001,B,5,1,2,3,586,,1,\n";
+
+    #[test]
+    fn the_ine_federal_names_of_the_counts_frame_the_same_vote_columns() {
+        let text = "PRESIDENCIA\n02/07/2018 20:00 (UTC-5)\n\
+            CLAVE_CASILLA,ID_ESTADO,NOMBRE_ESTADO,ID_DISTRITO,SECCION,TIPO_CASILLA,TIPO_ACTA,\
+            NUM_BOLETAS_SOBRANTES,TOTAL_CIUDADANOS_VOTARON,NUM_BOLETAS_EXTRAIDAS,PAN,PRI,CAND_IND_01,\
+            NUM_VOTOS_CAN_NREG,NUM_VOTOS_NULOS,TOTAL_VOTOS_ASENTADO,TOTAL_VOTOS_CALCULADO,\
+            LISTA_NOMINAL,OBSERVACIONES,CONTABILIZADA,COTEJADA\n";
+        let f = read("P.csv", text.as_bytes()).unwrap();
+        let votes: Vec<&str> = f.columns[f.options.clone()]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            votes,
+            [
+                "PAN",
+                "PRI",
+                "CAND_IND_01",
+                "NUM_VOTOS_CAN_NREG",
+                "NUM_VOTOS_NULOS"
+            ]
+        );
+        let odd = text.replace(
+            "NUM_BOLETAS_EXTRAIDAS,PAN",
+            "NUM_BOLETAS_EXTRAIDAS,TOTAL_X,PAN",
+        );
+        let e = read("P.csv", odd.as_bytes()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("TOTAL_X"), "{e}");
+    }
 
     #[test]
     fn a_file_with_every_layout_quirk_reads_and_says_so() {

@@ -61,6 +61,8 @@ fn columns(file: &str, header: &[String]) -> Result<Columns, ContractError> {
     let dist = find(&["ID_DISTRITO_LOCAL", "ID_DISTRITO"]);
     let dem = find(&[
         "ID_MUNICIPIO",
+        "ID_MUNICIPIO_LOCAL",
+        "ID_AYUNTAMIENTO",
         "ID_ALCALDIA",
         "ID_DEMARCACION",
         "ID_DEMARCACION_TERRITORIAL",

@@ -91,10 +91,15 @@ impl Builder<'_> {
             self.add_seccion(v, s, &distrito, &demarcacion)?;
         }
         // 1 urbana, 2 no urbana; anything else is the contract's default, 1.
-        let ubicacion = match v.get("UBICACION_CASILLA") {
+        let ubicacion = match normalize::fold(v.get("UBICACION_CASILLA")).as_str() {
             "1" | "01" => 1,
             "2" | "02" => 2,
             "" => 1,
+            word @ ("URBANA" | "NO URBANA" | "RURAL") => {
+                let u = if word == "URBANA" { 1 } else { 2 };
+                v.note(log, Kind::Descriptive, "UBICACION_CASILLA", &u.to_string());
+                u
+            }
             _ => {
                 v.note(log, Kind::DescriptiveDropped, "UBICACION_CASILLA", "1");
                 1

@@ -131,8 +131,8 @@ pub fn number(v: &str) -> Result<(u32, Option<Kind>), String> {
     }
     let (digits, kind): (std::borrow::Cow<str>, _) = if bytes.iter().all(u8::is_ascii_digit) {
         (v.into(), None)
-    } else if grouped(v, ',') {
-        (v.replace(',', "").into(), Some(Kind::Number))
+    } else if let Some(sep) = [',', ' ', '\u{a0}'].into_iter().find(|s| grouped(v, *s)) {
+        (v.replace(sep, "").into(), Some(Kind::Number))
     } else if let Some((whole, frac)) = v.split_once('.')
         && !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
@@ -281,21 +281,32 @@ fn pieces(folded: &str) -> Vec<String> {
         .collect()
 }
 
+/// One observation in any wording; None if it names none, or could be two
+/// (`CAMPOS ILEGIBLES`: some or all?).
 fn one_observation(p: &str) -> Option<Obs> {
     let has = |w: &[&str]| w.iter().any(|w| p.contains(w));
-    let blank = has(&["ILEGIBLE", "SIN DATO", "VACIO", "BLANCO"]);
     if p.contains("FUERA DE CATALOGO") {
-        Some(Obs::Fuera)
-    } else if let Some(m) = motivo_sin_acta(p) {
-        Some(Obs::SinActa(m))
-    } else if has(&["EXCEDE", "REBASA"]) {
-        Some(Obs::Excede)
-    } else if (p.starts_with("TODOS") || p.starts_with("TODAS")) && blank {
-        Some(Obs::Todos)
-    } else if p.starts_with("ALGUN") && blank {
-        Some(Obs::Algun)
-    } else {
-        None
+        return Some(Obs::Fuera);
+    }
+    if let Some(m) = motivo_sin_acta(p) {
+        return Some(Obs::SinActa(m));
+    }
+    let blank = has(&["ILEGIBLE", "SIN DATO", "VACIO", "BLANCO"]);
+    let words = format!(" {p} ");
+    let found: Vec<Obs> = [
+        (has(&["EXCEDE", "REBASA"]), Obs::Excede),
+        (
+            blank && (words.contains(" TODOS ") || words.contains(" TODAS ")),
+            Obs::Todos,
+        ),
+        (blank && has(&["ALGUN"]), Obs::Algun),
+    ]
+    .into_iter()
+    .filter_map(|(yes, o)| yes.then_some(o))
+    .collect();
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
@@ -310,9 +321,9 @@ fn motivo_sin_acta(p: &str) -> Option<MotivoSinActa> {
     } else {
         MotivoSinActa::NoEspecificado
     };
-    let named = p.starts_with("SIN ACTA") || p.starts_with("PAQUETE") || p.starts_with("CASILLA");
-    (named && (p.starts_with("SIN ACTA") || motivo != MotivoSinActa::NoEspecificado))
-        .then_some(motivo)
+    let sin_acta = p.contains("SIN ACTA");
+    let named = sin_acta || p.starts_with("PAQUETE") || p.starts_with("CASILLA");
+    (named && (sin_acta || motivo != MotivoSinActa::NoEspecificado)).then_some(motivo)
 }
 
 /// CONTABILIZADA as published.
@@ -482,6 +493,10 @@ mod tests {
             Ok((Voto::Campo(Num(1061)), Some(Kind::Number)))
         );
         assert_eq!(voto("12.0"), Ok((Voto::Campo(Num(12)), Some(Kind::Number))));
+        assert_eq!(
+            voto("1 061"),
+            Ok((Voto::Campo(Num(1061)), Some(Kind::Number)))
+        );
         assert!(voto("1.000").unwrap_err().contains("could be 1 or 1000"));
         assert!(voto("1.061").unwrap_err().contains("not a whole number"));
         assert!(voto("1,06").is_err());
@@ -526,6 +541,11 @@ mod tests {
         assert!(observaciones("RECUENTO").is_err());
         assert!(observaciones("EXCEDE LISTA NOMINAL. RECUENTO").is_err());
         assert!(observaciones("CAMPOS ILEGIBLES").is_err(), "some or all?");
+        assert_eq!(read("Acta con algún campo ilegible").0, vec![Algun]);
+        assert!(
+            observaciones("ALGUNOS O TODOS ILEGIBLES").is_err(),
+            "some or all?"
+        );
     }
 
     #[test]
