@@ -18,6 +18,7 @@ mod demo;
 mod generator;
 mod history;
 mod images;
+mod import_quirks;
 mod invalid_snapshots;
 mod layering;
 mod publish;

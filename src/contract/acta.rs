@@ -241,6 +241,64 @@ impl Observacion {
     }
 }
 
+/// How a published file classified a captured acta, kept by imports where
+/// the rules cannot derive it from the published fields (see
+/// [`Acta::observacion_publicada`]). Live exports never carry one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Publicada {
+    /// Counted or not counted with this observation (`None`: counted, no remark).
+    Observacion(Option<Observacion>),
+    /// Captured, but counted by its publisher in neither ACTAS_CONTABILIZADAS
+    /// nor ACTAS_NO_CONTABILIZADAS (IEE Puebla 2018 prints such actas as
+    /// CONTABILIZADA 0 with no observation).
+    SinClasificar,
+}
+
+impl Publicada {
+    /// The codes of the `OBSERVACION_PUBLICADA` column.
+    pub const CODES: [(&'static str, Publicada); 5] = [
+        ("NINGUNA", Publicada::Observacion(None)),
+        (
+            "EXCEDE_LISTA_NOMINAL",
+            Publicada::Observacion(Some(Observacion::ExcedeListaNominal)),
+        ),
+        (
+            "TODOS_ILEGIBLES_O_SIN_DATO",
+            Publicada::Observacion(Some(Observacion::TodosIlegiblesOSinDato)),
+        ),
+        (
+            "ALGUN_CAMPO_ILEGIBLE_O_SIN_DATO",
+            Publicada::Observacion(Some(Observacion::AlgunCampoIlegibleOSinDato)),
+        ),
+        ("SIN_CLASIFICAR", Publicada::SinClasificar),
+    ];
+
+    pub fn code(self) -> &'static str {
+        Publicada::CODES
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(c, _)| *c)
+            .unwrap_or("NINGUNA")
+    }
+
+    pub fn from_code(s: &str) -> Option<Publicada> {
+        Publicada::CODES
+            .iter()
+            .find(|(c, _)| *c == s)
+            .map(|(_, p)| *p)
+    }
+
+    /// As an operator reads it: the observation's text, `(ninguna)`, or
+    /// `(sin clasificar)`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Publicada::Observacion(Some(o)) => o.text(),
+            Publicada::Observacion(None) => "(ninguna)",
+            Publicada::SinClasificar => "(sin clasificar)",
+        }
+    }
+}
+
 pub const MECANISMOS: [&str; 3] = ["D", "F", "I"];
 pub const ORIGENES: [&str; 2] = ["CASILLA", "CATD"];
 pub const DIGITALIZACIONES: [&str; 2] = ["MOVIL", "ESCANER"];
@@ -280,12 +338,12 @@ pub struct Acta {
     pub origen: Option<&'static str>,
     pub digitalizacion: Option<&'static str>,
     pub tipo_documento: Option<&'static str>,
-    /// Only for imports of published files: the observation the source
-    /// published, kept where the published fields cannot produce it by the
-    /// rules (votes withheld, or a file at odds with itself). `Some(None)` means
-    /// "published as counted with no observation". The tally uses it instead of
-    /// the rules and marks the acta.
-    pub observacion_publicada: Option<Option<Observacion>>,
+    /// Only for imports of published files: how the source classified the
+    /// acta, kept where the published fields cannot produce it by the rules
+    /// (votes withheld, a file at odds with itself, or an acta its publisher
+    /// counted in no category). The tally uses it instead of the rules and
+    /// marks the acta.
+    pub observacion_publicada: Option<Publicada>,
     /// Line in the CSV file (header = 1), for messages.
     pub line: u64,
 }
@@ -639,19 +697,15 @@ fn observacion_publicada(
     record: &csv::ByteRecord,
     col: usize,
     estado: EstadoActa,
-) -> Result<Option<Option<Observacion>>> {
+) -> Result<Option<Publicada>> {
     let s = field_str(ctx, record, col)?;
     if s.is_empty() {
         Ok(None)
     } else {
-        let obs = Observacion::CODES
-            .iter()
-            .find(|(c, _)| *c == s)
-            .map(|(_, o)| *o)
-            .ok_or_else(|| {
-                let codes: Vec<&str> = Observacion::CODES.iter().map(|(c, _)| *c).collect();
-                ctx.err(col, format!("`{s}` is not one of {}", codes.join(", ")))
-            })?;
+        let obs = Publicada::from_code(s).ok_or_else(|| {
+            let codes: Vec<&str> = Publicada::CODES.iter().map(|(c, _)| *c).collect();
+            ctx.err(col, format!("`{s}` is not one of {}", codes.join(", ")))
+        })?;
         if estado != EstadoActa::Capturada {
             return Err(ctx.err(
                 col,
@@ -773,7 +827,7 @@ pub fn write_actas(catalog: &Catalog, election: usize, actas: &[Acta]) -> Vec<u8
         if with_publicada {
             row.push(
                 a.observacion_publicada
-                    .map(Observacion::code)
+                    .map(Publicada::code)
                     .unwrap_or("")
                     .to_string(),
             );

@@ -546,15 +546,18 @@ fn count_acta(
                 }
                 None => None,
             };
-            if result.contabilizada == Contabilizada::Si {
-                t.actas_contabilizadas += 1;
-                t.lista_nominal_contabilizadas += casilla.lista_nominal as u64;
-                t.votos_c_cs += result.total_calculado;
-                if !casilla.tipo.is_especial() {
-                    t.votos_s_cs += result.total_calculado;
+            match result.contabilizada {
+                Contabilizada::Si => {
+                    t.actas_contabilizadas += 1;
+                    t.lista_nominal_contabilizadas += casilla.lista_nominal as u64;
+                    t.votos_c_cs += result.total_calculado;
+                    if !casilla.tipo.is_especial() {
+                        t.votos_s_cs += result.total_calculado;
+                    }
                 }
-            } else {
-                t.actas_no_contabilizadas += 1;
+                // Captured only: its publisher counted it in neither.
+                Contabilizada::SinClasificar => {}
+                _ => t.actas_no_contabilizadas += 1,
             }
             as_inconsistency.is_some_and(|i| ruleset.inconsistencias.contains(&i))
         }
