@@ -153,7 +153,12 @@ mod tests {
     fn a_leeme_says_what_its_ruleset_counts_and_what_each_column_holds() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("site-example/cdmx-2024-ejemplo-00001");
-        let mut snapshot = crate::source::load(&dir).expect("the committed example loads");
+        // The example's catalog, with no actas: a LEEME describes columns.
+        let read = |name: &str| std::fs::read(dir.join(name)).expect("the committed example");
+        let corte = crate::contract::CorteMeta::from_json(&read("corte.json")).expect("corte.json");
+        let mut snapshot =
+            Snapshot::from_members(corte, &read("catalog.json"), &Default::default())
+                .expect("the committed example's catalog");
         let kinds = [
             OptionKind::Party,
             OptionKind::Independent,

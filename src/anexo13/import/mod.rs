@@ -33,12 +33,12 @@ use self::candidates::CandidaturasFile;
 pub use self::report::{ElectionReport, Report, compare_summary};
 use self::report::{KeptRow, Kind, Log};
 use super::reader::{self, PublishedFile};
+use crate::contract::NewSnapshot;
 use crate::contract::acta;
 use crate::contract::{
     Acta, BallotOption, Candidacy, Casilla, Catalog, ContestLevel, ContractError, Election,
     OptionKind, Party, Publicada, RulesetRef, Seccion, entidades,
 };
-use crate::contract::NewSnapshot;
 
 /// One published file to import, with its candidates file if there is one.
 pub struct Input {
