@@ -10,6 +10,7 @@
 //! does not interpret the data (that is `contract` and `tally`).
 
 pub mod history;
+pub mod postgres;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -304,6 +305,24 @@ impl NewSnapshot {
                 })
                 .collect(),
         }
+    }
+
+    /// Validates the members in memory, exactly as [`load`] validates a
+    /// snapshot on disk once its hashes match (the database source's reads,
+    /// before anything is written).
+    pub fn validate(&self) -> Result<Snapshot, ContractError> {
+        let mut catalog: &[u8] = &[];
+        let mut actas = BTreeMap::new();
+        for (path, bytes) in &self.members {
+            match member_election(path) {
+                Ok(None) => catalog = bytes,
+                Ok(Some(election)) => {
+                    actas.insert(election.to_string(), bytes.clone());
+                }
+                Err(message) => return Err(ContractError::new(CORTE_FILE, message)),
+            }
+        }
+        Snapshot::from_members(self.corte_meta(), catalog, &actas)
     }
 
     pub fn corte_json(&self) -> Vec<u8> {

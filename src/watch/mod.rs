@@ -6,12 +6,15 @@
 //! - [`inbox`]: finding complete snapshots and moving handled ones aside.
 //! - [`daemon`]: the loop — events, the newest-wins queue, retries, status.
 //! - [`status`]: the state kept across restarts and the status file.
+//! - [`database`]: the central database as a source, sealing each closed
+//!   corte into an inbox under the state folder that the daemon follows.
 //!
 //! What this module is not: it does not know how to render or upload; it
 //! orders the stages that do.
 
 pub mod cutover;
 pub mod daemon;
+pub mod database;
 pub mod inbox;
 pub mod status;
 
