@@ -310,10 +310,18 @@ struct RowCtx<'a> {
     file: &'a str,
     line: u64,
     header: &'a [String],
+    /// The row's CLAVE_CASILLA and TIPO_ACTA once read: errors name the
+    /// acta too, since a row number means little outside the file (a
+    /// corte read from the database).
+    acta: Option<(&'a str, &'a str)>,
 }
 
 impl RowCtx<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> ContractError {
+        let mut message = message.into();
+        if let Some((clave, tipo)) = self.acta.filter(|(c, _)| !c.is_empty()) {
+            message.push_str(&format!(" (acta {clave} {tipo})"));
+        }
         ContractError::new(self.file, message)
             .at_row(self.line)
             .at_field(self.header[col].clone())
@@ -388,10 +396,11 @@ pub fn parse_actas(
     while read(&mut reader, &mut record, line + 1)? {
         // The record's own position: the reader's is already past it.
         line = record.position().map_or(line + 1, |p| p.line());
-        let ctx = RowCtx {
+        let mut ctx = RowCtx {
             file,
             line,
             header: &expected,
+            acta: None,
         };
         if record.len() != expected.len() {
             return Err(ContractError::new(
@@ -406,6 +415,7 @@ pub fn parse_actas(
         }
         let clave = field_str(&ctx, &record, 0)?;
         let tipo_acta = field_str(&ctx, &record, 1)?;
+        ctx.acta = Some((clave, tipo_acta));
         let estado_s = field_str(&ctx, &record, 2)?;
         let estado = EstadoActa::from_code(estado_s).ok_or_else(|| {
             let codes: Vec<&str> = EstadoActa::CODES.iter().map(|(c, _)| *c).collect();
