@@ -449,6 +449,14 @@ impl Loader {
         })
     }
 
+    /// Goes on from a night whose corte `previous` is already written (by
+    /// another loader, before a restart).
+    pub fn after(mut self, previous: &Snapshot) -> Loader {
+        self.written = previous.actas.iter().map(Vec::len).collect();
+        self.catalog_written = true;
+        self
+    }
+
     /// Writes one corte (and the catalog, with the first), in one
     /// transaction, closed at its commit. Returns the actas written.
     pub async fn write_corte(&mut self, snapshot: &Snapshot) -> Result<u64, DbError> {
