@@ -357,8 +357,8 @@ fn split_pgpass(line: &str) -> Vec<String> {
     while let Some(ch) = chars.next() {
         match ch {
             '\\' => {
-                if let Some(next) = chars.next() {
-                    fields.last_mut().map(|f| f.push(next));
+                if let (Some(next), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(next);
                 }
             }
             ':' if fields.len() < 5 => fields.push(String::new()),
