@@ -153,8 +153,16 @@ impl Feed {
                 r = self.catch_up(&mut conn) => r,
                 _ = shutdown.wait_for(|s| *s) => return None,
             };
-            if let Err(e @ DbError::Connection { .. }) = caught {
-                return Some(e.to_string());
+            match caught {
+                Err(e @ DbError::Connection { .. }) => return Some(e.to_string()),
+                // The views cannot be read (missing, or no process): say so
+                // at every look until someone fixes them.
+                Err(e) => {
+                    tracing::warn!(error = %e, "the database's views cannot be read");
+                    self.status.last_failed = Some(e.to_string());
+                    self.write_status();
+                }
+                Ok(()) => {}
             }
             tokio::select! {
                 event = conn.events.recv() => match event {
