@@ -141,13 +141,20 @@ async fn prepare(scale: Scale, root: &Path, data: &Path) -> Result<(PathBuf, Str
     std::fs::rename(&partial, &folder).map_err(|e| format!("{}: {e}", folder.display()))?;
     let validated = snapshot.validate().map_err(|e| e.to_string())?;
     drop(snapshot);
-    server
-        .client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {db_name}; CREATE DATABASE {db_name}"
-        ))
-        .await
-        .map_err(|e| e.to_string())?;
+    // One statement each: CREATE DATABASE runs outside any transaction.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db_name}"),
+        format!("CREATE DATABASE {db_name}"),
+    ] {
+        server
+            .client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) => format!("{sql}: {}", db.message()),
+                None => format!("{sql}: {e}"),
+            })?;
+    }
     let mut loader = load::Loader::connect(&db)
         .await
         .map_err(|e| e.to_string())?;

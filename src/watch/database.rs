@@ -239,6 +239,15 @@ impl Feed {
     }
 
     fn sealed(&mut self, seq: u32, name: &str, ms: u64) {
+        if self
+            .status
+            .last_failed
+            .as_ref()
+            .is_some_and(|f| !f.starts_with("corte "))
+        {
+            // The views read again: the old failure is history.
+            self.status.last_failed = None;
+        }
         self.status.last_sealed = Some(SealedCorte {
             seq,
             snapshot: name.to_string(),
