@@ -292,6 +292,18 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         Ok(u) => u.to_string(),
+        // A URL the url crate refuses (a bad port): cut the userinfo's password.
+        Err(_) if url.contains("://") => {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let end = rest.find('/').unwrap_or(rest.len());
+            match rest[..end].rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{scheme}://{user}:***@{host}{}", &rest[end..])
+                }
+                None => url.to_string(),
+            }
+        }
         // Not a URL at all: it may be a key=value string holding a password.
         Err(_) => url
             .split_whitespace()
