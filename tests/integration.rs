@@ -14,6 +14,8 @@ mod charts;
 mod cli_render;
 mod cli_seal;
 mod contracts;
+mod database;
+mod database_server;
 mod demo;
 mod generator;
 mod history;

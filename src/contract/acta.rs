@@ -401,14 +401,23 @@ pub fn header(catalog: &Catalog, election: usize, with_publicada: bool) -> Vec<S
     h
 }
 
+#[derive(Clone, Copy)]
 struct RowCtx<'a> {
     file: &'a str,
     line: u64,
     header: &'a [String],
+    /// The row's CLAVE_CASILLA and TIPO_ACTA once read: errors name the
+    /// acta too, since a row number means little outside the file (a
+    /// corte read from the database).
+    acta: Option<(&'a str, &'a str)>,
 }
 
 impl RowCtx<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> ContractError {
+        let mut message = message.into();
+        if let Some((clave, tipo)) = self.acta.filter(|(c, _)| !c.is_empty()) {
+            message.push_str(&format!(" (acta {clave} {tipo})"));
+        }
         ContractError::new(self.file, message)
             .at_row(self.line)
             .at_field(self.header[col].clone())
@@ -474,6 +483,7 @@ pub fn parse_actas(
             file,
             line,
             header: &expected,
+            acta: None,
         };
         actas.push(rows.acta(&ctx, &record, &mut seen)?);
     }
@@ -547,6 +557,11 @@ impl Rows<'_> {
         }
         let clave = field_str(ctx, record, 0)?;
         let tipo_acta = field_str(ctx, record, 1)?;
+        // From here errors name the acta too.
+        let ctx = &RowCtx {
+            acta: Some((clave, tipo_acta)),
+            ..*ctx
+        };
         let estado_s = field_str(ctx, record, 2)?;
         let estado = EstadoActa::from_code(estado_s).ok_or_else(|| {
             let codes: Vec<&str> = EstadoActa::CODES.iter().map(|(c, _)| *c).collect();
