@@ -334,7 +334,9 @@ fn every_api_document_of_the_iecm_drill_follows_its_schema_and_stays_small() {
     let results = snapshots::tally(&snapshot);
     let build = snapshots::render(&snapshot, &results);
     let sizes = check_build(&build);
-    assert_eq!(sizes.len(), 5547, "a document per sección");
+    // The drill's mesa of the votes from abroad prints sección 0000, which
+    // the import reads as no sección.
+    assert_eq!(sizes.len(), 5546, "a document per sección");
     check_links(&build);
     // 2 or 3 actas in most secciones, 13 in the fullest; gzip in transit.
     let (median, max) = median_and_max(sizes.iter().map(|s| s.0));

@@ -12,7 +12,7 @@ use corte::contract::acta::{
     ORIGENES, TAIL_COLUMNS, TIPOS_DOCUMENTO,
 };
 use corte::contract::{
-    CONTRACT_VERSION, CorteMeta, EstadoActa, Inconsistencia, Observacion, TipoCasilla,
+    CONTRACT_VERSION, CorteMeta, EstadoActa, Inconsistencia, Publicada, TipoCasilla,
 };
 
 fn contracts_dir() -> PathBuf {
@@ -498,7 +498,7 @@ fn the_actas_columns_file_matches_the_code() {
         strings(&f["TIPO_DOCUMENTO"]["values"]),
         owned(&TIPOS_DOCUMENTO)
     );
-    let obs: Vec<&str> = Observacion::CODES.iter().map(|(c, _)| *c).collect();
+    let obs: Vec<&str> = Publicada::CODES.iter().map(|(c, _)| *c).collect();
     assert_eq!(strings(&f["OBSERVACION_PUBLICADA"]["values"]), owned(&obs));
     assert_eq!(c["kinds"]["count"]["max"], json!(MAX_FIELD));
     // Every column of the file has a field description.
@@ -514,7 +514,7 @@ fn the_actas_columns_file_matches_the_code() {
 fn the_actas_columns_page_names_every_column_and_code() {
     let page = std::fs::read_to_string(contracts_dir().join("actas-csv.md")).expect("actas-csv.md");
     let estados = EstadoActa::CODES.iter().map(|(c, _)| *c);
-    let observaciones = Observacion::CODES.iter().map(|(c, _)| *c);
+    let observaciones = Publicada::CODES.iter().map(|(c, _)| *c);
     let names = HEAD_COLUMNS
         .iter()
         .chain(&TAIL_COLUMNS)

@@ -61,8 +61,13 @@ fn import_inputs(inputs: Vec<Input>, opts: &Options) -> Imported {
 
 /// Our database file for the snapshot's only election, parsed back.
 fn our_database(imp: &Imported) -> reader::PublishedFile {
+    our_database_of(imp, 0)
+}
+
+/// Our database file for one election, parsed back.
+fn our_database_of(imp: &Imported, election: usize) -> reader::PublishedFile {
     let files = corte::anexo13::datasets(&imp.snapshot, &imp.results);
-    let name = corte::anexo13::writer::database_name(&imp.snapshot, 0);
+    let name = corte::anexo13::writer::database_name(&imp.snapshot, election);
     let f = files
         .iter()
         .find(|f| f.name == name)
@@ -198,7 +203,7 @@ fn campeche_2021_final_corte_reproduces_the_official_summary_and_every_row() {
     assert_eq!(checked, 1190);
     // Campeche published every illegible field as 0 and withheld the votes of
     // exceeding actas: those rows keep their published observation, and only those.
-    let kept = &imp.report.elections[0].publicadas;
+    let kept = &imp.report.elections[0].observaciones_publicadas;
     assert_eq!(kept.len(), 242, "{kept:?}");
     assert_eq!(
         imp.results.elections[0].actas_con_observacion_publicada,
@@ -233,7 +238,7 @@ fn quintana_roo_2019_final_corte_reproduces_the_official_summary_and_every_row()
     // Six actas exceed the lista nominal plus the accredited representatives
     // yet were counted: the file's limit used more representatives than it
     // publishes. Only those keep their published observation.
-    assert_eq!(imp.report.elections[0].publicadas.len(), 6);
+    assert_eq!(imp.report.elections[0].observaciones_publicadas.len(), 6);
 }
 
 fn json_votes(path: &str) -> serde_json::Value {
@@ -311,7 +316,7 @@ fn iecm_2024_drill_reproduces_every_row_and_the_summary_where_the_file_agrees_wi
     let ours = our_database(&imp);
     assert_eq!(assert_rows_match(&official, &ours, true), 13424);
     // The drill declares 71 expected actas it does not list.
-    assert_eq!(imp.report.elections[0].no_listadas, 71);
+    assert_eq!(imp.report.elections[0].actas_esperadas_no_listadas, 71);
     let ours: HashMap<String, String> = summary_of(&ours).into_iter().collect();
     let theirs: HashMap<String, String> = summary_of(&official).into_iter().collect();
     for field in [
@@ -350,15 +355,12 @@ fn iecm_2024_drill_reproduces_every_row_and_the_summary_where_the_file_agrees_wi
     assert_eq!(ours["TOTAL_VOTOS_S_CS"], rows_sum(false).to_string());
     assert_eq!(theirs["TOTAL_VOTOS_C_CS"], "9715234");
     assert_eq!(ours["PORCENTAJE_ACTAS_INCONSISTENCIAS"], "3.8458");
-    assert_eq!(imp.report.elections[0].publicadas.len(), 7);
+    assert_eq!(imp.report.elections[0].observaciones_publicadas.len(), 7);
 }
 
 /// datasets → import → datasets gives the same bytes.
 fn assert_round_trip(imp: &Imported, ruleset: &str) {
     let first = corte::anexo13::datasets(&imp.snapshot, &imp.results);
-    let e = 0;
-    let database = corte::anexo13::writer::database_name(&imp.snapshot, e);
-    let candidaturas = corte::anexo13::writer::candidaturas_name(&imp.snapshot, e);
     let get = |files: &[corte::anexo13::DatasetFile], name: &str| {
         files
             .iter()
@@ -367,17 +369,23 @@ fn assert_round_trip(imp: &Imported, ruleset: &str) {
             .bytes
             .clone()
     };
-    let input = Input {
-        file: database.clone(),
-        bytes: get(&first, &database),
-        candidaturas: Some((candidaturas.clone(), get(&first, &candidaturas))),
-    };
+    let inputs = (0..imp.snapshot.catalog.elections.len())
+        .map(|e| {
+            let database = corte::anexo13::writer::database_name(&imp.snapshot, e);
+            let candidaturas = corte::anexo13::writer::candidaturas_name(&imp.snapshot, e);
+            Input {
+                bytes: get(&first, &database),
+                file: database,
+                candidaturas: Some((candidaturas.clone(), get(&first, &candidaturas))),
+            }
+        })
+        .collect();
     let opts = Options {
         ruleset: RulesetRef::Named(ruleset.into()),
         final_corte: imp.snapshot.corte.final_corte,
         ..Options::default()
     };
-    let again = import_inputs(vec![input], &opts);
+    let again = import_inputs(inputs, &opts);
     let second = corte::anexo13::datasets(&again.snapshot, &again.results);
     assert_eq!(first.len(), second.len());
     for (a, b) in first.iter().zip(&second) {
@@ -414,6 +422,12 @@ fn datasets_import_datasets_gives_identical_bytes_for_every_real_file() {
     ] {
         let imp = import_real(db, cand, ruleset, fin);
         assert_round_trip(&imp, ruleset);
+    }
+    assert_round_trip(&import_puebla(), "puebla-2018");
+    // The first corte (actas not yet captured) and the final one (every kind
+    // of sin acta); the two between add nothing new to a round trip.
+    for (corte, fin, _) in [OAXACA_2022[0], OAXACA_2022[3]] {
+        assert_round_trip(&import_oaxaca(corte, fin), "oaxaca-2022");
     }
 }
 
@@ -497,4 +511,364 @@ fn a_generated_three_election_corte_survives_datasets_import_datasets() {
         assert_eq!(a.entidad.parties, b.entidad.parties);
         assert_eq!(a.summary, b.summary);
     }
+}
+
+/// The official summary lines of IEE Puebla 2018 (final corte), in the order
+/// of the 13 summary fields, as the README of `../shared/data/real` gives them.
+const PUEBLA_2018: [(&str, &str, [&str; 13]); 3] = [
+    (
+        "PUE_GOB_2018.csv",
+        "PUE_GOB_CANDIDATURAS_2018.csv",
+        [
+            "7548", "7407", "0", "7407", "98.1319", "6232", "82.5649", "4.0805", "1174", "3705612",
+            "2516965", "2506816", "67.6491",
+        ],
+    ),
+    (
+        "PUE_DIP_LOC_2018.csv",
+        "PUE_DIP_LOC_CANDIDATURAS_2018.csv",
+        [
+            "7547", "7402", "0", "7402", "98.0787", "6201", "82.1650", "4.0413", "1199", "3689842",
+            "2491611", "2486552", "67.3891",
+        ],
+    ),
+    (
+        "PUE_AYUN_2018.csv",
+        "PUE_AYUN_CANDIDATURAS_2018.csv",
+        [
+            "7547", "7392", "0", "7392", "97.9462", "6115", "81.0255", "4.0413", "1276", "3634952",
+            "2466358", "2465153", "67.8180",
+        ],
+    ),
+];
+
+/// The three elections of Puebla in one snapshot, as published: candidates
+/// files included, no hand edits.
+fn import_puebla() -> Imported {
+    let inputs = PUEBLA_2018
+        .iter()
+        .map(|(db, cand, _)| {
+            let (file, bytes) = read(&format!("iee-puebla-2018/{db}"));
+            Input {
+                file,
+                bytes,
+                candidaturas: Some(read(&format!("iee-puebla-2018/{cand}"))),
+            }
+        })
+        .collect();
+    let opts = Options {
+        ruleset: RulesetRef::Named("puebla-2018".into()),
+        final_corte: true,
+        ..Options::default()
+    };
+    import_inputs(inputs, &opts)
+}
+
+/// Every row's CONTABILIZADA of the official file is ours, a "nothing"
+/// marker (`-`, empty) being an acta not yet captured in both.
+fn assert_contabilizada_matches(
+    official: &reader::PublishedFile,
+    ours: &reader::PublishedFile,
+) -> usize {
+    let (official_rows, official_fuera) = rows_by_acta(official);
+    let (our_rows, our_fuera) = rows_by_acta(ours);
+    assert_eq!(official_rows.len(), our_rows.len(), "actas in the catalog");
+    assert_eq!(official_fuera.len(), our_fuera.len(), "fuera de catálogo");
+    let (oc, uc) = (
+        official.column("CONTABILIZADA").unwrap(),
+        ours.column("CONTABILIZADA").unwrap(),
+    );
+    let code = |v: &str| {
+        if v == "-" {
+            String::new()
+        } else {
+            v.to_string()
+        }
+    };
+    for (key, row) in &official_rows {
+        let mine = our_rows
+            .get(key)
+            .unwrap_or_else(|| panic!("acta {key:?} is missing from our file"));
+        assert_eq!(
+            code(&row[oc]),
+            code(&mine[uc]),
+            "CONTABILIZADA of acta {key:?}"
+        );
+    }
+    official_rows.len()
+}
+
+#[test]
+fn puebla_2018_three_elections_import_as_published_and_reproduce_all_39_summary_values() {
+    let imp = import_puebla();
+    for (e, (db, _, expected)) in PUEBLA_2018.iter().enumerate() {
+        let official = reader::read(db, &read(&format!("iee-puebla-2018/{db}")).1).unwrap();
+        let ours = our_database_of(&imp, e);
+        let values: Vec<&str> = ours.summary.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(
+            values,
+            expected.to_vec(),
+            "{db}: the README's official values"
+        );
+        assert_eq!(
+            ours.summary, official.summary,
+            "{db}: the file's own summary line"
+        );
+        assert_eq!(
+            assert_contabilizada_matches(&official, &ours),
+            expected[0].parse::<usize>().unwrap()
+        );
+    }
+    // The acta published as CONTABILIZADA 0 with no observation is captured
+    // and counted in no category, as its publisher did.
+    let sin_clasificar: Vec<usize> = imp
+        .report
+        .elections
+        .iter()
+        .map(|r| r.rows.sin_clasificar)
+        .collect();
+    assert_eq!(sin_clasificar, vec![1, 2, 1]);
+    let gob = &imp.snapshot.actas[0];
+    let a = gob
+        .iter()
+        .find(|a| a.clave_casilla == "211293C0100")
+        .unwrap();
+    assert_eq!(
+        a.observacion_publicada,
+        Some(corte::contract::Publicada::SinClasificar)
+    );
+}
+
+#[test]
+fn puebla_2018_candidates_files_become_the_candidacies_that_ran_in_each_unit() {
+    let imp = import_puebla();
+    let keys = |e: usize, unit: &str| -> Vec<String> {
+        let eix = &imp.snapshot.index.elections[e];
+        let u = eix.unit_by_id[unit] as usize;
+        let mut k: Vec<String> = eix.unit_candidacies[u]
+            .iter()
+            .map(|k| eix.candidacy_key[*k as usize].clone())
+            .collect();
+        k.sort();
+        k
+    };
+    // Municipio 1 (Acajete): the file lists every combination and names the
+    // candidates who ran: PAN with PRD, PT with MORENA and PES, the rest alone.
+    assert_eq!(
+        keys(2, "001"),
+        [
+            "CPP",
+            "MC",
+            "NA",
+            "PAN_PRD",
+            "PRI",
+            "PSI",
+            "PT_MORENA_PES",
+            "PV"
+        ]
+    );
+    // Municipio 111 names no PV candidate, but PV has votes on its counted
+    // actas: the votes put it on the ballot.
+    assert!(
+        keys(2, "111").contains(&"PV".to_string()),
+        "{:?}",
+        keys(2, "111")
+    );
+    // Distrito 7: CPP alone, the other four of the front together.
+    assert!(
+        keys(1, "007").contains(&"PAN_PRD_MC_PSI".to_string()),
+        "{:?}",
+        keys(1, "007")
+    );
+    assert!(keys(1, "007").contains(&"CPP".to_string()));
+    let report = &imp.report.elections[2];
+    let mor = report
+        .spellings
+        .iter()
+        .find(|s| s.spelling == "MOR")
+        .unwrap();
+    assert_eq!(
+        mor.party, "MORENA",
+        "the candidates file's MOR is the column MORENA"
+    );
+    let kinds: Vec<&str> = report.normalizations.iter().map(|n| n.kind).collect();
+    for kind in [
+        "guard",
+        "not_yet_captured",
+        "candidates_not_a_candidacy",
+        "candidates_not_running",
+        "sin_clasificar",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+}
+
+/// The four cortes of IEEPCO Oaxaca 2022 (folder, final, official summary).
+const OAXACA_2022: [(&str, bool, [&str; 13]); 4] = [
+    (
+        "20220605_2120",
+        false,
+        [
+            "5707", "2618", "1", "2617", "45.8559", "2578", "45.1725", "2.8736", "39", "1425544",
+            "539272", "526059", "36.9022",
+        ],
+    ),
+    (
+        "20220605_2340",
+        false,
+        [
+            "5707", "4268", "2", "4266", "74.7503", "4180", "73.2433", "5.5020", "86", "2256649",
+            "875755", "856539", "37.9562",
+        ],
+    ),
+    (
+        "20220606_0000",
+        false,
+        [
+            "5707", "4449", "2", "4447", "77.9218", "4356", "76.3272", "5.8349", "91", "2345242",
+            "906456", "887240", "37.8314",
+        ],
+    ),
+    (
+        "20220606_1500",
+        true,
+        [
+            "5707", "5672", "5", "5667", "99.2991", "5503", "96.4254", "8.3231", "164", "2894578",
+            "1122128", "1100508", "38.0195",
+        ],
+    ),
+];
+
+fn import_oaxaca(corte: &str, final_corte: bool) -> Imported {
+    let (file, bytes) = read(&format!("ieepco-oaxaca-2022/{corte}/OAX_GUB_2022.csv"));
+    let input = Input {
+        file,
+        bytes,
+        candidaturas: Some(read(&format!(
+            "ieepco-oaxaca-2022/{corte}/OAX_GUB_Candidatura_2022.csv"
+        ))),
+    };
+    let opts = Options {
+        ruleset: RulesetRef::Named("oaxaca-2022".into()),
+        final_corte,
+        ..Options::default()
+    };
+    import_inputs(vec![input], &opts)
+}
+
+/// Adds 0.0001 to a four-decimal percentage.
+fn plus_one_unit(p: &str) -> String {
+    let (whole, frac) = p.split_once('.').unwrap();
+    let n: u64 = format!("{whole}{frac}").parse::<u64>().unwrap() + 1;
+    format!("{}.{:04}", n / 10_000, n % 10_000)
+}
+
+#[test]
+fn oaxaca_2022_four_cortes_reproduce_49_of_52_summary_values_and_the_three_are_one_unit_above() {
+    // The publisher's fourth decimal is one below exact truncation in these
+    // three (docs/decisions.md: no arithmetic found explains them and the rest).
+    let below = [
+        ("20220605_2120", "PORCENTAJE_PARTICIPACION_CIUDADANA"),
+        ("20220606_0000", "PORCENTAJE_ACTAS_CONTABILIZADAS"),
+        ("20220606_1500", "PORCENTAJE_PARTICIPACION_CIUDADANA"),
+    ];
+    let mut exact = 0;
+    for (corte, fin, expected) in OAXACA_2022 {
+        let imp = import_oaxaca(corte, fin);
+        let ours = our_database(&imp);
+        let official = reader::read(
+            "OAX_GUB_2022.csv",
+            &read(&format!("ieepco-oaxaca-2022/{corte}/OAX_GUB_2022.csv")).1,
+        )
+        .unwrap();
+        assert_eq!(
+            assert_contabilizada_matches(&official, &ours),
+            5707,
+            "{corte}"
+        );
+        for ((field, value), published) in ours.summary.iter().zip(expected) {
+            assert_eq!(
+                official.summary_value(field),
+                Some(published),
+                "{corte} {field}: the README is the file"
+            );
+            if below.contains(&(corte, field.as_str())) {
+                assert_eq!(
+                    *value,
+                    plus_one_unit(published),
+                    "{corte} {field}: exact truncation"
+                );
+            } else {
+                assert_eq!(value, published, "{corte} {field}");
+                exact += 1;
+            }
+        }
+    }
+    assert_eq!(exact, 49);
+}
+
+#[test]
+fn oaxaca_2022_coalition_columns_spell_a_party_differently_and_are_matched_to_it() {
+    let imp = import_oaxaca("20220606_1500", true);
+    let election = &imp.snapshot.catalog.elections[0];
+    let coalition = election
+        .options
+        .iter()
+        .find(|o| o.column == "C_PT_PV_PUP_MOR")
+        .unwrap();
+    assert_eq!(coalition.parties, ["PT", "PVEM", "PUP", "MOR"]);
+    assert!(
+        !imp.snapshot.catalog.parties.iter().any(|p| p.id == "PV"),
+        "PV is no party of its own"
+    );
+    let eix = &imp.snapshot.index.elections[0];
+    let mut keys = eix.candidacy_keys.clone();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "CI1",
+            "CI2",
+            "MC",
+            "NA",
+            "PAN",
+            "PRI_PRD",
+            "PT_PVEM_PUP_MOR"
+        ]
+    );
+    let report = &imp.report.elections[0];
+    let pv = report
+        .spellings
+        .iter()
+        .find(|s| s.spelling == "PV")
+        .unwrap();
+    assert_eq!(pv.party, "PVEM");
+    assert!(
+        pv.labels.iter().any(|l| l == "SUM-PT-PV-PUP-MOR"),
+        "{:?}",
+        pv.labels
+    );
+    // `-` is "no observation"; two observations in one field decide by precedence.
+    let several = report
+        .normalizations
+        .iter()
+        .find(|n| n.kind == "several_observations")
+        .unwrap();
+    assert_eq!(several.count, 2);
+    assert_eq!(several.first.taken, "EXCEDE LISTA NOMINAL");
+}
+
+#[test]
+fn the_iecm_computos_export_is_refused_as_no_prep_database_file() {
+    let (file, bytes) = read("iecm-2024-computos/CDMX_GUB_2024_computos.csv");
+    let input = Input {
+        file,
+        bytes,
+        candidaturas: None,
+    };
+    let e = import::import(&[input], &Options::default())
+        .err()
+        .expect("a cómputos export has no CLAVE_CASILLA, CONTABILIZADA or OBSERVACIONES");
+    assert_eq!(e.row, Some(7), "{e}");
+    assert!(e.message.contains("not a PREP database file"), "{e}");
 }

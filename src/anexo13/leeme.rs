@@ -1,14 +1,106 @@
 //! The LEEME (read-me) that travels with each database file: the layout and
 //! the meaning of every field, written from the election's ballot and the
 //! active ruleset, so it never drifts from what the file holds.
+//!
+//! The text is the template `leeme.txt.j2` beside this file, built into the
+//! binary; this module only gathers what varies (names, the ruleset's knobs,
+//! the ballot) into its context. The template belongs to `anexo13`, not to a
+//! theme: the LEEME is part of the official database layout, which an
+//! institute's theme must not be able to change (the datasets' hashes are
+//! pinned and `corte datasets` takes no theme).
 
-use std::fmt::Write;
+use std::sync::LazyLock;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
 
 use super::unit_column;
-use crate::contract::{ContestLevel, Inconsistencia, OptionKind, Snapshot, VotosBase};
+use crate::contract::{
+    BallotOption, ContestLevel, Inconsistencia, OptionKind, Snapshot, VotosBase,
+};
 use crate::tally::Ruleset;
 
-fn inconsistencia_text(i: Inconsistencia) -> &'static str {
+const TEMPLATE: &str = "LEEME.txt";
+
+/// The template, parsed once. Lines that hold only a block tag leave no
+/// trace (`trim_blocks`, `lstrip_blocks`) and the last newline is kept, so
+/// the template reads like the text it renders.
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    if let Ok(syntax) = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    // A syntax error is caught by every test that writes a LEEME.
+    let _ = env.add_template(TEMPLATE, include_str!("leeme.txt.j2"));
+    env
+});
+
+/// What varies from one LEEME to another: the template's context.
+#[derive(Serialize)]
+struct Contexto<'a> {
+    eleccion: &'a str,
+    base_de_datos: String,
+    candidaturas: String,
+    /// The observations the ruleset counts as inconsistencies, in its order.
+    inconsistencias: Vec<&'static str>,
+    sin_acta_no_contabilizada: bool,
+    base_participacion_ultimo_corte: &'static str,
+    /// `ID_DISTRITO_LOCAL`, `ID_ALCALDIA`, …, and what it holds.
+    columna_unidad: String,
+    unidad: &'static str,
+    /// Whether the candidates file names each candidacy's contest unit.
+    candidaturas_por_unidad: bool,
+    opciones: Vec<Opcion>,
+}
+
+/// One vote column of the ballot and what its votes are.
+#[derive(Serialize)]
+struct Opcion {
+    columna: String,
+    votos: String,
+}
+
+/// The LEEME text of one election's database file.
+pub fn leeme(snapshot: &Snapshot, ruleset: &Ruleset, election: usize) -> String {
+    let contexto = contexto(snapshot, ruleset, election);
+    // The template is the crate's own and every branch of it is rendered by
+    // the tests; a failure here is a bug in it, not in the snapshot.
+    ENV.get_template(TEMPLATE)
+        .and_then(|t| t.render(Value::from(Serde(&contexto))))
+        .unwrap_or_else(|e| panic!("the built-in LEEME template: {e:#}"))
+}
+
+fn contexto<'a>(snapshot: &'a Snapshot, ruleset: &Ruleset, election: usize) -> Contexto<'a> {
+    let catalog = &snapshot.catalog;
+    let e = &catalog.elections[election];
+    Contexto {
+        eleccion: &e.name,
+        base_de_datos: super::writer::database_name(snapshot, election),
+        candidaturas: super::writer::candidaturas_name(snapshot, election),
+        inconsistencias: ruleset
+            .inconsistencias
+            .iter()
+            .map(|i| inconsistencia(*i))
+            .collect(),
+        sin_acta_no_contabilizada: ruleset.sin_acta_no_contabilizada,
+        base_participacion_ultimo_corte: base_participacion(ruleset.participacion_ultimo_corte),
+        columna_unidad: unit_column(catalog, e.contest),
+        unidad: unidad(e.contest),
+        candidaturas_por_unidad: e.contest != ContestLevel::Entidad,
+        opciones: e.options.iter().map(opcion).collect(),
+    }
+}
+
+/// An observation the ruleset counts as an inconsistency, as the LEEME names it.
+fn inconsistencia(i: Inconsistencia) -> &'static str {
     match i {
         Inconsistencia::ExcedeListaNominal => "EXCEDE LISTA NOMINAL",
         Inconsistencia::TodosIlegiblesOSinDato => "TODOS ILEGIBLES O SIN DATO",
@@ -17,294 +109,86 @@ fn inconsistencia_text(i: Inconsistencia) -> &'static str {
     }
 }
 
-/// The LEEME text of one election's database file.
-pub fn leeme(snapshot: &Snapshot, ruleset: &Ruleset, election: usize) -> String {
-    let catalog = &snapshot.catalog;
-    let e = &catalog.elections[election];
-    let db = super::writer::database_name(snapshot, election);
-    let cand = super::writer::candidaturas_name(snapshot, election);
-    let unit = unit_column(catalog, e.contest);
-    let mut s = String::new();
-    let w = &mut s;
-    let _ = writeln!(
-        w,
-        "PROGRAMA DE RESULTADOS ELECTORALES PRELIMINARES - {}",
-        e.name
-    );
-    let _ = writeln!(w, "{}", "=".repeat(72));
-    let _ = writeln!(w);
-    let _ = writeln!(w, "ESTE PAQUETE CONTIENE:");
-    let _ = writeln!(
-        w,
-        "  {db}  LA BASE DE DATOS: TODAS LAS ACTAS DE LA ELECCION AL MOMENTO DEL CORTE."
-    );
-    let _ = writeln!(w, "  {cand}  EL CATALOGO DE CANDIDATURAS.");
-    let _ = writeln!(w, "  LEEME.txt  ESTA DESCRIPCION.");
-    let _ = writeln!(w);
-    let _ = writeln!(
-        w,
-        "LOS ARCHIVOS ESTAN CODIFICADOS EN UTF-8, SEPARADOS POR COMAS, CON FIN DE LINEA LF."
-    );
-    let _ = writeln!(w);
-    let _ = writeln!(w, "A. ENCABEZADO (LINEAS 1 A 6)");
-    let _ = writeln!(w, "  1. TIPO DE ELECCION.");
-    let _ = writeln!(
-        w,
-        "  2. FECHA Y HORA DEL CORTE DE INFORMACION, HORA LOCAL DE 24 HORAS CON SU HUSO HORARIO,"
-    );
-    let _ = writeln!(w, "     EJEMPLO: 02/06/2024 20:00 (UTC-6).");
-    let _ = writeln!(w, "  3. SEPARADOR.");
-    let _ = writeln!(w, "  4. NOMBRES DE LAS 13 VARIABLES RESUMEN.");
-    let _ = writeln!(w, "  5. VALORES DE LAS VARIABLES RESUMEN.");
-    let _ = writeln!(w, "  6. SEPARADOR.");
-    let _ = writeln!(w);
-    let _ = writeln!(w, "B. VARIABLES RESUMEN");
-    let _ = writeln!(
-        w,
-        "  LOS PORCENTAJES SE EXPRESAN CON CUATRO DECIMALES, AUN CUANDO TERMINEN EN CERO; EL CUARTO"
-    );
-    let _ = writeln!(
-        w,
-        "  DECIMAL SE TRUNCA, NUNCA SE REDONDEA. SE CALCULAN CON ARITMETICA ENTERA."
-    );
-    let _ = writeln!(
-        w,
-        "  ACTAS_ESPERADAS - ACTAS DE TODAS LAS CASILLAS APROBADAS (CATALOGO DE ACTAS ESPERADAS)."
-    );
-    let _ = writeln!(
-        w,
-        "  ACTAS_REGISTRADAS - ACTAS CAPTURADAS MAS ACTAS FUERA DE CATALOGO."
-    );
-    let _ = writeln!(
-        w,
-        "  ACTAS_FUERA_CATALOGO - ACTAS REGISTRADAS QUE NO SE PUEDEN ASOCIAR A UNA CASILLA APROBADA."
-    );
-    let _ = writeln!(
-        w,
-        "  ACTAS_CAPTURADAS - ACTAS DEL CATALOGO REGISTRADAS, CONTABILIZADAS O NO (INCLUYE SIN ACTA)."
-    );
-    let _ = writeln!(
-        w,
-        "  PORCENTAJE_ACTAS_CAPTURADAS - (ACTAS_CAPTURADAS / ACTAS_ESPERADAS) * 100."
-    );
-    let _ = writeln!(
-        w,
-        "  ACTAS_CONTABILIZADAS - ACTAS CON AL MENOS UN CAMPO DE VOTOS LEGIBLE CUYA SUMA DE VOTOS NO"
-    );
-    let _ = writeln!(
-        w,
-        "    EXCEDE LA LISTA NOMINAL MAS LAS Y LOS REPRESENTANTES (CASILLAS ESPECIALES: LAS BOLETAS"
-    );
-    let _ = writeln!(w, "    APROBADAS MAS LAS Y LOS REPRESENTANTES).");
-    let _ = writeln!(
-        w,
-        "  PORCENTAJE_ACTAS_CONTABILIZADAS - (ACTAS_CONTABILIZADAS / ACTAS_ESPERADAS) * 100."
-    );
-    let _ = writeln!(
-        w,
-        "  PORCENTAJE_ACTAS_INCONSISTENCIAS - (ACTAS CON INCONSISTENCIAS / ACTAS_ESPERADAS) * 100."
-    );
-    let _ = writeln!(
-        w,
-        "    SE CONSIDERAN INCONSISTENCIAS LAS ACTAS CON OBSERVACION:"
-    );
-    for i in &ruleset.inconsistencias {
-        let _ = writeln!(w, "      - {}", inconsistencia_text(*i));
-    }
-    let _ = writeln!(
-        w,
-        "  ACTAS_NO_CONTABILIZADAS - ACTAS DEL CATALOGO QUE EXCEDEN LA LISTA NOMINAL O NO TIENEN DATO"
-    );
-    if ruleset.sin_acta_no_contabilizada {
-        let _ = writeln!(w, "    LEGIBLE ALGUNO, Y LAS ACTAS SIN ACTA.");
-    } else {
-        let _ = writeln!(
-            w,
-            "    LEGIBLE ALGUNO. LAS ACTAS SIN ACTA SE CUENTAN COMO CAPTURADAS PERO NO AQUI."
-        );
-    }
-    let _ = writeln!(
-        w,
-        "  LISTA_NOMINAL_ACTAS_CONTABILIZADAS - LISTA NOMINAL DE LAS CASILLAS DE LAS ACTAS CONTABILIZADAS."
-    );
-    let _ = writeln!(
-        w,
-        "  TOTAL_VOTOS_C_CS - SUMA DE TOTAL_VOTOS_CALCULADO DE LAS ACTAS CONTABILIZADAS, CON CASILLAS"
-    );
-    let _ = writeln!(w, "    ESPECIALES.");
-    let _ = writeln!(
-        w,
-        "  TOTAL_VOTOS_S_CS - LA MISMA SUMA SIN LAS CASILLAS ESPECIALES."
-    );
-    let base = match ruleset.participacion_ultimo_corte {
+/// The summary field participation uses at the final corte.
+fn base_participacion(base: VotosBase) -> &'static str {
+    match base {
         VotosBase::ConEspeciales => "TOTAL_VOTOS_C_CS",
         VotosBase::SinEspeciales => "TOTAL_VOTOS_S_CS",
-    };
-    let _ = writeln!(
-        w,
-        "  PORCENTAJE_PARTICIPACION_CIUDADANA - (TOTAL_VOTOS_S_CS / LISTA_NOMINAL_ACTAS_CONTABILIZADAS)"
-    );
-    let _ = writeln!(
-        w,
-        "    * 100 DURANTE LA OPERACION; EN EL ULTIMO CORTE SE USA {base}."
-    );
-    let _ = writeln!(w);
-    let _ = writeln!(
-        w,
-        "C. RESULTADOS A NIVEL ACTA (LINEA 7: NOMBRES DE LAS COLUMNAS; DESPUES, UNA LINEA POR ACTA)"
-    );
-    let _ = writeln!(
-        w,
-        "  PRIMERO LAS ACTAS DEL VOTO DESDE EL EXTRANJERO, DESPUES VOTO ANTICIPADO Y PRISION"
-    );
-    let _ = writeln!(
-        w,
-        "  PREVENTIVA, DESPUES LAS DEMAS CASILLAS EN ORDEN DE CLAVE Y AL FINAL LAS ACTAS FUERA DE"
-    );
-    let _ = writeln!(
-        w,
-        "  CATALOGO. LAS ACTAS ESPERADAS AUN NO REGISTRADAS APARECEN CON SU IDENTIFICACION Y LISTA"
-    );
-    let _ = writeln!(w, "  NOMINAL Y LOS DEMAS CAMPOS VACIOS.");
-    let _ = writeln!(
-        w,
-        "  CLAVE_CASILLA - ENTIDAD(2) SECCION(4) TIPO(1) NUMERO(2) EXTENSION CONTIGUA(2)."
-    );
-    let _ = writeln!(w, "  CLAVE_ACTA - CLAVE_CASILLA SEGUIDA DE TIPO_ACTA.");
-    let _ = writeln!(
-        w,
-        "  ID_ENTIDAD, ENTIDAD - CLAVE Y NOMBRE DE LA ENTIDAD FEDERATIVA."
-    );
-    let unit_text = match e.contest {
+    }
+}
+
+/// What the contest unit column of the database file holds.
+fn unidad(contest: ContestLevel) -> &'static str {
+    match contest {
         ContestLevel::Demarcacion => "CLAVE DE LA DEMARCACION O MUNICIPIO DE LA CASILLA.",
         _ => "CLAVE DEL DISTRITO ELECTORAL LOCAL DE LA CASILLA.",
-    };
-    let _ = writeln!(w, "  {unit} - {unit_text}");
-    let _ = writeln!(
-        w,
-        "  SECCION, ID_CASILLA, TIPO_CASILLA, EXT_CONTIGUA - IDENTIFICACION DE LA CASILLA. TIPOS: B BASICA,"
-    );
-    let _ = writeln!(
-        w,
-        "    C CONTIGUA, E EXTRAORDINARIA, S ESPECIAL, M VOTO DESDE EL EXTRANJERO, A VOTO ANTICIPADO,"
-    );
-    let _ = writeln!(w, "    P PRISION PREVENTIVA.");
-    let _ = writeln!(
-        w,
-        "  UBICACION_CASILLA - 01 URBANA, 02 NO URBANA, 03 ACTA FUERA DE CATALOGO."
-    );
-    let _ = writeln!(w, "  TIPO_ACTA - NUMERO DE ACTA IMPRESO.");
-    let _ = writeln!(
-        w,
-        "  TOTAL_BOLETAS_SOBRANTES, TOTAL_PERSONAS_VOTARON, TOTAL_REP_PARTIDO_CI_VOTARON,"
-    );
-    let _ = writeln!(w, "    TOTAL_VOTOS_SACADOS - COMO SE ASENTARON EN EL ACTA.");
-    let _ = writeln!(w, "  VOTOS, EN EL ORDEN DE LA BOLETA:");
-    for o in &e.options {
-        let what = match o.kind {
-            OptionKind::Party => format!("VOTOS DEL PARTIDO {}", o.parties.join("")),
-            OptionKind::Independent => "VOTOS DE LA CANDIDATURA SIN PARTIDO".into(),
-            OptionKind::Coalition => format!(
-                "VOTOS DE LA COMBINACION DE COALICION {}",
-                o.parties.join("-")
-            ),
-            OptionKind::Comun => format!("VOTOS DE LA CANDIDATURA COMUN {}", o.parties.join("-")),
-            OptionKind::NoRegistrados => "VOTOS POR CANDIDATURAS NO REGISTRADAS".into(),
-            OptionKind::Nulos => "VOTOS NULOS".into(),
-        };
-        let _ = writeln!(w, "    {} - {what}.", o.column);
     }
-    let _ = writeln!(
-        w,
-        "    CADA CAMPO CONTIENE UN NUMERO, ILEGIBLE O SIN DATO; N/A SI LA OPCION NO APLICA EN ESA"
-    );
-    let _ = writeln!(w, "    CASILLA; SIN ACTA EN LOS SUPUESTOS SIN ACTA.");
-    let _ = writeln!(w, "  TOTAL_VOTOS_ASENTADO - EL TOTAL QUE ASIENTA EL ACTA.");
-    let _ = writeln!(
-        w,
-        "  TOTAL_VOTOS_CALCULADO - SUMA DE TODOS LOS CAMPOS DE VOTOS (LOS NO NUMERICOS CUENTAN COMO 0),"
-    );
-    let _ = writeln!(
-        w,
-        "    CALCULADA POR EL SISTEMA, AUN CUANDO EXCEDA LA LISTA NOMINAL."
-    );
-    let _ = writeln!(
-        w,
-        "  LISTA_NOMINAL - LISTA NOMINAL DE LA CASILLA (0 EN CASILLAS ESPECIALES)."
-    );
-    let _ = writeln!(
-        w,
-        "  REPRESENTANTES_PP_CI - REPRESENTANTES ACREDITADOS ANTE LA MESA DIRECTIVA DE CASILLA."
-    );
-    let _ = writeln!(
-        w,
-        "  OBSERVACIONES - EXCEDE LISTA NOMINAL (PREVALECE SOBRE LAS DEMAS), TODOS ILEGIBLES O SIN DATO,"
-    );
-    let _ = writeln!(
-        w,
-        "    ALGUN CAMPO ILEGIBLE O SIN DATO, SIN ACTA POR PAQUETE NO ENTREGADO, SIN ACTA POR CASILLA"
-    );
-    let _ = writeln!(
-        w,
-        "    NO INSTALADA, SIN ACTA POR PAQUETE ENTREGADO SIN BOLSA, FUERA DE CATALOGO; -- SI NINGUNA."
-    );
-    let _ = writeln!(
-        w,
-        "  CONTABILIZADA - 1 CONTABILIZADA, 0 NO CONTABILIZADA, 2 FUERA DE CATALOGO."
-    );
-    let _ = writeln!(
-        w,
-        "  MECANISMOS_TRASLADO - D DISPOSITIVO DE APOYO, F CENTRO DE RECEPCION Y TRASLADO FIJO,"
-    );
-    let _ = writeln!(
-        w,
-        "    I CENTRO DE RECEPCION Y TRASLADO ITINERANTE; VACIO SI NO APLICA."
-    );
-    let _ = writeln!(
-        w,
-        "  CODIGO_INTEGRIDAD - SHA-256 DE LA IMAGEN DEL ACTA DIGITALIZADA. PARA VERIFICAR UNA IMAGEN:"
-    );
-    let _ = writeln!(
-        w,
-        "    sha256sum IMAGEN (LINUX), shasum -a 256 IMAGEN (MACOS),"
-    );
-    let _ = writeln!(
-        w,
-        "    Get-FileHash IMAGEN -Algorithm SHA256 (WINDOWS POWERSHELL)."
-    );
-    let _ = writeln!(
-        w,
-        "  FECHA_HORA_ACOPIO, FECHA_HORA_CAPTURA, FECHA_HORA_VERIFICACION - DD/MM/AAAA HH:MM:SS (UTC-N)."
-    );
-    let _ = writeln!(
-        w,
-        "  ORIGEN - CASILLA O CATD. DIGITALIZACION - MOVIL O ESCANER."
-    );
-    let _ = writeln!(
-        w,
-        "  TIPO_DOCUMENTO - ACTA PREP, RPP, CC, PPC, ACTA VRME, ACTA VA, ACTA VPPP O ACTA UE."
-    );
-    let _ = writeln!(w, "  N/A SIGNIFICA NO APLICA.");
-    let _ = writeln!(w);
-    let _ = writeln!(w, "D. CANDIDATURAS ({cand})");
-    let _ = writeln!(
-        w,
-        "  ID_ENTIDAD{} , PARTIDO_CI (LOS PARTIDOS DE LA CANDIDATURA UNIDOS POR _ , O LA COLUMNA DE",
-        if e.contest == ContestLevel::Entidad {
-            String::new()
-        } else {
-            format!(", {unit}")
+}
+
+fn opcion(o: &BallotOption) -> Opcion {
+    let votos = match o.kind {
+        OptionKind::Party => format!("VOTOS DEL PARTIDO {}", o.parties.join("")),
+        OptionKind::Independent => "VOTOS DE LA CANDIDATURA SIN PARTIDO".into(),
+        OptionKind::Coalition => format!(
+            "VOTOS DE LA COMBINACION DE COALICION {}",
+            o.parties.join("-")
+        ),
+        OptionKind::Comun => format!("VOTOS DE LA CANDIDATURA COMUN {}", o.parties.join("-")),
+        OptionKind::NoRegistrados => "VOTOS POR CANDIDATURAS NO REGISTRADAS".into(),
+        OptionKind::Nulos => "VOTOS NULOS".into(),
+    };
+    Opcion {
+        columna: o.column.clone(),
+        votos,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in ruleset and every kind of option through the
+    /// template: each says what it counts, in full.
+    #[test]
+    fn a_leeme_says_what_its_ruleset_counts_and_what_each_column_holds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("site-example/cdmx-2024-ejemplo-00001");
+        // The example's catalog, with no actas: a LEEME describes columns.
+        let read = |name: &str| std::fs::read(dir.join(name)).expect("the committed example");
+        let corte = crate::contract::CorteMeta::from_json(&read("corte.json")).expect("corte.json");
+        let mut snapshot =
+            Snapshot::from_members(corte, &read("catalog.json"), &Default::default())
+                .expect("the committed example's catalog");
+        let kinds = [
+            OptionKind::Party,
+            OptionKind::Independent,
+            OptionKind::Coalition,
+            OptionKind::Comun,
+            OptionKind::NoRegistrados,
+            OptionKind::Nulos,
+        ];
+        for e in &mut snapshot.catalog.elections {
+            for (o, kind) in e.options.iter_mut().zip(kinds.iter().cycle()) {
+                o.kind = *kind;
+            }
         }
-    );
-    let _ = writeln!(
-        w,
-        "  LA CANDIDATURA SIN PARTIDO), CANDIDATURA_PROPIETARIA, CANDIDATURA_SUPLENTE."
-    );
-    let _ = writeln!(w);
-    let _ = writeln!(
-        w,
-        "LOS RESULTADOS PRESENTADOS TIENEN UN CARACTER INFORMATIVO Y NO SON DEFINITIVOS, POR TANTO, NO"
-    );
-    let _ = writeln!(w, "TIENEN EFECTOS JURIDICOS.");
-    s
+        for name in crate::tally::ruleset::BUILTIN_NAMES {
+            let ruleset = crate::tally::ruleset::builtin(name).expect("a built-in");
+            for (e, election) in snapshot.catalog.elections.iter().enumerate() {
+                let text = leeme(&snapshot, &ruleset, e);
+                assert!(text.starts_with("PROGRAMA DE RESULTADOS ELECTORALES PRELIMINARES - "));
+                assert!(text.ends_with("NO\nTIENEN EFECTOS JURIDICOS.\n"), "{text}");
+                for i in &ruleset.inconsistencias {
+                    assert!(text.contains(&format!("\n      - {}\n", inconsistencia(*i))));
+                }
+                let base = base_participacion(ruleset.participacion_ultimo_corte);
+                assert!(text.contains(&format!("EN EL ULTIMO CORTE SE USA {base}.\n")));
+                for o in &election.options {
+                    let line = format!("\n    {} - {}.\n", o.column, opcion(o).votos);
+                    assert!(text.contains(&line), "{name}: no line for {}", o.column);
+                }
+                assert!(!text.contains("{{") && !text.contains("{%"), "{text}");
+            }
+        }
+    }
 }

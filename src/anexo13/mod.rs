@@ -2,9 +2,11 @@
 //! Elecciones, in the IECM 2024 layout).
 //!
 //! [`writer`] writes one canonical layout (the datasets of every corte);
-//! [`reader`] takes the published files of any year with their quirks, and
-//! [`import`] turns them into a snapshot so a past PREP can be re-published and
-//! the real files become tests. Pure: bytes in, bytes out.
+//! [`reader`] takes the published files of any year with the quirks of their
+//! layout, and [`import`] turns them into a snapshot, reading each field by
+//! its meaning and reporting every liberty taken, so a past PREP can be
+//! re-published and the real files become tests. [`parties`] knows how
+//! parties are spelled. Pure: bytes in, bytes out.
 
 pub mod import;
 pub mod leeme;

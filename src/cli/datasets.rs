@@ -4,20 +4,15 @@ use anyhow::Context;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The snapshot: a folder with corte.json, or a .tar.gz of one.
-    pub snapshot: PathBuf,
     /// Where to write the files (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// A built-in ruleset name or a TOML file; default: the catalog's.
-    #[arg(long)]
-    pub ruleset: Option<String>,
+    #[command(flatten)]
+    pub input: super::SnapshotArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let snapshot = crate::source::load(&args.snapshot)?;
-    let ruleset = super::choose_ruleset(args.ruleset.as_deref(), &snapshot)?;
-    let results = crate::tally::tally(&snapshot, &ruleset);
+    let (snapshot, results) = args.input.tally()?;
     let files = crate::anexo13::datasets(&snapshot, &results);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

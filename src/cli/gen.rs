@@ -22,8 +22,20 @@ pub struct Args {
     #[arg(long)]
     pub cortes: u32,
     /// Folder to write <process-id>-<seq> snapshots into.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "to")]
+    pub out: Option<PathBuf>,
+    /// Write the night into a PostgreSQL database instead, in the example
+    /// schema of data-contracts/central-db.sql (created if missing), closing
+    /// each corte with its NOTIFY (docs/database.md).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["out", "archive", "images"])]
+    pub to: Option<String>,
+    /// With --to: drop the example schema first if the database has one.
+    #[arg(long, requires = "to")]
+    pub replace: bool,
+    /// With --to: seconds to wait before each corte after the first, to
+    /// play a night at a watchable pace.
+    #[arg(long, requires = "to", default_value_t = 0.0)]
+    pub pace: f64,
     /// Same seed and arguments, same bytes.
     #[arg(long, default_value_t = generator::DEFAULT_SEED)]
     pub seed: u64,
@@ -64,8 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..Config::new(scale, args.cortes)
     };
     let generator = Generator::new(config)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
+    if let Some(url) = &args.to {
+        return to_database(&generator, url, args.replace, args.pace);
+    }
+    let out = args.out.clone().context("--out DIR or --to URL")?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for seq in 1..=generator.cortes() {
         let snapshot = generator.snapshot(seq)?;
         let name = generator.snapshot_name(seq);
@@ -80,30 +95,63 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             None => String::new(),
         };
         let path = if args.archive {
-            let path = args.out.join(format!("{name}.tar.gz"));
+            let path = out.join(format!("{name}.tar.gz"));
             crate::source::write_archive(&path, &snapshot)?;
             path
         } else {
-            let path = args.out.join(name);
+            let path = out.join(name);
             crate::source::write(&path, &snapshot)?;
             path
         };
-        let counts: Vec<String> = generator
-            .counts(seq)
-            .iter()
-            .map(|c| format!("{} {}/{}", c.election, c.registradas, c.esperadas))
-            .collect();
         println!(
-            "{}  {}  actas {}{images}{}",
+            "{}  {}{images}",
             path.display(),
-            snapshot.timestamp,
-            counts.join(", "),
-            if snapshot.final_corte {
-                "  (final)"
-            } else {
-                ""
-            }
+            describe(&generator, seq, &snapshot)
         );
     }
     Ok(())
+}
+
+/// `2024-06-02T20:30:00-06:00  actas GUB 12138/13434, …  (final)`
+fn describe(generator: &Generator, seq: u32, snapshot: &crate::contract::NewSnapshot) -> String {
+    let counts: Vec<String> = generator
+        .counts(seq)
+        .iter()
+        .map(|c| format!("{} {}/{}", c.election, c.registradas, c.esperadas))
+        .collect();
+    format!(
+        "{}  actas {}{}",
+        snapshot.timestamp,
+        counts.join(", "),
+        if snapshot.final_corte {
+            "  (final)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Writes the night into the example schema, corte by corte.
+fn to_database(generator: &Generator, url: &str, replace: bool, pace: f64) -> anyhow::Result<()> {
+    use crate::source::postgres::{DbConfig, load};
+    let db = DbConfig::new(url);
+    let rt = super::targets::runtime()?;
+    rt.block_on(async {
+        let mut loader = load::Loader::connect(&db).await?;
+        load::create_example_schema(&loader.client, replace).await?;
+        for seq in 1..=generator.cortes() {
+            if seq > 1 && pace > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(pace)).await;
+            }
+            let new = generator.snapshot(seq)?;
+            let snapshot = new.validate()?;
+            let written = loader.write_corte(&snapshot).await?;
+            println!(
+                "{} corte {seq}: {}  (+{written} actas, closed)",
+                db.display(),
+                describe(generator, seq, &new)
+            );
+        }
+        anyhow::Ok(())
+    })
 }

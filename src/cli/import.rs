@@ -48,6 +48,10 @@ pub struct Anexo13Args {
     /// Where to write the snapshot: a folder, or a path ending in .tar.gz.
     #[arg(long)]
     pub out: PathBuf,
+    /// Where to write the import report (default: `import-report.json` in
+    /// the folder that holds the snapshot).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<()> {
@@ -57,6 +61,37 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
 }
 
 fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
+    let inputs = inputs(&args)?;
+    let opts = options(&args)?;
+    let mut imported = import::import(&inputs, &opts)?;
+    if crate::source::is_archive(&args.out) {
+        crate::source::write_archive(&args.out, &imported.snapshot)?;
+    } else {
+        crate::source::write(&args.out, &imported.snapshot)?;
+    }
+    println!("wrote {}", args.out.display());
+    // Read back what was written, tally it, and set it beside the published summary.
+    let snapshot = crate::source::load(&args.out)?;
+    let ruleset = crate::tally::ruleset_of(&snapshot).map_err(anyhow::Error::msg)?;
+    let results = crate::tally::tally(&snapshot, &ruleset);
+    imported.report.set_summaries(&results);
+    let report_path = args.report.clone().unwrap_or_else(|| {
+        let parent = args.out.parent().unwrap_or(std::path::Path::new(""));
+        parent.join("import-report.json")
+    });
+    std::fs::write(&report_path, imported.report.to_json())
+        .with_context(|| format!("writing {}", report_path.display()))?;
+    for election in &imported.report.elections {
+        println!();
+        print!("{election}");
+    }
+    println!();
+    println!("wrote {}", report_path.display());
+    Ok(())
+}
+
+/// The database files, each with its candidates file if given.
+fn inputs(args: &Anexo13Args) -> anyhow::Result<Vec<Input>> {
     if !args.candidaturas.is_empty() && args.candidaturas.len() != args.files.len() {
         bail!(
             "give one --candidaturas per database file ({} files, {} candidates files)",
@@ -82,6 +117,10 @@ fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
             candidaturas,
         });
     }
+    Ok(inputs)
+}
+
+fn options(args: &Anexo13Args) -> anyhow::Result<Options> {
     let ruleset = crate::source::ruleset::from_arg(&args.ruleset).map_err(anyhow::Error::msg)?;
     let ruleset_ref = if crate::tally::ruleset::builtin(&args.ruleset).is_some() {
         RulesetRef::Named(args.ruleset.clone())
@@ -102,23 +141,7 @@ fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
         .map(|c| Comun::parse(c))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let contest = args
-        .contest
-        .iter()
-        .map(|c| {
-            let (e, level) = c
-                .split_once('=')
-                .ok_or_else(|| anyhow::anyhow!("--contest {c}: expected ELECTION=LEVEL"))?;
-            let level = match level {
-                "entidad" => ContestLevel::Entidad,
-                "distrito" => ContestLevel::Distrito,
-                "demarcacion" => ContestLevel::Demarcacion,
-                other => bail!("--contest {c}: `{other}` is not entidad, distrito or demarcacion"),
-            };
-            Ok((e.to_string(), level))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let opts = Options {
+    Ok(Options {
         ruleset: ruleset_ref,
         final_corte: args.r#final,
         seq: args.seq,
@@ -126,56 +149,24 @@ fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
         boletas_especiales: args.boletas_especiales,
         utc_offset,
         comunes,
-        contest,
+        contest: args
+            .contest
+            .iter()
+            .map(|c| contest(c))
+            .collect::<anyhow::Result<_>>()?,
+    })
+}
+
+/// `--contest DIP_LOC=distrito`.
+fn contest(arg: &str) -> anyhow::Result<(String, ContestLevel)> {
+    let (e, level) = arg
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("--contest {arg}: expected ELECTION=LEVEL"))?;
+    let level = match level {
+        "entidad" => ContestLevel::Entidad,
+        "distrito" => ContestLevel::Distrito,
+        "demarcacion" => ContestLevel::Demarcacion,
+        other => bail!("--contest {arg}: `{other}` is not entidad, distrito or demarcacion"),
     };
-    let imported = import::import(&inputs, &opts)?;
-    if crate::source::is_archive(&args.out) {
-        crate::source::write_archive(&args.out, &imported.snapshot)?;
-    } else {
-        crate::source::write(&args.out, &imported.snapshot)?;
-    }
-    println!("wrote {}", args.out.display());
-    // Read back what was written, tally it, and set it beside the published summary.
-    let snapshot = crate::source::load(&args.out)?;
-    let ruleset = crate::tally::ruleset_of(&snapshot).map_err(anyhow::Error::msg)?;
-    let results = crate::tally::tally(&snapshot, &ruleset);
-    for (report, r) in imported.report.elections.iter().zip(&results.elections) {
-        println!();
-        println!("{} → election {}", report.file, report.election);
-        println!(
-            "  {} rows: {} captured, {} sin acta, {} fuera de catálogo, {} not yet captured",
-            report.rows,
-            report.capturadas,
-            report.sin_acta,
-            report.fuera_catalogo,
-            report.pendientes
-        );
-        for note in &report.notes {
-            println!("  note: {note}");
-        }
-        if !report.publicadas.is_empty() {
-            println!(
-                "  {} rows keep the file's published observation, which the rules do not derive from the published fields:",
-                report.publicadas.len()
-            );
-            for (line, published, ours) in report.publicadas.iter().take(10) {
-                println!(
-                    "    row {line}: published {published}; rules on the published fields: {ours}"
-                );
-            }
-            if report.publicadas.len() > 10 {
-                println!("    … and {} more", report.publicadas.len() - 10);
-            }
-        }
-        if !report.published_summary.is_empty() {
-            println!("  {:<36} {:>12} {:>12}", "summary", "published", "corte");
-            for (name, published, ours) in
-                import::compare_summary(&report.published_summary, &r.summary)
-            {
-                let mark = if published == ours { "" } else { "  ≠" };
-                println!("  {name:<36} {published:>12} {ours:>12}{mark}");
-            }
-        }
-    }
-    Ok(())
+    Ok((e.to_string(), level))
 }

@@ -99,16 +99,30 @@ pub fn main() -> i32 {
     }
 }
 
-/// `--ruleset NAME|FILE` if given, else the ruleset the catalog names.
-pub(crate) fn choose_ruleset(
-    arg: Option<&str>,
-    snapshot: &crate::contract::Snapshot,
-) -> anyhow::Result<crate::tally::Ruleset> {
-    match arg {
-        Some(r) => crate::source::ruleset::from_arg(r),
-        None => crate::tally::ruleset_of(snapshot),
+/// The snapshot a command reads and the ruleset that counts it: the
+/// arguments `check`, `datasets`, `render` and `publish` share.
+#[derive(clap::Args)]
+pub struct SnapshotArgs {
+    /// The snapshot: a folder with corte.json, or a .tar.gz of one.
+    pub snapshot: std::path::PathBuf,
+    /// A built-in ruleset name or a TOML file; default: the catalog's.
+    #[arg(long)]
+    pub ruleset: Option<String>,
+}
+
+impl SnapshotArgs {
+    /// Loads the snapshot and counts it under `--ruleset NAME|FILE` if
+    /// given, else under the ruleset its catalog names.
+    pub fn tally(&self) -> anyhow::Result<(crate::contract::Snapshot, crate::tally::Results)> {
+        let snapshot = crate::source::load(&self.snapshot)?;
+        let ruleset = match &self.ruleset {
+            Some(r) => crate::source::ruleset::from_arg(r),
+            None => crate::tally::ruleset_of(&snapshot),
+        }
+        .map_err(anyhow::Error::msg)?;
+        let results = crate::tally::tally(&snapshot, &ruleset);
+        Ok((snapshot, results))
     }
-    .map_err(anyhow::Error::msg)
 }
 
 /// Says on stderr what an image folder gave a corte: images linked, actas

@@ -9,8 +9,6 @@ use crate::publish::{Outcome, Report, Step};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The snapshot: a folder with corte.json, or a .tar.gz of one.
-    pub snapshot: PathBuf,
     /// Targets: URLs (file:///srv/prep, s3://bucket/prefix, gs://…, az://…)
     /// or names of [[target]]s in corte.toml; default: every configured target.
     #[arg(long = "to", num_args = 1..)]
@@ -18,9 +16,8 @@ pub struct Args {
     /// Show what would change on each target; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// A built-in ruleset name or a TOML file; default: the catalog's.
-    #[arg(long)]
-    pub ruleset: Option<String>,
+    #[command(flatten)]
+    pub input: super::SnapshotArgs,
     /// Ed25519 private key (PKCS#8 PEM) that signs the manifest
     /// (default: [publish].signing_key, env CORTE_SIGNING_KEY).
     #[arg(long)]
@@ -59,7 +56,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = args.common.config()?;
-    let mut snapshot = crate::source::load(&args.snapshot)?;
+    let mut snapshot = crate::source::load(&args.input.snapshot)?;
     if args.r#final {
         // The operator closes the night: this corte is the last one.
         snapshot.corte.final_corte = true;
@@ -70,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         theme: args.theme,
         signing_key: args.signing_key,
         unsigned: args.unsigned,
-        ruleset: args.ruleset,
+        ruleset: args.input.ruleset,
         keep_stale: args.keep_stale,
         dry_run: args.dry_run,
         allow_withdrawn: args.allow_withdrawn,

@@ -8,17 +8,14 @@ use crate::site::{History, RenderOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The snapshot: a folder with corte.json, or a .tar.gz of one.
-    pub snapshot: PathBuf,
     /// Where to write the site (created if missing).
     #[arg(long)]
     pub out: PathBuf,
     /// A theme folder (theme.toml, templates/, static/); default: the built-in theme.
     #[arg(long)]
     pub theme: Option<PathBuf>,
-    /// A built-in ruleset name or a TOML file; default: the catalog's.
-    #[arg(long)]
-    pub ruleset: Option<String>,
+    #[command(flatten)]
+    pub input: super::SnapshotArgs,
     /// Earlier cortes' manifests, for the charts of how counts evolved: a
     /// folder of manifest .json files, or a published store's root (its
     /// cortes/<id>/manifest.json).
@@ -33,9 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let snapshot = crate::source::load(&args.snapshot)?;
-    let ruleset = super::choose_ruleset(args.ruleset.as_deref(), &snapshot)?;
-    let results = crate::tally::tally(&snapshot, &ruleset);
+    let (snapshot, results) = args.input.tally()?;
     let theme = crate::cutover::setup::theme(args.theme.as_deref())?;
     let history = match &args.history {
         Some(dir) => History::from_manifest_bytes(

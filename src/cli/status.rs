@@ -124,6 +124,9 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         ),
         None => println!("  live: nothing published yet"),
     }
+    if let Some(source) = crate::watch::status::read_source(dir).map_err(anyhow::Error::msg)? {
+        print_source(&source);
+    }
     for t in &s.targets {
         println!(
             "  target {} ({}): {}, live {}{}",
@@ -177,4 +180,35 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The database source's line (`source.json`), when the watcher has one.
+fn print_source(s: &crate::watch::status::SourceStatus) {
+    println!(
+        "  source {}: {}{}{}{}",
+        s.database,
+        s.state,
+        s.since
+            .as_ref()
+            .map(|t| format!(" since {t}"))
+            .unwrap_or_default(),
+        match s.reconnects {
+            0 => String::new(),
+            1 => ", 1 reconnect".into(),
+            n => format!(", {n} reconnects"),
+        },
+        s.last_error
+            .as_ref()
+            .map(|e| format!(", last error: {e}"))
+            .unwrap_or_default()
+    );
+    if let Some(l) = &s.last_sealed {
+        println!(
+            "    last sealed: corte {} ({}) at {}, read and sealed in {} ms",
+            l.seq, l.snapshot, l.sealed_at, l.ms
+        );
+    }
+    if let Some(f) = &s.last_failed {
+        println!("    last failed: {f}");
+    }
 }

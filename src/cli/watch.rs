@@ -5,13 +5,21 @@ use anyhow::Context;
 
 use super::targets::{self, Common};
 use crate::cutover::{Publisher, Setup};
+use crate::source::postgres::DbConfig;
+use crate::watch::database::DatabaseFeed;
 use crate::watch::{WatchOptions, Watcher};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The folder the central database drops snapshots into (default: [watch].inbox).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "source")]
     pub inbox: Option<PathBuf>,
+    /// Read each closed corte straight from the central database
+    /// (postgres://user@host:port/db, docs/database.md) instead of an inbox;
+    /// also [source].url. The password comes from PGPASSWORD or PGPASSFILE
+    /// (or the URL) and is never printed.
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
     /// Targets: URLs or names of [[target]]s in corte.toml (default: every configured target).
     #[arg(long = "to", num_args = 1..)]
     pub to: Vec<String>,
@@ -48,6 +56,19 @@ struct FileSections {
     watch: WatchSection,
     #[serde(default)]
     site: SiteSection,
+    #[serde(default)]
+    source: SourceSection,
+}
+
+/// `[source]`: the central database (docs/database.md).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SourceSection {
+    url: Option<String>,
+    schema: Option<String>,
+    channel: Option<String>,
+    poll_secs: Option<u64>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -82,21 +103,36 @@ fn sections(common: &Common) -> anyhow::Result<FileSections> {
     };
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{}: [watch] or [site]", path.display()))
+    toml::from_str(&text)
+        .with_context(|| format!("{}: [watch], [site] or [source]", path.display()))
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = args.common.config()?;
     let file = sections(&args.common)?;
-    let inbox = args
-        .inbox
-        .clone()
-        .or(file.watch.inbox.clone())
-        .context("no inbox: give --inbox DIR or set [watch].inbox in corte.toml")?;
-    let mut opts = WatchOptions::new(inbox);
-    if let Some(s) = args.state.clone().or(file.watch.state.clone()) {
-        opts.state = s;
-    }
+    let state = args.state.clone().or(file.watch.state.clone());
+    let source = args.source.clone().or(file.source.url.clone());
+    let (mut opts, feed) = match (&source, args.inbox.clone().or(file.watch.inbox.clone())) {
+        (Some(url), _) => {
+            let state = state.context(
+                "a database source needs a state folder: give --state DIR or set [watch].state",
+            )?;
+            let feed = database_feed(url, &file.source, state.clone());
+            let mut opts = WatchOptions::new(feed.inbox.clone());
+            opts.state = state;
+            (opts, Some(feed))
+        }
+        (None, Some(inbox)) => {
+            let mut opts = WatchOptions::new(inbox);
+            if let Some(s) = state {
+                opts.state = s;
+            }
+            (opts, None)
+        }
+        (None, None) => anyhow::bail!(
+            "nothing to watch: give --inbox DIR or --source postgres://…, or set [watch].inbox or [source].url in corte.toml"
+        ),
+    };
     if let Some(ms) = file.watch.debounce_ms {
         opts.debounce = Duration::from_millis(ms);
     }
@@ -126,9 +162,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         stop_on_signals(stop);
         let watcher = Watcher::new(publisher, opts)?.with_progress(targets::progress());
-        watcher.run(shutdown).await
+        match feed {
+            Some(feed) => {
+                let feeding = tokio::spawn(feed.run(shutdown.clone()));
+                let watched = watcher.run(shutdown).await;
+                // Stopped by a signal, the source marks itself stopped; a
+                // watcher that failed takes its source down with it.
+                if watched.is_err() {
+                    feeding.abort();
+                }
+                let _ = tokio::time::timeout(Duration::from_secs(5), feeding).await;
+                watched
+            }
+            None => watcher.run(shutdown).await,
+        }
     })?;
     Ok(())
+}
+
+fn database_feed(url: &str, section: &SourceSection, state: PathBuf) -> DatabaseFeed {
+    let mut db = DbConfig::new(url);
+    db.application_name = "corte watch".into();
+    if let Some(s) = &section.schema {
+        db.schema = s.clone();
+    }
+    if let Some(c) = &section.channel {
+        db.channel = c.clone();
+    }
+    db.ca_file = section.ca_file.clone();
+    let mut feed = DatabaseFeed::new(db, state);
+    if let Some(s) = section.poll_secs {
+        feed.poll = Duration::from_secs(s.max(1));
+    }
+    feed
 }
 
 /// The first Ctrl-C or SIGTERM asks the cutover to stop (`stop` turns

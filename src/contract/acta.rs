@@ -241,6 +241,64 @@ impl Observacion {
     }
 }
 
+/// How a published file classified a captured acta, kept by imports where
+/// the rules cannot derive it from the published fields (see
+/// [`Acta::observacion_publicada`]). Live exports never carry one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Publicada {
+    /// Counted or not counted with this observation (`None`: counted, no remark).
+    Observacion(Option<Observacion>),
+    /// Captured, but counted by its publisher in neither ACTAS_CONTABILIZADAS
+    /// nor ACTAS_NO_CONTABILIZADAS (IEE Puebla 2018 prints such actas as
+    /// CONTABILIZADA 0 with no observation).
+    SinClasificar,
+}
+
+impl Publicada {
+    /// The codes of the `OBSERVACION_PUBLICADA` column.
+    pub const CODES: [(&'static str, Publicada); 5] = [
+        ("NINGUNA", Publicada::Observacion(None)),
+        (
+            "EXCEDE_LISTA_NOMINAL",
+            Publicada::Observacion(Some(Observacion::ExcedeListaNominal)),
+        ),
+        (
+            "TODOS_ILEGIBLES_O_SIN_DATO",
+            Publicada::Observacion(Some(Observacion::TodosIlegiblesOSinDato)),
+        ),
+        (
+            "ALGUN_CAMPO_ILEGIBLE_O_SIN_DATO",
+            Publicada::Observacion(Some(Observacion::AlgunCampoIlegibleOSinDato)),
+        ),
+        ("SIN_CLASIFICAR", Publicada::SinClasificar),
+    ];
+
+    pub fn code(self) -> &'static str {
+        Publicada::CODES
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(c, _)| *c)
+            .unwrap_or("NINGUNA")
+    }
+
+    pub fn from_code(s: &str) -> Option<Publicada> {
+        Publicada::CODES
+            .iter()
+            .find(|(c, _)| *c == s)
+            .map(|(_, p)| *p)
+    }
+
+    /// As an operator reads it: the observation's text, `(ninguna)`, or
+    /// `(sin clasificar)`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Publicada::Observacion(Some(o)) => o.text(),
+            Publicada::Observacion(None) => "(ninguna)",
+            Publicada::SinClasificar => "(sin clasificar)",
+        }
+    }
+}
+
 pub const MECANISMOS: [&str; 3] = ["D", "F", "I"];
 pub const ORIGENES: [&str; 2] = ["CASILLA", "CATD"];
 pub const DIGITALIZACIONES: [&str; 2] = ["MOVIL", "ESCANER"];
@@ -280,14 +338,51 @@ pub struct Acta {
     pub origen: Option<&'static str>,
     pub digitalizacion: Option<&'static str>,
     pub tipo_documento: Option<&'static str>,
-    /// Only for imports of published files: the observation the source
-    /// published, kept where the published fields cannot produce it by the
-    /// rules (votes withheld, or a file at odds with itself). `Some(None)` means
-    /// "published as counted with no observation". The tally uses it instead of
-    /// the rules and marks the acta.
-    pub observacion_publicada: Option<Option<Observacion>>,
+    /// Only for imports of published files: how the source classified the
+    /// acta, kept where the published fields cannot produce it by the rules
+    /// (votes withheld, a file at odds with itself, or an acta its publisher
+    /// counted in no category). The tally uses it instead of the rules and
+    /// marks the acta.
+    pub observacion_publicada: Option<Publicada>,
     /// Line in the CSV file (header = 1), for messages.
     pub line: u64,
+}
+
+impl Acta {
+    /// An acta with its key, state and vote fields and nothing else yet: no
+    /// casilla of the catalog, no counts (each `NoAplica`), no image, times
+    /// or provenance, line 0. Producers set what they know with struct
+    /// update syntax (`Acta { casilla: Some(c), ..Acta::new(…) }`); the
+    /// snapshot's reader ([`parse_actas`]) fills every field from its row.
+    pub fn new(
+        clave_casilla: impl Into<String>,
+        tipo_acta: impl Into<String>,
+        estado: EstadoActa,
+        votos: Vec<Campo>,
+    ) -> Acta {
+        Acta {
+            casilla: None,
+            clave_casilla: clave_casilla.into(),
+            tipo_acta: tipo_acta.into(),
+            estado,
+            votos: votos.into_boxed_slice(),
+            total_asentado: Campo::NoAplica,
+            boletas_sobrantes: Campo::NoAplica,
+            personas_votaron: Campo::NoAplica,
+            rep_votaron: Campo::NoAplica,
+            votos_sacados: Campo::NoAplica,
+            codigo_integridad: None,
+            mecanismo: None,
+            acopio: None,
+            captura: None,
+            verificacion: None,
+            origen: None,
+            digitalizacion: None,
+            tipo_documento: None,
+            observacion_publicada: None,
+            line: 0,
+        }
+    }
 }
 
 /// The header a snapshot's actas file for this election must have.
@@ -306,14 +401,23 @@ pub fn header(catalog: &Catalog, election: usize, with_publicada: bool) -> Vec<S
     h
 }
 
+#[derive(Clone, Copy)]
 struct RowCtx<'a> {
     file: &'a str,
     line: u64,
     header: &'a [String],
+    /// The row's CLAVE_CASILLA and TIPO_ACTA once read: errors name the
+    /// acta too, since a row number means little outside the file (a
+    /// corte read from the database).
+    acta: Option<(&'a str, &'a str)>,
 }
 
 impl RowCtx<'_> {
     fn err(&self, col: usize, message: impl Into<String>) -> ContractError {
+        let mut message = message.into();
+        if let Some((clave, tipo)) = self.acta.filter(|(c, _)| !c.is_empty()) {
+            message.push_str(&format!(" (acta {clave} {tipo})"));
+        }
         ContractError::new(self.file, message)
             .at_row(self.line)
             .at_field(self.header[col].clone())
@@ -356,18 +460,57 @@ pub fn parse_actas(
     index: &CatalogIndex,
     election: usize,
 ) -> Result<Vec<Acta>> {
-    let e = &catalog.elections[election];
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::ByteRecord, line: u64| {
-        reader.read_byte_record(record).map_err(|err| {
-            ContractError::new(file, format!("cannot read the CSV: {err}")).at_row(line)
-        })
+    let (expected, with_publicada) =
+        read_header(file, &mut reader, &mut record, catalog, election)?;
+    let rows = Rows {
+        catalog,
+        index,
+        election,
+        with_publicada,
     };
-    if !read(&mut reader, &mut record, 1)? {
+    let mut actas = Vec::with_capacity(bytes.len() / 200);
+    let mut seen: HashMap<(u32, String), u64> = HashMap::new();
+    let mut line = 1u64;
+    while read_record(file, &mut reader, &mut record, line + 1)? {
+        // The record's own position: the reader's is already past it.
+        line = record.position().map_or(line + 1, |p| p.line());
+        let ctx = RowCtx {
+            file,
+            line,
+            header: &expected,
+            acta: None,
+        };
+        actas.push(rows.acta(&ctx, &record, &mut seen)?);
+    }
+    Ok(actas)
+}
+
+fn read_record(
+    file: &str,
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::ByteRecord,
+    line: u64,
+) -> Result<bool> {
+    reader
+        .read_byte_record(record)
+        .map_err(|err| ContractError::new(file, format!("cannot read the CSV: {err}")).at_row(line))
+}
+
+/// Reads and checks the header line; returns the header the rows must
+/// follow and whether it ends with `OBSERVACION_PUBLICADA`.
+fn read_header(
+    file: &str,
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::ByteRecord,
+    catalog: &Catalog,
+    election: usize,
+) -> Result<(Vec<String>, bool)> {
+    if !read_record(file, reader, record, 1)? {
         return Err(
             ContractError::new(file, "is empty; the first line must be the header").at_row(1),
         );
@@ -379,20 +522,28 @@ pub fn parse_actas(
     let with_publicada = found.last().map(String::as_str) == Some(OBSERVACION_PUBLICADA);
     let expected = header(catalog, election, with_publicada);
     check_header(file, &found, &expected)?;
+    Ok((expected, with_publicada))
+}
 
-    let n_opts = e.options.len();
-    let tail = HEAD_COLUMNS.len() + n_opts;
-    let mut actas = Vec::with_capacity(bytes.len() / 200);
-    let mut seen: HashMap<(u32, String), u64> = HashMap::new();
-    let mut line = 1u64;
-    while read(&mut reader, &mut record, line + 1)? {
-        // The record's own position: the reader's is already past it.
-        line = record.position().map_or(line + 1, |p| p.line());
-        let ctx = RowCtx {
-            file,
-            line,
-            header: &expected,
-        };
+/// What every row of one election's actas file is checked against.
+struct Rows<'a> {
+    catalog: &'a Catalog,
+    index: &'a CatalogIndex,
+    election: usize,
+    with_publicada: bool,
+}
+
+impl Rows<'_> {
+    /// One row: its key and state, its casilla, its votes, then the tail
+    /// (counts, image hash, provenance, times, published observation).
+    /// `seen` holds the rows before it, to refuse a duplicate acta.
+    fn acta(
+        &self,
+        ctx: &RowCtx,
+        record: &csv::ByteRecord,
+        seen: &mut HashMap<(u32, String), u64>,
+    ) -> Result<Acta> {
+        let (file, line, expected) = (ctx.file, ctx.line, ctx.header);
         if record.len() != expected.len() {
             return Err(ContractError::new(
                 file,
@@ -404,9 +555,14 @@ pub fn parse_actas(
             )
             .at_row(line));
         }
-        let clave = field_str(&ctx, &record, 0)?;
-        let tipo_acta = field_str(&ctx, &record, 1)?;
-        let estado_s = field_str(&ctx, &record, 2)?;
+        let clave = field_str(ctx, record, 0)?;
+        let tipo_acta = field_str(ctx, record, 1)?;
+        // From here errors name the acta too.
+        let ctx = &RowCtx {
+            acta: Some((clave, tipo_acta)),
+            ..*ctx
+        };
+        let estado_s = field_str(ctx, record, 2)?;
         let estado = EstadoActa::from_code(estado_s).ok_or_else(|| {
             let codes: Vec<&str> = EstadoActa::CODES.iter().map(|(c, _)| *c).collect();
             ctx.err(
@@ -414,6 +570,64 @@ pub fn parse_actas(
                 format!("`{estado_s}` is not one of {}", codes.join(", ")),
             )
         })?;
+        let casilla = self.casilla(ctx, clave, tipo_acta, estado, seen)?;
+        let votos = self.votos(ctx, record, casilla, tipo_acta, estado)?;
+        let tail = HEAD_COLUMNS.len() + votos.len();
+        // Field `i` of the tail, read as what its column holds.
+        let text = |i: usize| field_str(ctx, record, tail + i);
+        let counts = |i: usize| -> Result<Campo> {
+            Campo::parse(text(i)?).map_err(|m| ctx.err(tail + i, m))
+        };
+        let one = |i: usize, allowed| one_of(ctx, tail + i, text(i)?, allowed);
+        let time = |i: usize| timestamp(ctx, tail + i, text(i)?);
+        let codigo = text(5)?;
+        if !codigo.is_empty() && !is_sha256_hex(codigo) {
+            return Err(ctx.err(
+                tail + 5,
+                format!("`{codigo}` is not a lowercase hex SHA-256 (64 characters 0-9a-f)"),
+            ));
+        }
+        let observacion_publicada = if self.with_publicada {
+            observacion_publicada(ctx, record, tail + TAIL_COLUMNS.len(), estado)?
+        } else {
+            None
+        };
+        Ok(Acta {
+            casilla,
+            clave_casilla: clave.to_string(),
+            tipo_acta: tipo_acta.to_string(),
+            estado,
+            votos: votos.into_boxed_slice(),
+            total_asentado: counts(0)?,
+            boletas_sobrantes: counts(1)?,
+            personas_votaron: counts(2)?,
+            rep_votaron: counts(3)?,
+            votos_sacados: counts(4)?,
+            codigo_integridad: (!codigo.is_empty()).then(|| codigo.to_string()),
+            mecanismo: one(6, &MECANISMOS)?,
+            acopio: time(7)?,
+            captura: time(8)?,
+            verificacion: time(9)?,
+            origen: one(10, &ORIGENES)?,
+            digitalizacion: one(11, &DIGITALIZACIONES)?,
+            tipo_documento: one(12, &TIPOS_DOCUMENTO)?,
+            observacion_publicada,
+            line,
+        })
+    }
+
+    /// The catalog's casilla of a row (None for fuera de catálogo), once
+    /// its key and acta type are plain and it is not a duplicate.
+    fn casilla(
+        &self,
+        ctx: &RowCtx,
+        clave: &str,
+        tipo_acta: &str,
+        estado: EstadoActa,
+        seen: &mut HashMap<(u32, String), u64>,
+    ) -> Result<Option<u32>> {
+        let (catalog, index, line) = (self.catalog, self.index, ctx.line);
+        let e = &catalog.elections[self.election];
         let fuera = estado == EstadoActa::FueraCatalogo;
         for (col, value) in [(0, clave), (1, tipo_acta)] {
             if fuera && value.is_empty() {
@@ -450,12 +664,26 @@ pub fn parse_actas(
             }
             Some(c)
         };
+        Ok(casilla)
+    }
+
+    /// The vote fields of a row, one per option: present exactly where the
+    /// option is on the acta's ballot, and none on a sin-acta row.
+    fn votos(
+        &self,
+        ctx: &RowCtx,
+        record: &csv::ByteRecord,
+        casilla: Option<u32>,
+        tipo_acta: &str,
+        estado: EstadoActa,
+    ) -> Result<Vec<Campo>> {
+        let (catalog, index, election) = (self.catalog, self.index, self.election);
+        let n_opts = catalog.elections[election].options.len();
         let ballot = casilla.and_then(|c| ballot_of(catalog, index, election, c, tipo_acta));
         let mut votos = Vec::with_capacity(n_opts);
         for o in 0..n_opts {
             let col = HEAD_COLUMNS.len() + o;
-            let campo =
-                Campo::parse(field_str(&ctx, &record, col)?).map_err(|m| ctx.err(col, m))?;
+            let campo = Campo::parse(field_str(ctx, record, col)?).map_err(|m| ctx.err(col, m))?;
             match estado {
                 EstadoActa::Capturada => {
                     let on_ballot = ballot.is_none_or(|b| b[o]);
@@ -473,87 +701,34 @@ pub fn parse_actas(
             }
             votos.push(campo);
         }
-        let counts = |i: usize| -> Result<Campo> {
-            Campo::parse(field_str(&ctx, &record, tail + i)?).map_err(|m| ctx.err(tail + i, m))
-        };
-        let codigo = field_str(&ctx, &record, tail + 5)?;
-        if !codigo.is_empty() && !is_sha256_hex(codigo) {
+        Ok(votos)
+    }
+}
+
+/// The `OBSERVACION_PUBLICADA` field (column `col`) of a row: empty, or a
+/// code that only a captured acta may carry.
+fn observacion_publicada(
+    ctx: &RowCtx,
+    record: &csv::ByteRecord,
+    col: usize,
+    estado: EstadoActa,
+) -> Result<Option<Publicada>> {
+    let s = field_str(ctx, record, col)?;
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        let obs = Publicada::from_code(s).ok_or_else(|| {
+            let codes: Vec<&str> = Publicada::CODES.iter().map(|(c, _)| *c).collect();
+            ctx.err(col, format!("`{s}` is not one of {}", codes.join(", ")))
+        })?;
+        if estado != EstadoActa::Capturada {
             return Err(ctx.err(
-                tail + 5,
-                format!("`{codigo}` is not a lowercase hex SHA-256 (64 characters 0-9a-f)"),
+                col,
+                "only a captured acta can carry a published observation",
             ));
         }
-        let observacion_publicada = if with_publicada {
-            let s = field_str(&ctx, &record, tail + TAIL_COLUMNS.len())?;
-            if s.is_empty() {
-                None
-            } else {
-                let obs = Observacion::CODES
-                    .iter()
-                    .find(|(c, _)| *c == s)
-                    .map(|(_, o)| *o)
-                    .ok_or_else(|| {
-                        let codes: Vec<&str> = Observacion::CODES.iter().map(|(c, _)| *c).collect();
-                        ctx.err(
-                            tail + TAIL_COLUMNS.len(),
-                            format!("`{s}` is not one of {}", codes.join(", ")),
-                        )
-                    })?;
-                if estado != EstadoActa::Capturada {
-                    return Err(ctx.err(
-                        tail + TAIL_COLUMNS.len(),
-                        "only a captured acta can carry a published observation",
-                    ));
-                }
-                Some(obs)
-            }
-        } else {
-            None
-        };
-        actas.push(Acta {
-            casilla,
-            clave_casilla: clave.to_string(),
-            tipo_acta: tipo_acta.to_string(),
-            estado,
-            votos: votos.into_boxed_slice(),
-            total_asentado: counts(0)?,
-            boletas_sobrantes: counts(1)?,
-            personas_votaron: counts(2)?,
-            rep_votaron: counts(3)?,
-            votos_sacados: counts(4)?,
-            codigo_integridad: (!codigo.is_empty()).then(|| codigo.to_string()),
-            mecanismo: one_of(
-                &ctx,
-                tail + 6,
-                field_str(&ctx, &record, tail + 6)?,
-                &MECANISMOS,
-            )?,
-            acopio: timestamp(&ctx, tail + 7, field_str(&ctx, &record, tail + 7)?)?,
-            captura: timestamp(&ctx, tail + 8, field_str(&ctx, &record, tail + 8)?)?,
-            verificacion: timestamp(&ctx, tail + 9, field_str(&ctx, &record, tail + 9)?)?,
-            origen: one_of(
-                &ctx,
-                tail + 10,
-                field_str(&ctx, &record, tail + 10)?,
-                &ORIGENES,
-            )?,
-            digitalizacion: one_of(
-                &ctx,
-                tail + 11,
-                field_str(&ctx, &record, tail + 11)?,
-                &DIGITALIZACIONES,
-            )?,
-            tipo_documento: one_of(
-                &ctx,
-                tail + 12,
-                field_str(&ctx, &record, tail + 12)?,
-                &TIPOS_DOCUMENTO,
-            )?,
-            observacion_publicada,
-            line,
-        });
+        Ok(Some(obs))
     }
-    Ok(actas)
 }
 
 /// Which options are on an acta's ballot: its contest unit's, or every option
@@ -667,7 +842,7 @@ pub fn write_actas(catalog: &Catalog, election: usize, actas: &[Acta]) -> Vec<u8
         if with_publicada {
             row.push(
                 a.observacion_publicada
-                    .map(Observacion::code)
+                    .map(Publicada::code)
                     .unwrap_or("")
                     .to_string(),
             );

@@ -468,24 +468,7 @@ impl Catalog {
                     format!("casilla `{}` appears twice", c.key),
                 ));
             }
-            if c.tipo.is_especial() && c.boletas.is_none() {
-                return Err(err(
-                    format!("{field}.boletas"),
-                    format!(
-                        "casilla especial `{}` needs `boletas` (the boletas approved for it)",
-                        c.key
-                    ),
-                ));
-            }
-            if !(1..=2).contains(&c.ubicacion) {
-                return Err(err(
-                    format!("{field}.ubicacion"),
-                    format!(
-                        "casilla `{}`: ubicación must be 1 (urbana) or 2 (no urbana), not {}",
-                        c.key, c.ubicacion
-                    ),
-                ));
-            }
+            check_casilla(&field, c)?;
             let seccion = match &c.seccion {
                 Some(s) => Some(*ix.seccion_by_id.get(s).ok_or_else(|| {
                     err(
@@ -518,25 +501,32 @@ impl Catalog {
             ix.casilla_seccion.push(seccion);
             ix.casilla_distrito.push(distrito);
             ix.casilla_demarcacion.push(demarcacion);
-            for (election, types) in &c.actas {
-                if !self.elections.iter().any(|e| &e.id == election) {
+            self.check_acta_types(&field, c)?;
+        }
+        Ok(())
+    }
+
+    /// The actas a casilla expects: of elections of the catalog, each type
+    /// a plain key listed once.
+    fn check_acta_types(&self, field: &str, c: &Casilla) -> Result<()> {
+        for (election, types) in &c.actas {
+            if !self.elections.iter().any(|e| &e.id == election) {
+                return Err(err(
+                    format!("{field}.actas"),
+                    format!(
+                        "casilla `{}` expects an acta for election `{election}`, which is not in `elections`",
+                        c.key
+                    ),
+                ));
+            }
+            let mut seen = HashSet::new();
+            for t in types {
+                check_key(&format!("{field}.actas.{election}"), t)?;
+                if !seen.insert(t) {
                     return Err(err(
-                        format!("{field}.actas"),
-                        format!(
-                            "casilla `{}` expects an acta for election `{election}`, which is not in `elections`",
-                            c.key
-                        ),
+                        format!("{field}.actas.{election}"),
+                        format!("casilla `{}` lists acta type `{t}` twice", c.key),
                     ));
-                }
-                let mut seen = HashSet::new();
-                for t in types {
-                    check_key(&format!("{field}.actas.{election}"), t)?;
-                    if !seen.insert(t) {
-                        return Err(err(
-                            format!("{field}.actas.{election}"),
-                            format!("casilla `{}` lists acta type `{t}` twice", c.key),
-                        ));
-                    }
                 }
             }
         }
@@ -563,65 +553,7 @@ impl Catalog {
         eix.unit_ballot = vec![vec![false; election.options.len()]; eix.units.len()];
         for (k, cand) in election.candidacies.iter().enumerate() {
             let field = format!("{base}.candidacies[{k}]");
-            let unit = *eix.unit_by_id.get(&cand.unit).ok_or_else(|| {
-                err(
-                    format!("{field}.unit"),
-                    format!(
-                        "unit `{}` is not a contest unit of election `{}` (its contest level is {:?})",
-                        cand.unit, election.id, election.contest
-                    ),
-                )
-            })?;
-            if cand.options.is_empty() {
-                return Err(err(
-                    format!("{field}.options"),
-                    "a candidacy needs at least one option",
-                ));
-            }
-            let mut opts = Vec::with_capacity(cand.options.len());
-            for col in &cand.options {
-                let o = *eix.option_by_column.get(col).ok_or_else(|| {
-                    err(
-                        format!("{field}.options"),
-                        format!(
-                            "column `{col}` is not an option of election `{}`",
-                            election.id
-                        ),
-                    )
-                })?;
-                let kind = election.options[o as usize].kind;
-                if matches!(kind, OptionKind::NoRegistrados | OptionKind::Nulos) {
-                    return Err(err(
-                        format!("{field}.options"),
-                        format!("`{col}` ({kind:?}) cannot belong to a candidacy"),
-                    ));
-                }
-                let ballot = &mut eix.unit_ballot[unit as usize];
-                if ballot[o as usize] {
-                    return Err(err(
-                        format!("{field}.options"),
-                        format!(
-                            "column `{col}` belongs to two candidacies in unit `{}`",
-                            cand.unit
-                        ),
-                    ));
-                }
-                ballot[o as usize] = true;
-                opts.push(o);
-            }
-            opts.sort_unstable();
-            eix.unit_candidacies[unit as usize].push(k as u32);
-            let key = candidacy_key(election, &opts);
-            let key_index = match eix.candidacy_keys.iter().position(|k| k == &key) {
-                Some(i) => i,
-                None => {
-                    eix.candidacy_keys.push(key.clone());
-                    eix.candidacy_keys.len() - 1
-                }
-            };
-            eix.candidacy_key_index.push(key_index);
-            eix.candidacy_key.push(key);
-            eix.candidacy_options.push(opts);
+            index_candidacy(&field, election, k, cand, &mut eix)?;
         }
         for (u, ballot) in eix.unit_ballot.iter_mut().enumerate() {
             if eix.unit_candidacies[u].is_empty() {
@@ -803,6 +735,101 @@ impl Catalog {
         }
         Ok(())
     }
+}
+
+/// What a casilla must say of itself: boletas if it is especial, and an
+/// ubicación of 1 or 2.
+fn check_casilla(field: &str, c: &Casilla) -> Result<()> {
+    if c.tipo.is_especial() && c.boletas.is_none() {
+        return Err(err(
+            format!("{field}.boletas"),
+            format!(
+                "casilla especial `{}` needs `boletas` (the boletas approved for it)",
+                c.key
+            ),
+        ));
+    }
+    if !(1..=2).contains(&c.ubicacion) {
+        return Err(err(
+            format!("{field}.ubicacion"),
+            format!(
+                "casilla `{}`: ubicación must be 1 (urbana) or 2 (no urbana), not {}",
+                c.key, c.ubicacion
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One candidacy of an election: its unit, its options (each on that
+/// unit's ballot once, none a no-registrados or nulos option) and its key.
+fn index_candidacy(
+    field: &str,
+    election: &Election,
+    k: usize,
+    cand: &Candidacy,
+    eix: &mut ElectionIndex,
+) -> Result<()> {
+    let unit = *eix.unit_by_id.get(&cand.unit).ok_or_else(|| {
+        err(
+            format!("{field}.unit"),
+            format!(
+                "unit `{}` is not a contest unit of election `{}` (its contest level is {:?})",
+                cand.unit, election.id, election.contest
+            ),
+        )
+    })?;
+    if cand.options.is_empty() {
+        return Err(err(
+            format!("{field}.options"),
+            "a candidacy needs at least one option",
+        ));
+    }
+    let mut opts = Vec::with_capacity(cand.options.len());
+    for col in &cand.options {
+        let o = *eix.option_by_column.get(col).ok_or_else(|| {
+            err(
+                format!("{field}.options"),
+                format!(
+                    "column `{col}` is not an option of election `{}`",
+                    election.id
+                ),
+            )
+        })?;
+        let kind = election.options[o as usize].kind;
+        if matches!(kind, OptionKind::NoRegistrados | OptionKind::Nulos) {
+            return Err(err(
+                format!("{field}.options"),
+                format!("`{col}` ({kind:?}) cannot belong to a candidacy"),
+            ));
+        }
+        let ballot = &mut eix.unit_ballot[unit as usize];
+        if ballot[o as usize] {
+            return Err(err(
+                format!("{field}.options"),
+                format!(
+                    "column `{col}` belongs to two candidacies in unit `{}`",
+                    cand.unit
+                ),
+            ));
+        }
+        ballot[o as usize] = true;
+        opts.push(o);
+    }
+    opts.sort_unstable();
+    eix.unit_candidacies[unit as usize].push(k as u32);
+    let key = candidacy_key(election, &opts);
+    let key_index = match eix.candidacy_keys.iter().position(|k| k == &key) {
+        Some(i) => i,
+        None => {
+            eix.candidacy_keys.push(key.clone());
+            eix.candidacy_keys.len() - 1
+        }
+    };
+    eix.candidacy_key_index.push(key_index);
+    eix.candidacy_key.push(key);
+    eix.candidacy_options.push(opts);
+    Ok(())
 }
 
 fn resolve_unit(

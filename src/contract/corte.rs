@@ -212,6 +212,24 @@ impl NewSnapshot {
         }
     }
 
+    /// Validates the members in memory, exactly as `source::load`
+    /// validates a snapshot on disk once its hashes match (the database
+    /// source's reads, before anything is written).
+    pub fn validate(&self) -> std::result::Result<super::Snapshot, super::ContractError> {
+        let mut catalog: &[u8] = &[];
+        let mut actas = BTreeMap::new();
+        for (path, bytes) in &self.members {
+            match member_election(path) {
+                Ok(None) => catalog = bytes,
+                Ok(Some(election)) => {
+                    actas.insert(election.to_string(), bytes.clone());
+                }
+                Err(message) => return Err(super::ContractError::new(CORTE_FILE, message)),
+            }
+        }
+        super::Snapshot::from_members(self.corte_meta(), catalog, &actas)
+    }
+
     pub fn corte_json(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(&self.corte_meta()).unwrap_or_default();
         bytes.push(b'\n');

@@ -21,7 +21,7 @@ pub mod pct;
 pub mod ruleset;
 pub mod summary;
 
-pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion};
+pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion, Publicada};
 pub use catalog::{
     BallotOption, Candidacy, Casilla, Catalog, CatalogIndex, ContestLevel, Election, OptionKind,
     Party, Seccion, TipoCasilla, Unit,

@@ -85,6 +85,11 @@ pub fn builtin(name: &str) -> Option<RulesetSpec> {
         sin_acta_no_contabilizada: true,
         participacion_ultimo_corte: VotosBase::ConEspeciales,
     };
+    // Publishers who keep participation without casillas especiales at the end.
+    let s_cs = |inconsistencias: Vec<Inconsistencia>| RulesetSpec {
+        participacion_ultimo_corte: VotosBase::SinEspeciales,
+        ..spec(inconsistencias)
+    };
     match name {
         // IECM LEEME 2024: inconsistencies exclude sin acta and fuera de catálogo.
         "iecm-2024" => Some(spec(vec![
@@ -100,11 +105,25 @@ pub fn builtin(name: &str) -> Option<RulesetSpec> {
             TodosIlegiblesOSinDato,
             AlgunCampoIlegibleOSinDato,
         ])),
+        // IEE Puebla 2018: as Campeche 2021, and S_CS at the final corte.
+        "puebla-2018" => Some(s_cs(vec![ExcedeListaNominal, TodosIlegiblesOSinDato])),
+        // IEEPCO Oaxaca 2022: as IECM 2024, and S_CS at the final corte.
+        "oaxaca-2022" => Some(s_cs(vec![
+            ExcedeListaNominal,
+            TodosIlegiblesOSinDato,
+            AlgunCampoIlegibleOSinDato,
+        ])),
         _ => None,
     }
 }
 
-pub const BUILTIN_NAMES: [&str; 3] = ["iecm-2024", "campeche-2021", "qroo-2019"];
+pub const BUILTIN_NAMES: [&str; 5] = [
+    "iecm-2024",
+    "campeche-2021",
+    "qroo-2019",
+    "puebla-2018",
+    "oaxaca-2022",
+];
 pub const DEFAULT: &str = "iecm-2024";
 
 /// A catalog's ruleset reference, resolved.

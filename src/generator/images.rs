@@ -178,42 +178,61 @@ const FIGURES_LINES: usize = 4;
 /// The PNG of one acta: see the module documentation for the look.
 pub(crate) fn render(election: &str, acta: &Acta) -> Result<Vec<u8>, GenError> {
     let mut c = Canvas::new(IMAGE_WIDTH as usize, IMAGE_HEIGHT as usize);
+    frame(&mut c);
+    barcode(
+        &mut c,
+        sha2_digest(format!(
+            "{election}|{}|{}",
+            acta.clave_casilla, acta.tipo_acta
+        )),
+    );
+    let label = format!("{} {} {}", acta.clave_casilla, acta.tipo_acta, election);
+    c.text(MARGIN, TEXT_TOP, &label, TEXT_SCALE, INK);
+    bars(&mut c, acta);
+    figures(&mut c, acta);
+    c.encode()
+}
+
+fn frame(c: &mut Canvas) {
     let (w, h) = (c.width, c.height);
-    // Frame.
     c.fill(0, 0, w, 1, FRAME);
     c.fill(0, h - 1, w, h, FRAME);
     c.fill(0, 0, 1, h, FRAME);
     c.fill(w - 1, 0, w, h, FRAME);
+}
 
-    // Barcode: one module per bit of the key's hash.
-    let digest = sha2_digest(format!(
-        "{election}|{}|{}",
-        acta.clave_casilla, acta.tipo_acta
-    ));
-    for x in MARGIN..w - MARGIN {
+/// One module per bit of the key's hash.
+fn barcode(c: &mut Canvas, digest: [u8; 32]) {
+    for x in MARGIN..c.width - MARGIN {
         let bit = x - MARGIN;
         if digest[(bit / 8) % digest.len()] >> (7 - bit % 8) & 1 == 1 {
             c.fill(x, BARCODE_TOP, x + 1, BARCODE_BOTTOM, INK);
         }
     }
+}
 
-    let label = format!("{} {} {}", acta.clave_casilla, acta.tipo_acta, election);
-    c.text(MARGIN, TEXT_TOP, &label, TEXT_SCALE, INK);
-
-    // Bars: the vote fields, a gap, the counts.
-    let counts = [
+/// TOTAL_VOTOS_ASENTADO, BOLETAS_SOBRANTES, PERSONAS_VOTARON,
+/// REP_VOTARON, VOTOS_SACADOS.
+fn counts(acta: &Acta) -> [Campo; 5] {
+    [
         acta.total_asentado,
         acta.boletas_sobrantes,
         acta.personas_votaron,
         acta.rep_votaron,
         acta.votos_sacados,
-    ];
+    ]
+}
+
+/// The vote fields, a gap, the counts: one bar each, scaled to the
+/// largest; ILEGIBLE hatched, SIN DATO an empty outline.
+fn bars(c: &mut Canvas, acta: &Acta) {
+    let w = c.width;
     let fields: Vec<(Campo, u8)> = acta
         .votos
         .iter()
         .map(|&v| (v, VOTE))
         .chain(std::iter::once((Campo::NoAplica, PAPER)))
-        .chain(counts.iter().map(|&v| (v, COUNT)))
+        .chain(counts(acta).iter().map(|&v| (v, COUNT)))
         .collect();
     let top = fields
         .iter()
@@ -253,9 +272,11 @@ pub(crate) fn render(election: &str, acta: &Acta) -> Result<Vec<u8>, GenError> {
         }
     }
     c.fill(MARGIN, BASE, w - MARGIN, BASE + 1, BASELINE);
+}
 
-    // The figures as written: votes, `/`, counts; `?` ILEGIBLE, `-` SIN DATO,
-    // `.` off the ballot. Wrapped at spaces; what does not fit is dropped.
+/// The figures as written: votes, `/`, counts; `?` ILEGIBLE, `-` SIN DATO,
+/// `.` off the ballot. Wrapped at spaces; what does not fit is dropped.
+fn figures(c: &mut Canvas, acta: &Acta) {
     let word = |v: &Campo| match v {
         Campo::Num(n) => n.to_string(),
         Campo::Ilegible => "?".into(),
@@ -267,9 +288,9 @@ pub(crate) fn render(election: &str, acta: &Acta) -> Result<Vec<u8>, GenError> {
         .iter()
         .map(word)
         .chain(std::iter::once("/".into()))
-        .chain(counts.iter().map(word))
+        .chain(counts(acta).iter().map(word))
         .collect();
-    let per_line = (w - 2 * MARGIN) / 4;
+    let per_line = (c.width - 2 * MARGIN) / 4;
     let mut lines: Vec<String> = vec![String::new()];
     for word in words {
         let line = lines
@@ -287,7 +308,6 @@ pub(crate) fn render(election: &str, acta: &Acta) -> Result<Vec<u8>, GenError> {
     for (i, line) in lines.iter().take(FIGURES_LINES).enumerate() {
         c.text(MARGIN, FIGURES_TOP + i * LINE_HEIGHT, line, 1, INK);
     }
-    c.encode()
 }
 
 fn sha2_digest(input: String) -> [u8; 32] {
@@ -436,25 +456,13 @@ mod tests {
     fn acta(votos: Vec<Campo>) -> Acta {
         Acta {
             casilla: Some(0),
-            clave_casilla: "090885C0100".into(),
-            tipo_acta: "A02".into(),
-            estado: EstadoActa::Capturada,
-            votos: votos.into_boxed_slice(),
             total_asentado: Campo::Num(424),
             boletas_sobrantes: Campo::Num(272),
             personas_votaron: Campo::Num(420),
             rep_votaron: Campo::Num(2),
             votos_sacados: Campo::Num(433),
             codigo_integridad: Some("x".into()),
-            mecanismo: None,
-            acopio: None,
-            captura: None,
-            verificacion: None,
-            origen: None,
-            digitalizacion: None,
-            tipo_documento: None,
-            observacion_publicada: None,
-            line: 0,
+            ..Acta::new("090885C0100", "A02", EstadoActa::Capturada, votos)
         }
     }
 

@@ -345,25 +345,7 @@ fn sin_acta_row(rng: &mut ChaCha8Rng, exp: &Expected, casilla: &Casilla, n_optio
 fn bare(exp: &Expected, casilla: &Casilla, estado: EstadoActa, votos: Vec<Campo>) -> Acta {
     Acta {
         casilla: Some(exp.casilla),
-        clave_casilla: casilla.key.clone(),
-        tipo_acta: exp.tipo_acta.clone(),
-        estado,
-        votos: votos.into_boxed_slice(),
-        total_asentado: Campo::NoAplica,
-        boletas_sobrantes: Campo::NoAplica,
-        personas_votaron: Campo::NoAplica,
-        rep_votaron: Campo::NoAplica,
-        votos_sacados: Campo::NoAplica,
-        codigo_integridad: None,
-        mecanismo: None,
-        acopio: None,
-        captura: None,
-        verificacion: None,
-        origen: None,
-        digitalizacion: None,
-        tipo_documento: None,
-        observacion_publicada: None,
-        line: 0,
+        ..Acta::new(casilla.key.clone(), exp.tipo_acta.clone(), estado, votos)
     }
 }
 

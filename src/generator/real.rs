@@ -144,18 +144,7 @@ pub(crate) fn read_computos(dir: &Path, source: &Source) -> Result<ComputosFile,
     let path = dir.join(source.computos);
     let file = path.display().to_string();
     let text = read(&path)?;
-    let mut offset = 0;
-    for _ in 0..PREAMBLE_LINES {
-        match text[offset..].find('\n') {
-            Some(i) => offset += i + 1,
-            None => {
-                return Err(GenError::RealData(ContractError::new(
-                    &file,
-                    "is too short for the cómputos layout (6 lines of title and summary, then the column header on line 7)",
-                )));
-            }
-        }
-    }
+    let offset = preamble_end(&text, &file)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -170,44 +159,8 @@ pub(crate) fn read_computos(dir: &Path, source: &Source) -> Result<ComputosFile,
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let col = |names: &[&str]| -> Result<usize, GenError> {
-        names
-            .iter()
-            .find_map(|n| header.iter().position(|h| h == n))
-            .ok_or_else(|| {
-                header_at.err(
-                    names[0],
-                    format!("has no column `{}` in its header", names.join("` or `")),
-                )
-            })
-    };
-    let c_unit = col(&[source.unit_column])?;
-    let c_unit_name = source.unit_name_column.map(|n| col(&[n])).transpose()?;
-    let c_seccion = col(&["SECCION"])?;
-    let c_id = col(&["ID_CASILLA"])?;
-    let c_tipo = col(&["TIPO_CASILLA"])?;
-    let c_ext = col(&["EXT_CONTIGUA"])?;
-    let c_ubicacion = col(&["UBICACION_CASILLA"])?;
-    let c_tipo_acta = col(&["TIPO_ACTA"])?;
-    let c_counts = [
-        col(&["TOTAL_VOTOS_ASENTADO", "TOTAL_VOTOS_ASENTADOS"])?,
-        col(&["TOTAL_BOLETAS_SOBRANTES"])?,
-        col(&["PERSONAS_VOTARON", "TOTAL_PERSONAS_VOTARON"])?,
-        col(&["TOTAL_REP_PARTIDO_CI_VOTARON"])?,
-        col(&["TOTAL_VOTOS_SACADOS"])?,
-    ];
-    let c_ln = col(&["LISTA_NOMINAL"])?;
-    let c_rep = col(&["REPRESENTANTES_PP_CI"])?;
-    let c_captura = col(&["FECHA_HORA_CAPTURA"])?;
-    let first_vote = c_counts[4] + 1;
-    let end_votes = c_counts[0];
-    if end_votes <= first_vote {
-        return Err(header_at.err(
-            "TOTAL_VOTOS_SACADOS",
-            "the vote columns must lie between TOTAL_VOTOS_SACADOS and TOTAL_VOTOS_ASENTADO",
-        ));
-    }
-    let options: Vec<String> = header[first_vote..end_votes].to_vec();
+    let columns = Columns::find(&header, source, &header_at)?;
+    let options: Vec<String> = header[columns.votes.clone()].to_vec();
 
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -227,87 +180,201 @@ pub(crate) fn read_computos(dir: &Path, source: &Source) -> Result<ComputosFile,
                 ),
             ));
         }
+        rows.push(columns.row(&record, &header, &at)?);
+    }
+    Ok(ComputosFile { options, rows })
+}
+
+/// Where the column header starts: past the title and summary lines.
+fn preamble_end(text: &str, file: &str) -> Result<usize, GenError> {
+    let mut offset = 0;
+    for _ in 0..PREAMBLE_LINES {
+        match text[offset..].find('\n') {
+            Some(i) => offset += i + 1,
+            None => {
+                return Err(GenError::RealData(ContractError::new(
+                    file,
+                    "is too short for the cómputos layout (6 lines of title and summary, then the column header on line 7)",
+                )));
+            }
+        }
+    }
+    Ok(offset)
+}
+
+/// Where each field of a cómputos row is, found by name in the header.
+struct Columns {
+    unit: usize,
+    unit_name: Option<usize>,
+    seccion: usize,
+    id: usize,
+    tipo: usize,
+    ext: usize,
+    ubicacion: usize,
+    tipo_acta: usize,
+    /// As in [`ComputosRow::counts`].
+    counts: [usize; 5],
+    lista_nominal: usize,
+    representantes: usize,
+    captura: usize,
+    /// The vote columns: those between TOTAL_VOTOS_SACADOS and
+    /// TOTAL_VOTOS_ASENTADO.
+    votes: std::ops::Range<usize>,
+}
+
+impl Columns {
+    fn find(header: &[String], source: &Source, header_at: &At) -> Result<Columns, GenError> {
+        let col = |names: &[&str]| -> Result<usize, GenError> {
+            names
+                .iter()
+                .find_map(|n| header.iter().position(|h| h == n))
+                .ok_or_else(|| {
+                    header_at.err(
+                        names[0],
+                        format!("has no column `{}` in its header", names.join("` or `")),
+                    )
+                })
+        };
+        let columns = Columns {
+            unit: col(&[source.unit_column])?,
+            unit_name: source.unit_name_column.map(|n| col(&[n])).transpose()?,
+            seccion: col(&["SECCION"])?,
+            id: col(&["ID_CASILLA"])?,
+            tipo: col(&["TIPO_CASILLA"])?,
+            ext: col(&["EXT_CONTIGUA"])?,
+            ubicacion: col(&["UBICACION_CASILLA"])?,
+            tipo_acta: col(&["TIPO_ACTA"])?,
+            counts: [
+                col(&["TOTAL_VOTOS_ASENTADO", "TOTAL_VOTOS_ASENTADOS"])?,
+                col(&["TOTAL_BOLETAS_SOBRANTES"])?,
+                col(&["PERSONAS_VOTARON", "TOTAL_PERSONAS_VOTARON"])?,
+                col(&["TOTAL_REP_PARTIDO_CI_VOTARON"])?,
+                col(&["TOTAL_VOTOS_SACADOS"])?,
+            ],
+            lista_nominal: col(&["LISTA_NOMINAL"])?,
+            representantes: col(&["REPRESENTANTES_PP_CI"])?,
+            captura: col(&["FECHA_HORA_CAPTURA"])?,
+            votes: 0..0,
+        };
+        let votes = columns.counts[4] + 1..columns.counts[0];
+        if votes.is_empty() {
+            return Err(header_at.err(
+                "TOTAL_VOTOS_SACADOS",
+                "the vote columns must lie between TOTAL_VOTOS_SACADOS and TOTAL_VOTOS_ASENTADO",
+            ));
+        }
+        Ok(Columns { votes, ..columns })
+    }
+
+    /// One acta of the file, every field checked.
+    fn row(
+        &self,
+        record: &csv::StringRecord,
+        header: &[String],
+        at: &At,
+    ) -> Result<ComputosRow, GenError> {
         let field = |c: usize| record.get(c).unwrap_or_default().trim();
         let name = |c: usize| header[c].as_str();
-        let unit = format!("{:03}", at.num(name(c_unit), field(c_unit))?);
-        let seccion = match field(c_seccion) {
-            "N/A" => None,
-            s => match at.num(name(c_seccion), s)? {
-                0 => None,
-                n => Some(format!("{n:04}")),
-            },
-        };
-        let numero = match field(c_id) {
-            "N/A" => None,
-            s => {
-                let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-                Some(at.num(name(c_id), &digits).map_err(|_| {
-                    at.err(name(c_id), format!("`{s}` does not start with a number"))
-                })?)
-            }
-        };
-        let tipo_s = field(c_tipo);
-        let tipo = single_char(tipo_s)
-            .and_then(TipoCasilla::from_letter)
-            .ok_or_else(|| {
-                at.err(
-                    name(c_tipo),
-                    format!("`{tipo_s}` is not a casilla type (B, C, E, S, M, A, P)"),
-                )
-            })?;
-        let ubicacion = at.num(name(c_ubicacion), field(c_ubicacion))?;
-        let ubicacion = u8::try_from(ubicacion)
-            .ok()
-            .filter(|u| (1..=3).contains(u))
-            .ok_or_else(|| {
-                at.err(
-                    name(c_ubicacion),
-                    format!("`{ubicacion}` is not 1 (urbana) or 2 (no urbana)"),
-                )
-            })?;
-        let tipo_acta = field(c_tipo_acta).to_string();
+        let num = |c: usize| at.num(name(c), field(c));
+        // Checked in the reader's long-standing order, so a row with several
+        // bad fields names the same one first.
+        let unit = format!("{:03}", num(self.unit)?);
+        let seccion = seccion(at, name(self.seccion), field(self.seccion))?;
+        let numero = numero(at, name(self.id), field(self.id))?;
+        let tipo = tipo_casilla(at, name(self.tipo), field(self.tipo))?;
+        let ubicacion = ubicacion(at, name(self.ubicacion), field(self.ubicacion))?;
+        let tipo_acta = field(self.tipo_acta).to_string();
         if crate::contract::ids::plain_key_problem(&tipo_acta).is_some() {
             return Err(at.err(
-                name(c_tipo_acta),
+                name(self.tipo_acta),
                 format!("`{tipo_acta}` is not an acta type"),
             ));
         }
-        let mut votes = Vec::with_capacity(options.len());
-        for c in first_vote..end_votes {
-            votes.push(at.num(name(c), field(c))?);
-        }
+        let votes = self.votes.clone().map(num).collect::<Result<_, _>>()?;
         let mut counts = [0u32; 5];
-        for (slot, &c) in counts.iter_mut().zip(&c_counts) {
-            *slot = at.num(name(c), field(c))?;
+        for (slot, &c) in counts.iter_mut().zip(&self.counts) {
+            *slot = num(c)?;
         }
-        rows.push(ComputosRow {
-            line,
+        Ok(ComputosRow {
+            line: at.line,
             unit,
-            unit_name: c_unit_name.map(|c| field(c).to_string()),
+            unit_name: self.unit_name.map(|c| field(c).to_string()),
             seccion,
             numero,
             tipo,
-            ext_contigua: at.num(name(c_ext), field(c_ext))?,
+            ext_contigua: num(self.ext)?,
             ubicacion,
             tipo_acta,
             votes,
             counts,
-            lista_nominal: at.num(name(c_ln), field(c_ln))?,
-            representantes: at.num(name(c_rep), field(c_rep))?,
-            captura: crate::anexo13::reader::parse_local_time(field(c_captura))
-                .map(|(t, _)| t)
-                .ok_or_else(|| {
-                    at.err(
-                        name(c_captura),
-                        format!(
-                            "`{}` is not a time like `03/06/2024 05:19:34 (UTC-6)`",
-                            field(c_captura)
-                        ),
-                    )
-                })?,
-        });
+            lista_nominal: num(self.lista_nominal)?,
+            representantes: num(self.representantes)?,
+            captura: captura(at, name(self.captura), field(self.captura))?,
+        })
     }
-    Ok(ComputosFile { options, rows })
+}
+
+/// SECCION: four digits; `N/A` and `0000` (votes from abroad) are none.
+fn seccion(at: &At, name: &str, s: &str) -> Result<Option<String>, GenError> {
+    Ok(match s {
+        "N/A" => None,
+        s => match at.num(name, s)? {
+            0 => None,
+            n => Some(format!("{n:04}")),
+        },
+    })
+}
+
+/// ID_CASILLA: the casilla's number, the digits it starts with; `N/A`
+/// (voto anticipado) is none.
+fn numero(at: &At, name: &str, s: &str) -> Result<Option<u32>, GenError> {
+    Ok(match s {
+        "N/A" => None,
+        s => {
+            let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+            Some(
+                at.num(name, &digits)
+                    .map_err(|_| at.err(name, format!("`{s}` does not start with a number")))?,
+            )
+        }
+    })
+}
+
+fn tipo_casilla(at: &At, name: &str, s: &str) -> Result<TipoCasilla, GenError> {
+    single_char(s)
+        .and_then(TipoCasilla::from_letter)
+        .ok_or_else(|| {
+            at.err(
+                name,
+                format!("`{s}` is not a casilla type (B, C, E, S, M, A, P)"),
+            )
+        })
+}
+
+/// UBICACION_CASILLA: 1 urbana, 2 no urbana (3, fuera de catálogo, passes).
+fn ubicacion(at: &At, name: &str, s: &str) -> Result<u8, GenError> {
+    let ubicacion = at.num(name, s)?;
+    u8::try_from(ubicacion)
+        .ok()
+        .filter(|u| (1..=3).contains(u))
+        .ok_or_else(|| {
+            at.err(
+                name,
+                format!("`{ubicacion}` is not 1 (urbana) or 2 (no urbana)"),
+            )
+        })
+}
+
+/// FECHA_HORA_CAPTURA, local time.
+fn captura(at: &At, name: &str, s: &str) -> Result<chrono::NaiveDateTime, GenError> {
+    crate::anexo13::reader::parse_local_time(s)
+        .map(|(t, _)| t)
+        .ok_or_else(|| {
+            at.err(
+                name,
+                format!("`{s}` is not a time like `03/06/2024 05:19:34 (UTC-6)`"),
+            )
+        })
 }
 
 fn single_char(s: &str) -> Option<char> {

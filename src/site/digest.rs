@@ -155,8 +155,7 @@ fn feed_acta(f: &mut Feed, a: &Acta, images: Option<&ImageSet>) {
         .opt_str(*tipo_documento);
     match observacion_publicada {
         None => f.u64(0),
-        Some(None) => f.u64(1),
-        Some(Some(o)) => f.u64(2).str(&format!("{o:?}")),
+        Some(p) => f.u64(1).str(p.code()),
     };
     let image = codigo_integridad
         .as_deref()

@@ -16,6 +16,7 @@
 pub mod history;
 pub mod images;
 pub mod inbox;
+pub mod postgres;
 pub mod ruleset;
 
 use std::collections::BTreeMap;

@@ -2,19 +2,27 @@
 
 use serde::Serialize;
 
-use crate::contract::{Acta, Campo, Casilla, EstadoActa, Observacion};
+use crate::contract::{Acta, Campo, Casilla, EstadoActa, Observacion, Publicada};
 
 /// `CONTABILIZADA`: 0 not counted, 1 counted, 2 fuera de catálogo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Contabilizada {
-    No = 0,
-    Si = 1,
-    FueraCatalogo = 2,
+    No,
+    Si,
+    FueraCatalogo,
+    /// Captured, but counted in neither ACTAS_CONTABILIZADAS nor
+    /// ACTAS_NO_CONTABILIZADAS: only from a published file that says so
+    /// (`Publicada::SinClasificar`). Printed as 0, as its publisher did.
+    SinClasificar,
 }
 
 impl Contabilizada {
     pub fn code(self) -> u8 {
-        self as u8
+        match self {
+            Contabilizada::No | Contabilizada::SinClasificar => 0,
+            Contabilizada::Si => 1,
+            Contabilizada::FueraCatalogo => 2,
+        }
     }
 }
 
@@ -86,10 +94,13 @@ pub fn classify(acta: &Acta, casilla: Option<&Casilla>) -> ActaResult {
     match (acta.estado, casilla) {
         (EstadoActa::Capturada, Some(casilla)) => {
             let (observacion, publicada) = match acta.observacion_publicada {
-                Some(obs) => (obs, true),
+                Some(Publicada::Observacion(obs)) => (obs, true),
+                Some(Publicada::SinClasificar) => (None, true),
                 None => (observacion_por_reglas(&acta.votos, casilla), false),
             };
-            let contabilizada = if Observacion::contabilizada(observacion) {
+            let contabilizada = if acta.observacion_publicada == Some(Publicada::SinClasificar) {
+                Contabilizada::SinClasificar
+            } else if Observacion::contabilizada(observacion) {
                 Contabilizada::Si
             } else {
                 Contabilizada::No
@@ -149,25 +160,8 @@ mod tests {
     fn acta(estado: EstadoActa, votos: Vec<Campo>) -> Acta {
         Acta {
             casilla: Some(0),
-            clave_casilla: "090001B0100".into(),
-            tipo_acta: "A02".into(),
-            estado,
-            votos: votos.into_boxed_slice(),
-            total_asentado: Campo::NoAplica,
-            boletas_sobrantes: Campo::NoAplica,
-            personas_votaron: Campo::NoAplica,
-            rep_votaron: Campo::NoAplica,
-            votos_sacados: Campo::NoAplica,
-            codigo_integridad: None,
-            mecanismo: None,
-            acopio: None,
-            captura: None,
-            verificacion: None,
-            origen: None,
-            digitalizacion: None,
-            tipo_documento: None,
-            observacion_publicada: None,
             line: 2,
+            ..Acta::new("090001B0100", "A02", estado, votos)
         }
     }
 
@@ -288,8 +282,23 @@ mod tests {
     #[test]
     fn a_published_observation_overrides_the_rules_and_is_marked() {
         let mut a = acta(EstadoActa::Capturada, vec![Num(0), Num(0)]);
-        a.observacion_publicada = Some(Some(Observacion::ExcedeListaNominal));
+        a.observacion_publicada = Some(Publicada::Observacion(Some(
+            Observacion::ExcedeListaNominal,
+        )));
         let r = classify(&a, Some(&casilla(TipoCasilla::B, 100, 0, None)));
         assert_eq!((r.contabilizada, r.publicada), (Contabilizada::No, true));
+    }
+
+    #[test]
+    fn an_acta_its_publisher_counted_in_no_category_stays_so_and_prints_as_0() {
+        let mut a = acta(EstadoActa::Capturada, vec![Num(10), Num(3)]);
+        a.observacion_publicada = Some(Publicada::SinClasificar);
+        let r = classify(&a, Some(&casilla(TipoCasilla::B, 100, 0, None)));
+        assert_eq!(
+            (r.contabilizada, r.observacion, r.publicada),
+            (Contabilizada::SinClasificar, None, true)
+        );
+        assert_eq!(r.contabilizada.code(), 0);
+        assert_eq!(r.observaciones(&a), "");
     }
 }

@@ -283,137 +283,34 @@ fn tally_election(snapshot: &Snapshot, e: usize, ruleset: &Ruleset) -> ElectionR
     let eix = &snapshot.index.elections[e];
     let party_ids: Vec<String> = catalog.parties.iter().map(|p| p.id.clone()).collect();
     let plan = Plan::new(election, eix, &party_ids);
-    let (n_opt, n_cand, n_slot) = (
-        election.options.len(),
-        eix.candidacy_keys.len(),
-        plan.slots.len(),
-    );
-    let blank = || LevelTotals::sized(n_opt, n_cand, n_slot);
+    let blank = || {
+        LevelTotals::sized(
+            election.options.len(),
+            eix.candidacy_keys.len(),
+            plan.slots.len(),
+        )
+    };
 
     let places = places(snapshot, e);
-    let n_cells = places
-        .iter()
-        .map(|p| p.cell + 1)
-        .max()
-        .unwrap_or(0)
-        .max(catalog.secciones.len());
-    // Per-casilla acta counts first, then rolled up to every level.
-    let mut casilla_counts: Vec<LevelTotals> = vec![LevelTotals::default(); catalog.casillas.len()];
-    let mut rp = (!eix.rp_acta_types.is_empty()).then(blank);
-    for (c, casilla) in catalog.casillas.iter().enumerate() {
-        for t in casilla.actas.get(&election.id).into_iter().flatten() {
-            let target = match &mut rp {
-                Some(rp) if eix.rp_acta_types.contains(t) => rp,
-                _ => &mut casilla_counts[c],
-            };
-            target.actas_esperadas += 1;
-            target.lista_nominal += casilla.lista_nominal as u64;
-        }
-    }
-
-    let actas = &snapshot.actas[e];
-    let results: Vec<ActaResult> = actas
+    let results: Vec<ActaResult> = snapshot.actas[e]
         .par_iter()
         .map(|a| classify::classify(a, a.casilla.map(|c| &catalog.casillas[c as usize])))
         .collect();
-
-    let mut cell_votes: Vec<Vec<u64>> = vec![Vec::new(); n_cells];
-    let mut fuera = 0;
-    let mut publicadas = 0;
-    for (acta, result) in actas.iter().zip(&results) {
-        let Some(c) = acta.casilla else {
-            fuera += 1;
-            continue;
-        };
-        publicadas += result.publicada as u64;
-        let casilla = &catalog.casillas[c as usize];
-        let is_rp = eix.rp_acta_types.contains(&acta.tipo_acta);
-        let target = match &mut rp {
-            Some(rp) if is_rp => rp,
-            _ => &mut casilla_counts[c as usize],
-        };
-        count_acta(target, acta.estado, result, casilla, ruleset);
-        if result.contabilizada != Contabilizada::Si {
-            continue;
-        }
-        let votes: &mut Vec<u64> = match &mut rp {
-            Some(rp) if is_rp => &mut rp.options,
-            _ => {
-                let cell = &mut cell_votes[places[c as usize].cell];
-                if cell.is_empty() {
-                    *cell = vec![0; n_opt];
-                }
-                cell
-            }
-        };
-        for (v, campo) in votes.iter_mut().zip(acta.votos.iter()) {
-            *v += campo.value() as u64;
-        }
-    }
-
-    let mut entidad = blank();
-    let mut distritos = vec![blank(); catalog.distritos.len()];
-    let mut demarcaciones = vec![blank(); catalog.demarcaciones.len()];
-    let mut secciones = vec![blank(); catalog.secciones.len()];
-    for (c, counts) in casilla_counts.iter().enumerate() {
-        let p = places[c];
-        entidad.add_counts(counts);
-        if let Some(d) = p.distrito {
-            distritos[d].add_counts(counts);
-        }
-        if let Some(d) = p.demarcacion {
-            demarcaciones[d].add_counts(counts);
-        }
-        if let Some(s) = p.seccion {
-            secciones[s].add_counts(counts);
-        }
-    }
-
-    // Votes: every level is the sum, over contest units, of its part in each
-    // unit — distributed part by part, so a level that spans several units
-    // gets each unit's distribution, as the rules ask.
-    let mut cell_place: Vec<Option<Place>> = vec![None; n_cells];
-    for p in &places {
-        cell_place[p.cell].get_or_insert(*p);
-    }
-    let cells: Vec<(Place, &Vec<u64>)> = cell_votes
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_empty())
-        .filter_map(|(i, v)| cell_place[i].map(|p| (p, v)))
-        .collect();
-    let add_votes = |level: &mut [LevelTotals], key: &dyn Fn(&Place) -> Option<usize>| {
-        let mut parts: HashMap<(usize, usize), Vec<u64>> = HashMap::new();
-        for (place, votes) in &cells {
-            let (Some(l), Some(u)) = (key(place), place.unit) else {
-                continue;
-            };
-            let sum = parts.entry((l, u)).or_insert_with(|| vec![0; n_opt]);
-            for (s, v) in sum.iter_mut().zip(votes.iter()) {
-                *s += v;
-            }
-        }
-        let mut parts: Vec<_> = parts.into_iter().collect();
-        parts.sort_unstable_by_key(|(k, _)| *k);
-        for ((l, u), votes) in parts {
-            level[l].add_unit_votes(eix, &plan, u, &votes);
-        }
-    };
-    add_votes(std::slice::from_mut(&mut entidad), &|_| Some(0));
-    add_votes(&mut distritos, &|p| p.distrito);
-    add_votes(&mut demarcaciones, &|p| p.demarcacion);
-    add_votes(&mut secciones, &|p| p.seccion);
+    let mut rp = (!eix.rp_acta_types.is_empty()).then(blank);
+    let counted = Counted::of(snapshot, e, ruleset, &results, &places, &mut rp);
+    let mut levels = Levels::of_counts(catalog, &places, &counted.casillas, blank);
+    levels.add_votes(eix, &plan, &places, &counted.cell_votes);
     if let Some(rp) = &mut rp {
         plan.distribute_into(&rp.options.clone(), &mut rp.parties);
     }
 
-    let mut whole = entidad.clone();
+    let mut whole = levels.entidad.clone();
     if let Some(rp) = &rp {
         whole.add_counts(rp);
     }
     let summary = Summary::of(
         &whole,
-        fuera,
+        counted.fuera,
         election.actas_esperadas_no_listadas as u64,
         snapshot.corte.final_corte,
         ruleset,
@@ -422,13 +319,198 @@ fn tally_election(snapshot: &Snapshot, e: usize, ruleset: &Ruleset) -> ElectionR
         actas: results,
         summary,
         plan,
-        entidad,
-        distritos,
-        demarcaciones,
-        secciones,
+        entidad: levels.entidad,
+        distritos: levels.distritos,
+        demarcaciones: levels.demarcaciones,
+        secciones: levels.secciones,
         rp,
-        actas_fuera_catalogo: fuera,
-        actas_con_observacion_publicada: publicadas,
+        actas_fuera_catalogo: counted.fuera,
+        actas_con_observacion_publicada: counted.publicadas,
+    }
+}
+
+/// What one election's actas add up to before the roll-up: acta counts per
+/// casilla, and the votes of counted actas per aggregation cell.
+struct Counted {
+    /// Per casilla of the catalog (actas of representación proporcional
+    /// are counted in the RP totals instead).
+    casillas: Vec<LevelTotals>,
+    /// Per cell ([`Place::cell`]): the votes per option of its counted
+    /// actas; empty where none is counted.
+    cell_votes: Vec<Vec<u64>>,
+    fuera: u64,
+    publicadas: u64,
+}
+
+impl Counted {
+    /// Per-casilla acta counts (the expected actas, then each registered
+    /// one by its classification) and the counted votes per cell.
+    fn of(
+        snapshot: &Snapshot,
+        e: usize,
+        ruleset: &Ruleset,
+        results: &[ActaResult],
+        places: &[Place],
+        rp: &mut Option<LevelTotals>,
+    ) -> Counted {
+        let catalog = &snapshot.catalog;
+        let election = &catalog.elections[e];
+        let eix = &snapshot.index.elections[e];
+        let n_opt = election.options.len();
+        let n_cells = places
+            .iter()
+            .map(|p| p.cell + 1)
+            .max()
+            .unwrap_or(0)
+            .max(catalog.secciones.len());
+        let mut casilla_counts = expected_per_casilla(catalog, e, eix, rp);
+        let mut cell_votes: Vec<Vec<u64>> = vec![Vec::new(); n_cells];
+        let mut fuera = 0;
+        let mut publicadas = 0;
+        for (acta, result) in snapshot.actas[e].iter().zip(results) {
+            let Some(c) = acta.casilla else {
+                fuera += 1;
+                continue;
+            };
+            publicadas += result.publicada as u64;
+            let casilla = &catalog.casillas[c as usize];
+            let is_rp = eix.rp_acta_types.contains(&acta.tipo_acta);
+            let target = match &mut *rp {
+                Some(rp) if is_rp => rp,
+                _ => &mut casilla_counts[c as usize],
+            };
+            count_acta(target, acta.estado, result, casilla, ruleset);
+            if result.contabilizada != Contabilizada::Si {
+                continue;
+            }
+            let votes: &mut Vec<u64> = match &mut *rp {
+                Some(rp) if is_rp => &mut rp.options,
+                _ => {
+                    let cell = &mut cell_votes[places[c as usize].cell];
+                    if cell.is_empty() {
+                        *cell = vec![0; n_opt];
+                    }
+                    cell
+                }
+            };
+            for (v, campo) in votes.iter_mut().zip(acta.votos.iter()) {
+                *v += campo.value() as u64;
+            }
+        }
+        Counted {
+            casillas: casilla_counts,
+            cell_votes,
+            fuera,
+            publicadas,
+        }
+    }
+}
+
+/// The actas each casilla expects and their lista nominal, per casilla;
+/// those of representación proporcional go to the RP totals.
+fn expected_per_casilla(
+    catalog: &crate::contract::Catalog,
+    e: usize,
+    eix: &ElectionIndex,
+    rp: &mut Option<LevelTotals>,
+) -> Vec<LevelTotals> {
+    let election = &catalog.elections[e];
+    let mut casilla_counts: Vec<LevelTotals> = vec![LevelTotals::default(); catalog.casillas.len()];
+    for (c, casilla) in catalog.casillas.iter().enumerate() {
+        for t in casilla.actas.get(&election.id).into_iter().flatten() {
+            let target = match &mut *rp {
+                Some(rp) if eix.rp_acta_types.contains(t) => rp,
+                _ => &mut casilla_counts[c],
+            };
+            target.actas_esperadas += 1;
+            target.lista_nominal += casilla.lista_nominal as u64;
+        }
+    }
+    casilla_counts
+}
+
+/// The totals of every level of one election.
+struct Levels {
+    entidad: LevelTotals,
+    distritos: Vec<LevelTotals>,
+    demarcaciones: Vec<LevelTotals>,
+    secciones: Vec<LevelTotals>,
+}
+
+impl Levels {
+    /// Every level's acta counts: the sum of its casillas'.
+    fn of_counts(
+        catalog: &crate::contract::Catalog,
+        places: &[Place],
+        casilla_counts: &[LevelTotals],
+        blank: impl Fn() -> LevelTotals,
+    ) -> Levels {
+        let mut entidad = blank();
+        let mut distritos = vec![blank(); catalog.distritos.len()];
+        let mut demarcaciones = vec![blank(); catalog.demarcaciones.len()];
+        let mut secciones = vec![blank(); catalog.secciones.len()];
+        for (c, counts) in casilla_counts.iter().enumerate() {
+            let p = places[c];
+            entidad.add_counts(counts);
+            if let Some(d) = p.distrito {
+                distritos[d].add_counts(counts);
+            }
+            if let Some(d) = p.demarcacion {
+                demarcaciones[d].add_counts(counts);
+            }
+            if let Some(s) = p.seccion {
+                secciones[s].add_counts(counts);
+            }
+        }
+        Levels {
+            entidad,
+            distritos,
+            demarcaciones,
+            secciones,
+        }
+    }
+
+    /// Votes: every level is the sum, over contest units, of its part in
+    /// each unit — distributed part by part, so a level that spans several
+    /// units gets each unit's distribution, as the rules ask.
+    fn add_votes(
+        &mut self,
+        eix: &ElectionIndex,
+        plan: &Plan,
+        places: &[Place],
+        cell_votes: &[Vec<u64>],
+    ) {
+        let mut cell_place: Vec<Option<Place>> = vec![None; cell_votes.len()];
+        for p in places {
+            cell_place[p.cell].get_or_insert(*p);
+        }
+        let cells: Vec<(Place, &Vec<u64>)> = cell_votes
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(i, v)| cell_place[i].map(|p| (p, v)))
+            .collect();
+        let add_votes = |level: &mut [LevelTotals], key: &dyn Fn(&Place) -> Option<usize>| {
+            let mut parts: HashMap<(usize, usize), Vec<u64>> = HashMap::new();
+            for (place, votes) in &cells {
+                let (Some(l), Some(u)) = (key(place), place.unit) else {
+                    continue;
+                };
+                let sum = parts.entry((l, u)).or_insert_with(|| vec![0; votes.len()]);
+                for (s, v) in sum.iter_mut().zip(votes.iter()) {
+                    *s += v;
+                }
+            }
+            let mut parts: Vec<_> = parts.into_iter().collect();
+            parts.sort_unstable_by_key(|(k, _)| *k);
+            for ((l, u), votes) in parts {
+                level[l].add_unit_votes(eix, plan, u, &votes);
+            }
+        };
+        add_votes(std::slice::from_mut(&mut self.entidad), &|_| Some(0));
+        add_votes(&mut self.distritos, &|p| p.distrito);
+        add_votes(&mut self.demarcaciones, &|p| p.demarcacion);
+        add_votes(&mut self.secciones, &|p| p.seccion);
     }
 }
 
@@ -464,15 +546,18 @@ fn count_acta(
                 }
                 None => None,
             };
-            if result.contabilizada == Contabilizada::Si {
-                t.actas_contabilizadas += 1;
-                t.lista_nominal_contabilizadas += casilla.lista_nominal as u64;
-                t.votos_c_cs += result.total_calculado;
-                if !casilla.tipo.is_especial() {
-                    t.votos_s_cs += result.total_calculado;
+            match result.contabilizada {
+                Contabilizada::Si => {
+                    t.actas_contabilizadas += 1;
+                    t.lista_nominal_contabilizadas += casilla.lista_nominal as u64;
+                    t.votos_c_cs += result.total_calculado;
+                    if !casilla.tipo.is_especial() {
+                        t.votos_s_cs += result.total_calculado;
+                    }
                 }
-            } else {
-                t.actas_no_contabilizadas += 1;
+                // Captured only: its publisher counted it in neither.
+                Contabilizada::SinClasificar => {}
+                _ => t.actas_no_contabilizadas += 1,
             }
             as_inconsistency.is_some_and(|i| ruleset.inconsistencias.contains(&i))
         }

@@ -11,6 +11,7 @@
 //! watcher was down.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use notify_debouncer_full::notify::RecursiveMode;
 
 use super::status::{self, Attempt, Live, LiveCorte, State, Status, TargetStatus};
+use crate::contract::Snapshot;
 use crate::cutover::{Cutover, CutoverError, HistorySource, Publisher, StepTime, Steps};
 use crate::publish::{self, Progress, Quiet};
 use crate::source::SourceError;
@@ -298,82 +300,18 @@ impl Watcher {
     ) -> Result<bool, WatchError> {
         self.set_state("publishing");
         let started = now();
-        let t0 = Instant::now();
         let mut steps = Steps::new(c.meta.id());
-        let loaded =
-            tokio::task::block_in_place(|| steps.time("load", || crate::source::load(&c.path)));
-        let snapshot = match loaded {
-            Ok(s) => s,
-            Err(SourceError::Incomplete { message, .. }) => {
-                let first = self.arrivals.get(&c.name).map(|a| a.1).unwrap_or(t0);
-                if first.elapsed() >= self.opts.incomplete_grace {
-                    self.reject(
-                        &c.path,
-                        Some(&c),
-                        &format!(
-                            "still incomplete after {} s: {message}",
-                            self.opts.incomplete_grace.as_secs()
-                        ),
-                    )?;
-                    return Ok(true);
-                }
-                self.wait_for(
-                    &c.name,
-                    "waiting",
-                    &started,
-                    &format!("incomplete: {message}"),
-                    &c,
-                );
-                return Ok(false);
-            }
-            Err(e @ SourceError::Contract { .. }) => {
-                self.reject(&c.path, Some(&c), &e.to_string())?;
-                return Ok(true);
-            }
-            Err(e) => {
-                self.wait_for(&c.name, "failed", &started, &e.to_string(), &c);
-                return Ok(false);
-            }
+        let snapshot = match self.load(&c, &started, &mut steps)? {
+            ControlFlow::Continue(s) => Arc::new(s),
+            ControlFlow::Break(busy) => return Ok(busy),
         };
-        if let Some(process) = &self.state.process_id
-            && process != &snapshot.corte.process_id
-        {
-            let message = format!(
-                "belongs to process `{}`, but this inbox publishes process `{process}`",
-                snapshot.corte.process_id
-            );
-            self.reject(&c.path, Some(&c), &message)?;
-            return Ok(true);
-        }
-        let snapshot = Arc::new(snapshot);
         let result = self
             .publisher
             .cutover_after(snapshot.clone(), steps, self.progress.clone(), shutdown)
             .await;
-        let cutover = match result {
-            Ok(c) => c,
-            Err(CutoverError::Abandoned) => {
-                self.record(
-                    &c,
-                    &started,
-                    "abandoned",
-                    Some("shut down during the cutover".into()),
-                    vec![],
-                    None,
-                );
-                return Ok(false);
-            }
-            Err(CutoverError::Record { path, source }) => {
-                return Err(WatchError::Io { path, source });
-            }
-            Err(e @ (CutoverError::Ruleset(_) | CutoverError::Site(_))) => {
-                self.reject(&c.path, Some(&c), &e.to_string())?;
-                return Ok(true);
-            }
-            Err(e) => {
-                self.wait_for(&c.name, "failed", &started, &e.to_string(), &c);
-                return Ok(false);
-            }
+        let cutover = match self.settle(&c, &started, result)? {
+            ControlFlow::Continue(cutover) => cutover,
+            ControlFlow::Break(busy) => return Ok(busy),
         };
         self.update_targets(&cutover);
         if cutover.images.is_some() {
@@ -384,7 +322,113 @@ impl Watcher {
             self.wait_for(&c.name, "failed", &started, &errors, &c);
             return Ok(false);
         }
-        // Live somewhere: the cutover recorded it as history; it leaves the inbox.
+        self.went_live(&c, &started, &snapshot, &cutover)?;
+        Ok(true)
+    }
+
+    /// Loads a candidate, timed as the cutover's first step, and checks it
+    /// belongs to this inbox's process. An incomplete one is waited for
+    /// (until the grace runs out), an invalid one rejected; either way the
+    /// look at the inbox ends there (`Break`, with whether it did work).
+    fn load(
+        &mut self,
+        c: &Candidate,
+        started: &str,
+        steps: &mut Steps,
+    ) -> Result<ControlFlow<bool, Snapshot>, WatchError> {
+        let t0 = Instant::now();
+        let loaded =
+            tokio::task::block_in_place(|| steps.time("load", || crate::source::load(&c.path)));
+        let snapshot = match loaded {
+            Ok(s) => s,
+            Err(SourceError::Incomplete { message, .. }) => {
+                let first = self.arrivals.get(&c.name).map(|a| a.1).unwrap_or(t0);
+                if first.elapsed() >= self.opts.incomplete_grace {
+                    self.reject(
+                        &c.path,
+                        Some(c),
+                        &format!(
+                            "still incomplete after {} s: {message}",
+                            self.opts.incomplete_grace.as_secs()
+                        ),
+                    )?;
+                    return Ok(ControlFlow::Break(true));
+                }
+                self.wait_for(
+                    &c.name,
+                    "waiting",
+                    started,
+                    &format!("incomplete: {message}"),
+                    c,
+                );
+                return Ok(ControlFlow::Break(false));
+            }
+            Err(e @ SourceError::Contract { .. }) => {
+                self.reject(&c.path, Some(c), &e.to_string())?;
+                return Ok(ControlFlow::Break(true));
+            }
+            Err(e) => {
+                self.wait_for(&c.name, "failed", started, &e.to_string(), c);
+                return Ok(ControlFlow::Break(false));
+            }
+        };
+        if let Some(process) = &self.state.process_id
+            && process != &snapshot.corte.process_id
+        {
+            let message = format!(
+                "belongs to process `{}`, but this inbox publishes process `{process}`",
+                snapshot.corte.process_id
+            );
+            self.reject(&c.path, Some(c), &message)?;
+            return Ok(ControlFlow::Break(true));
+        }
+        Ok(ControlFlow::Continue(snapshot))
+    }
+
+    /// What a cutover that did not finish means for its snapshot: recorded
+    /// as abandoned, rejected (its ruleset or site cannot be made), or
+    /// waited for and retried; a failed history write stops the watcher.
+    fn settle(
+        &mut self,
+        c: &Candidate,
+        started: &str,
+        result: Result<Cutover, CutoverError>,
+    ) -> Result<ControlFlow<bool, Cutover>, WatchError> {
+        match result {
+            Ok(cutover) => Ok(ControlFlow::Continue(cutover)),
+            Err(CutoverError::Abandoned) => {
+                self.record(
+                    c,
+                    started,
+                    "abandoned",
+                    Some("shut down during the cutover".into()),
+                    vec![],
+                    None,
+                );
+                Ok(ControlFlow::Break(false))
+            }
+            Err(CutoverError::Record { path, source }) => Err(WatchError::Io { path, source }),
+            Err(e @ (CutoverError::Ruleset(_) | CutoverError::Site(_))) => {
+                self.reject(&c.path, Some(c), &e.to_string())?;
+                Ok(ControlFlow::Break(true))
+            }
+            Err(e) => {
+                self.wait_for(&c.name, "failed", started, &e.to_string(), c);
+                Ok(ControlFlow::Break(false))
+            }
+        }
+    }
+
+    /// A corte live on at least one target (the cutover recorded it as
+    /// history): the state and status say so, the snapshot leaves the inbox,
+    /// and targets that missed it are retried.
+    fn went_live(
+        &mut self,
+        c: &Candidate,
+        started: &str,
+        snapshot: &Snapshot,
+        cutover: &Cutover,
+    ) -> Result<(), WatchError> {
         self.state.process_id = Some(snapshot.corte.process_id.clone());
         self.state.live = Some(LiveCorte {
             id: cutover.corte_id.clone(),
@@ -416,7 +460,7 @@ impl Watcher {
         let (outcome, message) = if failed.is_empty() {
             ("published", None)
         } else {
-            ("partial", Some(describe_failures(&cutover)))
+            ("partial", Some(describe_failures(cutover)))
         };
         tracing::info!(
             corte = %cutover.corte_id,
@@ -434,14 +478,14 @@ impl Watcher {
             wait: self.opts.retry,
         });
         self.record(
-            &c,
-            &started,
+            c,
+            started,
             outcome,
             message,
             cutover.steps.clone(),
             Some(lag_arrival),
         );
-        Ok(true)
+        Ok(())
     }
 
     /// Publishes the last corte again to the targets that missed it.

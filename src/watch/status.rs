@@ -115,3 +115,50 @@ pub fn read_status(dir: &Path) -> Result<Status, String> {
     let b = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// The database source's own status file, beside `status.json` (the
+/// watcher's): written by [`super::database`], shown by `corte status`.
+pub const SOURCE_FILE: &str = "source.json";
+
+/// What the database source is doing: its connection and the last corte it
+/// read and sealed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SourceStatus {
+    /// The database, without its password.
+    pub database: String,
+    /// `connecting`, `connected`, `disconnected`, `stopped`.
+    pub state: String,
+    pub updated_at: String,
+    /// When the current connection was made (or the last one was lost).
+    pub since: Option<String>,
+    pub reconnects: u32,
+    /// Why the last connection ended or failed.
+    pub last_error: Option<String>,
+    /// The next connection attempt, while disconnected.
+    pub retry_in_secs: Option<f64>,
+    /// The newest corte read and sealed into the inbox.
+    pub last_sealed: Option<SealedCorte>,
+    /// The last corte that could not be read, with why (it is retried).
+    pub last_failed: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SealedCorte {
+    pub seq: u32,
+    pub snapshot: String,
+    pub sealed_at: String,
+    /// From the start of the read to the sealed snapshot in the inbox.
+    pub ms: u64,
+}
+
+/// The database source's status, if this state folder has one.
+pub fn read_source(dir: &Path) -> Result<Option<SourceStatus>, String> {
+    let path = dir.join(SOURCE_FILE);
+    match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}

@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod moto;
+pub mod postgres;
 pub mod snapshots;
 pub mod stores;
 pub mod synthetic;
