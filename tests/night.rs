@@ -47,6 +47,29 @@ fn night() -> &'static Vec<Arc<Snapshot>> {
     })
 }
 
+fn cambios_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let read = |p: &str| -> serde_json::Value {
+            let path = snapshots::repo(p);
+            serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")))
+                .unwrap_or_else(|e| panic!("{p}: {e}"))
+        };
+        let v = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&read("data-contracts/cambios.schema.json"))
+            .expect("cambios.schema.json is a schema");
+        let example = read("data-contracts/examples/cambios.json");
+        let errors: Vec<String> = v.iter_errors(&example).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "examples/cambios.json: {errors:?}");
+        assert!(
+            corte::published::Cambios::from_json(&serde_json::to_vec(&example).unwrap()).is_ok(),
+            "examples/cambios.json reads as a change list"
+        );
+        v
+    })
+}
+
 fn key() -> &'static sign::PrivateKey {
     static KEY: OnceLock<sign::PrivateKey> = OnceLock::new();
     KEY.get_or_init(|| sign::generate().expect("a random source"))
@@ -207,6 +230,12 @@ async fn a_night_writes_only_what_changed_and_every_corte_stays_verifiable() {
         )
         .unwrap();
         assert!(cambios.check(manifests.last(), &m).is_empty(), "corte {id}");
+        let doc = serde_json::to_value(&cambios).unwrap();
+        let errors: Vec<String> = cambios_schema()
+            .iter_errors(&doc)
+            .map(|e| format!("at {}: {e}", e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "corte {id}: cambios.json: {errors:?}");
         let first = manifests.is_empty();
         if !first && !snapshot.corte.final_corte {
             assert!(
