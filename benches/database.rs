@@ -19,15 +19,18 @@
 //!
 //! The aim: the database no slower than the files.
 
+#[path = "support/measure.rs"]
+mod measure;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use corte::contract::corte::CORTE_FILE;
-use corte::generator::{Config, Generator, OUTPUT_VERSION, Scale};
+use corte::generator::{Generator, OUTPUT_VERSION, Scale};
 use corte::source::postgres::{DbConfig, connect, load, read};
 
-const CORTES: u32 = 97;
+use measure::CORTES;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,13 +42,8 @@ fn main() {
     } else {
         Scale::National
     };
-    let runs: usize = std::env::var("CORTE_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3)
-        .max(1);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("target").join("bench-data");
+    let runs = measure::runs(3);
+    let (root, data) = measure::folders();
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     let (folder, db) = match rt.block_on(prepare(scale, root, &data)) {
         Ok(p) => p,
@@ -93,15 +91,8 @@ fn main() {
 
 /// The corte as a folder and in a database of its own; generated if missing.
 async fn prepare(scale: Scale, root: &Path, data: &Path) -> Result<(PathBuf, String), String> {
-    let config = Config {
-        real_data: root.join("..").join("shared").join("data").join("real"),
-        ..Config::new(scale, CORTES)
-    };
-    let name = format!(
-        "{}-final-seed{}-v{OUTPUT_VERSION}",
-        scale.process_id(),
-        config.seed
-    );
+    let config = measure::config(scale, root);
+    let name = measure::name(scale, &config);
     let folder = data.join(&name);
     let db_name = format!("corte_bench_{}_v{OUTPUT_VERSION}", scale.name());
     let admin = DbConfig::new("postgres:///postgres");
@@ -233,17 +224,6 @@ fn child(args: &[String]) {
     println!(
         "RESULT {median:.2} {} {:.0} {actas}",
         all.join(","),
-        vm_hwm_kb() as f64 / 1024.0
+        measure::vm_hwm_kb() as f64 / 1024.0
     );
-}
-
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }

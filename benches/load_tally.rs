@@ -11,16 +11,17 @@
 //! `perf record … load_tally-<hash> --child <snapshot> 1`).
 //! The aim: the national scale under 5 s and 2 GB.
 
+#[path = "support/measure.rs"]
+mod measure;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use corte::contract::{CorteMeta, Snapshot, acta, corte::CORTE_FILE};
-use corte::generator::{Config, Generator, OUTPUT_VERSION, Scale};
+use corte::generator::Scale;
 
 /// A night of 24 hours at 15-minute cortes; only the last one is written.
-const CORTES: u32 = 97;
 const AIM_SECONDS: f64 = 5.0;
 const AIM_MB: f64 = 2048.0;
 
@@ -34,88 +35,18 @@ fn main() {
         .map(String::as_str)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let runs: usize = std::env::var("CORTE_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3)
-        .max(1);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("target").join("bench-data");
+    let runs = measure::runs(3);
     let mut rows = Vec::new();
     for scale in [Scale::Cdmx, Scale::National] {
         if !wanted.is_empty() && !wanted.contains(&scale.name()) {
             continue;
         }
-        let path = match ensure(scale, root, &data) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("{}: cannot generate the snapshot: {e}", scale.name());
-                std::process::exit(1);
-            }
-        };
-        let out = Command::new(std::env::current_exe().unwrap_or_else(|_| "load_tally".into()))
-            .arg("--child")
-            .arg(&path)
-            .arg(runs.to_string())
-            .output();
-        let out = match out {
-            Ok(o) if o.status.success() => o,
-            Ok(o) => {
-                eprintln!(
-                    "{}: the measuring process failed:\n{}",
-                    scale.name(),
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                std::process::exit(1);
-            }
-            Err(e) => {
-                eprintln!("{}: cannot start the measuring process: {e}", scale.name());
-                std::process::exit(1);
-            }
-        };
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        for line in text.lines().filter(|l| l.starts_with("  ")) {
-            println!("{} {line}", scale.name());
-        }
-        if let Some(row) = text.lines().find_map(|l| l.strip_prefix("RESULT ")) {
+        let path = measure::final_corte(scale);
+        if let Some(row) = measure::in_child(scale, &path, runs) {
             rows.push((scale, size_mb(&path), row.to_string()));
         }
     }
     table(&rows, runs);
-}
-
-/// The scale's final snapshot on disk, generated if missing.
-fn ensure(scale: Scale, root: &Path, data: &Path) -> Result<PathBuf, String> {
-    let config = Config {
-        real_data: root.join("..").join("shared").join("data").join("real"),
-        ..Config::new(scale, CORTES)
-    };
-    let name = format!(
-        "{}-final-seed{}-v{OUTPUT_VERSION}",
-        scale.process_id(),
-        config.seed
-    );
-    let path = data.join(&name);
-    if path.join(CORTE_FILE).is_file() {
-        println!("{}: reusing {}", scale.name(), path.display());
-        return Ok(path);
-    }
-    let t = Instant::now();
-    let generator = Generator::new(config).map_err(|e| e.to_string())?;
-    let snapshot = generator
-        .snapshot(generator.cortes())
-        .map_err(|e| e.to_string())?;
-    let partial = data.join(format!("{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    corte::source::write(&partial, &snapshot).map_err(|e| e.to_string())?;
-    std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!(
-        "{}: generated {} in {:.1} s",
-        scale.name(),
-        path.display(),
-        t.elapsed().as_secs_f64()
-    );
-    Ok(path)
 }
 
 fn size_mb(path: &Path) -> f64 {
@@ -191,7 +122,7 @@ fn child(args: &[String]) {
         drop(snapshot);
     }
     let total: Vec<Duration> = load.iter().zip(&tally).map(|(a, b)| *a + *b).collect();
-    let peak_kb = vm_hwm_kb();
+    let peak_kb = measure::vm_hwm_kb();
     if std::env::var("CORTE_BENCH_BREAKDOWN").as_deref() != Ok("0") {
         breakdown(&path);
     }
@@ -278,15 +209,4 @@ fn cpu_time() -> Duration {
         })
         .unwrap_or(0);
     Duration::from_millis(ticks * 10)
-}
-
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }

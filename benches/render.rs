@@ -18,18 +18,18 @@
 //! (default 1) repeats steps 1–3 and reports medians.
 //! Aims: CDMX under 2 s, national under 30 s (render + write), both under 4 GB.
 
+#[path = "support/measure.rs"]
+mod measure;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use corte::contract::corte::CORTE_FILE;
-use corte::generator::{Config, Generator, OUTPUT_VERSION, Scale};
+use corte::generator::Scale;
 use corte::site::{Build, History, RenderOptions, Theme};
 
 /// A night of 24 hours at 15-minute cortes; only the last one is rendered
 /// (the same snapshot as `benches/load_tally.rs`).
-const CORTES: u32 = 97;
 const AIM_MB: f64 = 4096.0;
 
 fn aim_seconds(scale: Scale) -> f64 {
@@ -58,86 +58,18 @@ fn main() {
         eprintln!("unknown scale `{unknown}`: use cdmx, national or all");
         std::process::exit(2);
     }
-    let runs: usize = std::env::var("CORTE_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("target").join("bench-data");
+    let runs = measure::runs(1);
     let mut rows = Vec::new();
     for scale in [Scale::Cdmx, Scale::National] {
         if !all && !wanted.contains(&scale.name()) {
             continue;
         }
-        let path = ensure(scale, root, &data).unwrap_or_else(|e| {
-            eprintln!("{}: cannot generate the snapshot: {e}", scale.name());
-            std::process::exit(1);
-        });
-        let exe = std::env::current_exe().unwrap_or_else(|_| "render".into());
-        let out = Command::new(exe)
-            .arg("--child")
-            .arg(&path)
-            .arg(runs.to_string())
-            .output();
-        let out = match out {
-            Ok(o) if o.status.success() => o,
-            Ok(o) => {
-                eprintln!(
-                    "{}: the measuring process failed:\n{}",
-                    scale.name(),
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                std::process::exit(1);
-            }
-            Err(e) => {
-                eprintln!("{}: cannot start the measuring process: {e}", scale.name());
-                std::process::exit(1);
-            }
-        };
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        for line in text.lines().filter(|l| l.starts_with("  ")) {
-            println!("{} {line}", scale.name());
-        }
-        if let Some(row) = text.lines().find_map(|l| l.strip_prefix("RESULT ")) {
+        let path = measure::final_corte(scale);
+        if let Some(row) = measure::in_child(scale, &path, runs) {
             rows.push((scale, row.to_string()));
         }
     }
     table(&rows, runs);
-}
-
-/// The scale's final snapshot on disk, generated if missing.
-fn ensure(scale: Scale, root: &Path, data: &Path) -> Result<PathBuf, String> {
-    let config = Config {
-        real_data: root.join("..").join("shared").join("data").join("real"),
-        ..Config::new(scale, CORTES)
-    };
-    let name = format!(
-        "{}-final-seed{}-v{OUTPUT_VERSION}",
-        scale.process_id(),
-        config.seed
-    );
-    let path = data.join(&name);
-    if path.join(CORTE_FILE).is_file() {
-        println!("{}: reusing {}", scale.name(), path.display());
-        return Ok(path);
-    }
-    let t = Instant::now();
-    let generator = Generator::new(config).map_err(|e| e.to_string())?;
-    let snapshot = generator
-        .snapshot(generator.cortes())
-        .map_err(|e| e.to_string())?;
-    let partial = data.join(format!("{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    corte::source::write(&partial, &snapshot).map_err(|e| e.to_string())?;
-    std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!(
-        "{}: generated {} in {:.1} s",
-        scale.name(),
-        path.display(),
-        t.elapsed().as_secs_f64()
-    );
-    Ok(path)
 }
 
 /// One measured run, in the child.
@@ -183,7 +115,7 @@ fn child(args: &[String]) {
         let ruleset = corte::tally::ruleset_of(&snapshot).unwrap_or_else(|e| fail("ruleset", &e));
         let results = corte::tally::tally(&snapshot, &ruleset);
         let load_tally = t.elapsed();
-        peak_after_tally = peak_after_tally.max(vm_hwm_kb());
+        peak_after_tally = peak_after_tally.max(measure::vm_hwm_kb());
         let t = Instant::now();
         let opts = RenderOptions::new(&theme, &history);
         let build =
@@ -236,7 +168,7 @@ fn child(args: &[String]) {
         median(|r| r.load_tally),
         median(|r| r.render),
         median(|r| r.write),
-        vm_hwm_kb(),
+        measure::vm_hwm_kb(),
     );
 }
 
@@ -332,16 +264,4 @@ fn cpu_time() -> Duration {
         })
         .unwrap_or(0);
     Duration::from_millis(ticks * 10)
-}
-
-/// Peak resident memory of this process so far, in KB.
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }

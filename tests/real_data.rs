@@ -64,6 +64,12 @@ fn our_database(imp: &Imported) -> reader::PublishedFile {
     our_database_of(imp, 0)
 }
 
+/// A real database file as its publisher published it, parsed.
+fn published(path: &str) -> reader::PublishedFile {
+    let (name, bytes) = read(path);
+    reader::read(&name, &bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// Our database file for one election, parsed back.
 fn our_database_of(imp: &Imported, election: usize) -> reader::PublishedFile {
     let files = corte::anexo13::datasets(&imp.snapshot, &imp.results);
@@ -183,11 +189,7 @@ fn campeche_2021_final_corte_reproduces_the_official_summary_and_every_row() {
         "campeche-2021",
         true,
     );
-    let official = reader::read(
-        "CAMP_GOB_2021.csv",
-        &read("campeche-2021-gob/CAMP_GOB_2021.csv").1,
-    )
-    .unwrap();
+    let official = published("campeche-2021-gob/CAMP_GOB_2021.csv");
     let ours = our_database(&imp);
     assert_eq!(
         summary_of(&ours),
@@ -219,11 +221,7 @@ fn quintana_roo_2019_final_corte_reproduces_the_official_summary_and_every_row()
         "qroo-2019",
         true,
     );
-    let official = reader::read(
-        "QROO_DIP_LOC_2019.csv",
-        &read("qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv").1,
-    )
-    .unwrap();
+    let official = published("qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv");
     let ours = our_database(&imp);
     assert_eq!(
         summary_of(&ours),
@@ -308,11 +306,7 @@ fn iecm_2024_drill_reproduces_every_row_and_the_summary_where_the_file_agrees_wi
         "iecm-2024",
         false,
     );
-    let official = reader::read(
-        "CDMX_GUB_2024.csv",
-        &read("iecm-2024-simulacro/CDMX_GUB_2024.csv").1,
-    )
-    .unwrap();
+    let official = published("iecm-2024-simulacro/CDMX_GUB_2024.csv");
     let ours = our_database(&imp);
     assert_eq!(assert_rows_match(&official, &ours, true), 13424);
     // The drill declares 71 expected actas it does not list.
@@ -602,7 +596,7 @@ fn assert_contabilizada_matches(
 fn puebla_2018_three_elections_import_as_published_and_reproduce_all_39_summary_values() {
     let imp = import_puebla();
     for (e, (db, _, expected)) in PUEBLA_2018.iter().enumerate() {
-        let official = reader::read(db, &read(&format!("iee-puebla-2018/{db}")).1).unwrap();
+        let official = published(&format!("iee-puebla-2018/{db}"));
         let ours = our_database_of(&imp, e);
         let values: Vec<&str> = ours.summary.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
@@ -776,11 +770,7 @@ fn oaxaca_2022_four_cortes_reproduce_49_of_52_summary_values_and_the_three_are_o
     for (corte, fin, expected) in OAXACA_2022 {
         let imp = import_oaxaca(corte, fin);
         let ours = our_database(&imp);
-        let official = reader::read(
-            "OAX_GUB_2022.csv",
-            &read(&format!("ieepco-oaxaca-2022/{corte}/OAX_GUB_2022.csv")).1,
-        )
-        .unwrap();
+        let official = published(&format!("ieepco-oaxaca-2022/{corte}/OAX_GUB_2022.csv"));
         assert_eq!(
             assert_contabilizada_matches(&official, &ours),
             5707,

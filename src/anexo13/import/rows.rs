@@ -537,26 +537,13 @@ fn pick(
 
 fn blank_acta(v: &RowView, estado: EstadoActa) -> Acta {
     Acta {
-        casilla: None,
-        clave_casilla: v.get("CLAVE_CASILLA").to_string(),
-        tipo_acta: v.get("TIPO_ACTA").to_string(),
-        estado,
-        votos: Box::new([]),
-        total_asentado: Campo::NoAplica,
-        boletas_sobrantes: Campo::NoAplica,
-        personas_votaron: Campo::NoAplica,
-        rep_votaron: Campo::NoAplica,
-        votos_sacados: Campo::NoAplica,
-        codigo_integridad: None,
-        mecanismo: None,
-        acopio: None,
-        captura: None,
-        verificacion: None,
-        origen: None,
-        digitalizacion: None,
-        tipo_documento: None,
-        observacion_publicada: None,
         line: v.row.line,
+        ..Acta::new(
+            v.get("CLAVE_CASILLA"),
+            v.get("TIPO_ACTA"),
+            estado,
+            Vec::new(),
+        )
     }
 }
 

@@ -22,6 +22,9 @@ use crate::contract::ids::plain_key_problem;
 /// RFC 3339 with the offset of the session's time zone (the process's).
 const TIMESTAMP: &str = r#"'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'"#;
 
+/// `work_mem` for the read's transaction: room to sort an election in memory.
+const SORT_MEMORY: &str = "256MB";
+
 /// A corte as `corte.cortes` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorteRow {
@@ -86,8 +89,10 @@ pub async fn corte(client: &mut Client, cfg: &DbConfig, seq: u32) -> Result<NewS
         .map_err(|e| query(cfg, "cortes", &e))?;
     let catalog = super::catalog::read(&tx, cfg).await?;
     // Every timestamp is written with the process's offset.
+    // The sort of an election's actas fits in memory (about 100 MB at the
+    // national scale) instead of spilling to disk at the default 4 MB.
     tx.batch_execute(&format!(
-        "SET LOCAL TIME ZONE {}",
+        "SET LOCAL TIME ZONE {}; SET LOCAL work_mem = '{SORT_MEMORY}'",
         quote_literal(&catalog.time_zone)
     ))
     .await
@@ -165,9 +170,14 @@ async fn actas(
         }
     }
     check_votos_length(tx, cfg, election, seq, e.options.len()).await?;
+    // Every column is text in the "C" collation, and the rows are sorted by
+    // all of them in order: the acta's key first (CLAVE_CASILLA, TIPO_ACTA,
+    // unique in a valid corte), every other field breaking ties, so the
+    // same corte always gives the same bytes. Sorting by the output
+    // columns compares values the query computes anyway; in "C" a
+    // comparison is a byte comparison.
     let mut columns: Vec<String> = Vec::new();
-    let mut order: Vec<String> = Vec::new();
-    let col = |expr: String, name: &str| format!("{expr} AS {}", quote_ident(name));
+    let col = |expr: String, name: &str| format!("{expr} COLLATE \"C\" AS {}", quote_ident(name));
     for (source, name) in [
         ("clave_casilla", HEAD_COLUMNS[0]),
         ("tipo_acta", HEAD_COLUMNS[1]),
@@ -187,15 +197,7 @@ async fn actas(
         };
         columns.push(col(expr, name));
     }
-    // Every field breaks ties, so two rows that sort alike are alike: the
-    // same corte always gives the same bytes.
-    for source in ["clave_casilla", "tipo_acta", "estado", "codigo_integridad"] {
-        order.push(format!("{source}::text COLLATE \"C\""));
-    }
-    order.push("votos::text COLLATE \"C\"".into());
-    for name in TAIL_COLUMNS {
-        order.push(format!("{}::text COLLATE \"C\"", name.to_lowercase()));
-    }
+    let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
     let sql = format!(
         "COPY (SELECT {} FROM {} WHERE corte = {seq} AND election = {} ORDER BY {}) TO STDOUT WITH (FORMAT csv, HEADER)",
         columns.join(", "),
