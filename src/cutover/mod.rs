@@ -14,6 +14,7 @@
 //! (`publish`); it runs them in order for one corte.
 
 pub mod history;
+pub mod sanity;
 pub mod setup;
 pub mod steps;
 
@@ -44,6 +45,9 @@ pub struct Publisher {
     pub history: HistorySource,
     /// The acta image folder, when images are published.
     pub images: Option<ImageFolder>,
+    /// The corte an operator confirmed (`corte publish --confirm ID`): it is
+    /// published even if it fails the sanity checks against the live corte.
+    pub confirm: Option<String>,
 }
 
 /// What one cutover did.
@@ -108,6 +112,16 @@ pub enum CutoverError {
     Site(#[from] crate::site::SiteError),
     #[error(transparent)]
     Images(#[from] ImageError),
+    /// The corte fails the sanity checks against the live one
+    /// (`contract::sanity`): nothing was rendered or written.
+    #[error(
+        "held: {}; nothing was published. Publish it anyway with `corte publish SNAPSHOT --confirm {corte}`, or a newer corte supersedes it",
+        concerns.join("; ")
+    )]
+    Held {
+        corte: String,
+        concerns: Vec<String>,
+    },
     #[error(
         "abandoned at shutdown: uploads stopped before any stable tree changed (a stable tree already started was finished with its pointer); publish the same snapshot again to finish"
     )]
@@ -166,6 +180,17 @@ impl Publisher {
                 None => None,
             };
             let results = steps.time("tally", || crate::tally::tally(&snapshot, &ruleset));
+            if self.confirm.as_deref() != Some(corte_id.as_str()) {
+                let thresholds = crate::source::limits::sanity();
+                let concerns =
+                    sanity::concerns(&snapshot, &results, history.cortes.last(), &thresholds);
+                if !concerns.is_empty() {
+                    return Err(CutoverError::Held {
+                        corte: corte_id.clone(),
+                        concerns,
+                    });
+                }
+            }
             let options = RenderOptions {
                 theme: &self.theme,
                 history: &history,
