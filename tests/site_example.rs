@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "eee161ebcfe66cd48135e958560202b7bf4dd23f195d35dc2491bc90fe3db904",
+        "f6b9934d844318497da697d1197c521ac6df0afc65d7c874855a0181c8500800",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "630474110b516856cf38211be2ccbf0c09710606f15f173dce5be5ebec13a029",
+        "f46918bb7235dc9e012d9592a6a15ae96fb0cac2b1efa53ad3707ae47ad6aa31",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "ffac2b21e7cd12e71285381f8c68c432e328a14b4b9df79a15170e528dacf737",
+        "c9dc1fa103cc6f3eed0928a499926bd6e9ca5cf27edc6f4fc1e692862e35b097",
     ),
 ];
 
