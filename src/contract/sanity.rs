@@ -48,7 +48,7 @@ pub struct Profile {
     pub time: DateTime<FixedOffset>,
     /// Per election id: actas captured and counted.
     pub elections: BTreeMap<String, Counts>,
-    /// The latest acopio, captura or verificación time among its actas.
+    /// The latest captura time among its actas.
     pub latest_acta: Option<DateTime<FixedOffset>>,
 }
 

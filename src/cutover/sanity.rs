@@ -30,8 +30,7 @@ pub fn concerns(
             .actas
             .iter()
             .flatten()
-            .flat_map(|a| [a.acopio, a.captura, a.verificacion])
-            .flatten()
+            .filter_map(|a| a.captura)
             .max(),
     };
     let live = live.and_then(profile_of_manifest);
