@@ -607,6 +607,12 @@ async fn a_corte_whose_actas_drop_is_held_until_a_newer_one_supersedes_it() {
             !store.join("cortes").join(&id2).exists(),
             "nothing of it was written"
         );
+        let state = inbox.join(".state");
+        let (code, out) =
+            run_corte_stdout(&["status".as_ref(), "--watcher".as_ref(), state.as_os_str()]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains(&format!("HELD: corte {id2} (seq 2)")), "{out}");
+        assert!(out.contains(&format!("--confirm {id2}")), "{out}");
 
         // A newer, sane corte goes live and supersedes it.
         drop_into(&inbox, "corte-03", &corte(3));
@@ -722,10 +728,21 @@ fn impossible_corte_times_and_zones_are_named_errors() {
 
 /// Runs `corte` with a bounded wait; (exit code, stderr).
 fn run_corte(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    run_corte_with(args, false)
+}
+
+/// Runs `corte` with a bounded wait; (exit code, stdout).
+fn run_corte_stdout(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    run_corte_with(args, true)
+}
+
+fn run_corte_with(args: &[&std::ffi::OsStr], stdout: bool) -> (Option<i32>, String) {
+    let piped = std::process::Stdio::piped;
+    let null = std::process::Stdio::null;
     let mut child = Command::new(env!("CARGO_BIN_EXE_corte"))
         .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stdout(if stdout { piped() } else { null() })
+        .stderr(if stdout { null() } else { piped() })
         .spawn()
         .unwrap();
     let start = Instant::now();
@@ -733,12 +750,12 @@ fn run_corte(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
             use std::io::Read;
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            let mut pipe: Box<dyn Read> = if stdout {
+                Box::new(child.stdout.take().unwrap())
+            } else {
+                Box::new(child.stderr.take().unwrap())
+            };
+            pipe.read_to_string(&mut err).unwrap();
             return (status.code(), err);
         }
         if start.elapsed() > Duration::from_secs(120) {
