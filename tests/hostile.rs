@@ -607,6 +607,17 @@ async fn a_corte_whose_actas_drop_is_held_until_a_newer_one_supersedes_it() {
             !store.join("cortes").join(&id2).exists(),
             "nothing of it was written"
         );
+        // A watcher started again still knows what is held.
+        let again = Watcher::new(
+            publisher(stores::folder_target(&store)),
+            WatchOptions::new(inbox.clone()),
+        )
+        .unwrap();
+        assert_eq!(
+            again.status().held.as_ref().map(|h| h.corte.as_str()),
+            Some(id2.as_str())
+        );
+        drop(again);
         let state = inbox.join(".state");
         let (code, out) =
             run_corte_stdout(&["status".as_ref(), "--watcher".as_ref(), state.as_os_str()]);

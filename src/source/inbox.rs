@@ -137,8 +137,8 @@ pub fn shelve(
 }
 
 /// The snapshots on a shelf: (the folder made for it, the snapshot in it,
-/// found as the entry that is not the note `note`).
-pub fn shelved(inbox: &Path, shelf: &str, note: &str) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+/// found as the entry that is none of the `notes` beside it).
+pub fn shelved(inbox: &Path, shelf: &str, notes: &[&str]) -> io::Result<Vec<(PathBuf, PathBuf)>> {
     let mut out = Vec::new();
     let entries = match fs::read_dir(inbox.join(shelf)) {
         Ok(e) => e,
@@ -152,7 +152,7 @@ pub fn shelved(inbox: &Path, shelf: &str, note: &str) -> io::Result<Vec<(PathBuf
         }
         for inner in fs::read_dir(&folder)? {
             let inner = inner?;
-            if inner.file_name() != note {
+            if !notes.iter().any(|n| inner.file_name() == *n) {
                 out.push((folder.clone(), inner.path()));
                 break;
             }

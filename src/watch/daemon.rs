@@ -115,6 +115,7 @@ impl Watcher {
         std::fs::create_dir_all(&opts.state).map_err(io(&opts.state))?;
         publisher.history = HistorySource::Folder(opts.state.clone());
         let state = status::read_state(&opts.state).map_err(WatchError::State)?;
+        let held = held_before(&opts.inbox);
         let status = Status {
             inbox: opts.inbox.display().to_string(),
             pid: std::process::id(),
@@ -131,6 +132,7 @@ impl Watcher {
                     last_success_at: None,
                 })
                 .collect(),
+            held,
             ..Default::default()
         };
         Ok(Watcher {
@@ -665,14 +667,17 @@ impl Watcher {
         tracing::warn!(snapshot = %c.name, corte, to = %to.display(), concerns = %concerns.join("; "), "corte held by the sanity checks");
         self.arrivals.remove(&c.name);
         self.backoff.remove(&c.name);
-        self.status.held = Some(status::Held {
+        let held = status::Held {
             corte: corte.to_string(),
             seq: c.meta.seq,
             snapshot: to.join(&c.name).display().to_string(),
             held_at: now(),
             concerns: concerns.to_vec(),
             confirm,
-        });
+        };
+        // Beside it, for the status after a restart.
+        status::write_json(&to, "held.json", &held).map_err(io(&to))?;
+        self.status.held = Some(held);
         self.record(c, started, "held", Some(message), vec![], None);
         Ok(())
     }
@@ -681,7 +686,7 @@ impl Watcher {
     /// (newer) went live or is held in their place; `except` is the
     /// snapshot being held now.
     fn supersede_held(&mut self, corte: &str, except: Option<&str>) -> Result<(), WatchError> {
-        let held = inbox::shelved(&self.opts.inbox, inbox::HELD, "held.txt")
+        let held = inbox::shelved(&self.opts.inbox, inbox::HELD, HELD_NOTES)
             .map_err(io(&self.opts.inbox))?;
         for (folder, snapshot) in held {
             let name = snapshot
@@ -767,6 +772,18 @@ impl Watcher {
             tracing::warn!(error = %e, "cannot write the status file");
         }
     }
+}
+
+/// The notes beside a held snapshot in `.held/NAME/`.
+const HELD_NOTES: &[&str] = &["held.txt", "held.json"];
+
+/// The newest corte held before a restart, as its `held.json` says.
+fn held_before(inbox_dir: &Path) -> Option<status::Held> {
+    let held = inbox::shelved(inbox_dir, inbox::HELD, HELD_NOTES).ok()?;
+    held.iter()
+        .filter_map(|(folder, _)| std::fs::read(folder.join("held.json")).ok())
+        .filter_map(|b| serde_json::from_slice::<status::Held>(&b).ok())
+        .max_by_key(|h| h.seq)
 }
 
 /// What identifies a corte's contents: the SHA-256 of its corte.json as
