@@ -395,10 +395,17 @@ pub fn read_archive_member(path: &Path, member: &str) -> Result<Option<Vec<u8>>,
         };
         if depth_ok && entry.header().entry_type().is_file() {
             let size = entry.header().size().unwrap_or(0);
-            if size > limits.corte_json_bytes.max(limits.member_bytes) {
+            let (limit, setting) = if member == CORTE_FILE {
+                (limits.corte_json_bytes, "corte_json_bytes")
+            } else {
+                (limits.member_bytes, "member_bytes")
+            };
+            if size > limit {
                 return Err(refused(
                     path,
-                    format!("{name} is {size} bytes, over the limits in corte.toml's [limits]"),
+                    format!(
+                        "{name} is {size} bytes, over the limit of {limit} bytes ({setting} in corte.toml's [limits])"
+                    ),
                 ));
             }
             let mut bytes = Vec::new();
