@@ -315,6 +315,7 @@ fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path
             },
             history: HistorySource::Folder(state.clone()),
             images: None,
+            confirm: None,
         };
         let watcher = Watcher::new(publisher, opts)
             .unwrap_or_else(|e| fail(&format!("starting the watcher: {e}")))

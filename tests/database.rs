@@ -42,6 +42,7 @@ fn publisher(store: &Path, state: &Path) -> Publisher {
         },
         history: HistorySource::Folder(state.to_path_buf()),
         images: None,
+        confirm: None,
     }
 }
 

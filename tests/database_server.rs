@@ -66,6 +66,7 @@ fn start(
         options: Options::default(),
         history: HistorySource::Folder(state.to_path_buf()),
         images: None,
+        confirm: None,
     };
     let watcher = Watcher::new(publisher, opts).unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);

@@ -19,6 +19,7 @@ mod database_server;
 mod demo;
 mod generator;
 mod history;
+mod hostile;
 mod images;
 mod import_quirks;
 mod incremental;

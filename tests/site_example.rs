@@ -22,15 +22,15 @@ const REGENERATE: [&str; 8] = [
 const PINNED: [(&str, &str); 3] = [
     (
         "cdmx-2024-ejemplo-00001",
-        "ace8cdfbc90b85cbcd5a65d93de991bc7690805e6a38808b67e71e8185662553",
+        "5de9a947eab610dfd4ac7df3ed74ea30ad24f2dc745f171fff5aedb3816e63c9",
     ),
     (
         "cdmx-2024-ejemplo-00002",
-        "aaa5b164f254e0ce5b3eb0d936a9bd506f13996790ee7aa6b25343227f32797c",
+        "9ec78dcd7813ecfaae47357aebe4bfef8f98e232e422d2fe6fe6aff3d719c8fe",
     ),
     (
         "cdmx-2024-ejemplo-00003",
-        "576064edcd47987d9f626eccb97f1af506af50d1f060b90c7ceb2c2b75a21a1a",
+        "db3cbbdae300faf187135a38c4990c9d25946c3cfd5632179beed1358efa46b9",
     ),
 ];
 

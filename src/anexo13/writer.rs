@@ -189,7 +189,37 @@ fn rezip(zips: &[DatasetFile], names: &[&str]) -> Option<Vec<u8>> {
 }
 
 fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", safe_text(s).replace('"', "\"\""))
+}
+
+/// A field as a spreadsheet cannot take it for a formula: text starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
+/// (Excel's and LibreOffice's text marker, which `corte import` removes
+/// again). Numbers (the Anexo 13 figures never are negative) and the
+/// layout's dashes (`-`, `--`) are left as they are.
+pub fn safe_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => true,
+        Some(b'-') => {
+            let rest = s.trim_start_matches('-');
+            !(rest.is_empty() || rest.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        }
+        _ => false,
+    };
+    if risky {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Writes a record with every field made safe ([`safe_text`]).
+fn write_safe<W: std::io::Write>(w: &mut csv::Writer<W>, fields: &[String]) {
+    use std::borrow::Cow;
+    let _ = w.write_record(fields.iter().map(|f| match safe_text(f) {
+        Cow::Borrowed(b) => Cow::Borrowed(b.as_bytes()),
+        Cow::Owned(o) => Cow::Owned(o.into_bytes()),
+    }));
 }
 
 /// `02/06/2024 19:45:12 (UTC-6)`, or `N/A`.
@@ -316,7 +346,7 @@ pub fn database(snapshot: &Snapshot, r: &ElectionResults, election: usize) -> Ve
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
     let header = columns(snapshot, election);
-    let _ = w.write_record(&header);
+    write_safe(&mut w, &header);
     let mut fields: Vec<String> = Vec::with_capacity(header.len());
     for (_, _, _, row) in &rows {
         fields.clear();
@@ -324,7 +354,7 @@ pub fn database(snapshot: &Snapshot, r: &ElectionResults, election: usize) -> Ve
             Row::Registered(a, res) => registered_row(snapshot, election, a, res, &mut fields),
             Row::Pending(c, t) => pending_row(snapshot, election, *c, t, &mut fields),
         }
-        let _ = w.write_record(&fields);
+        write_safe(&mut w, &fields);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -471,7 +501,7 @@ pub fn candidaturas(snapshot: &Snapshot, election: usize) -> Vec<u8> {
         ]
         .map(String::from),
     );
-    let _ = w.write_record(&header);
+    write_safe(&mut w, &header);
     for (u, unit) in eix.units.iter().enumerate() {
         for &k in &eix.unit_candidacies[u] {
             let cand = &e.candidacies[k as usize];
@@ -482,7 +512,7 @@ pub fn candidaturas(snapshot: &Snapshot, election: usize) -> Vec<u8> {
             row.push(eix.candidacy_key[k as usize].clone());
             row.push(cand.name.clone());
             row.push(cand.suplente.clone());
-            let _ = w.write_record(&row);
+            write_safe(&mut w, &row);
         }
     }
     w.into_inner().unwrap_or_default()
@@ -491,6 +521,28 @@ pub fn candidaturas(snapshot: &Snapshot, election: usize) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_would_start_a_formula_gets_the_text_marker_and_figures_do_not() {
+        for (field, written) in [
+            ("=1+1", "'=1+1"),
+            ("+52 55", "'+52 55"),
+            ("@SUMA", "'@SUMA"),
+            ("-A1", "'-A1"),
+            ("\tX", "'\tX"),
+            ("\rX", "'\rX"),
+            ("-", "-"),
+            ("--", "--"),
+            ("-12", "-12"),
+            ("1234", "1234"),
+            ("35.1234", "35.1234"),
+            ("N/A", "N/A"),
+            ("MARIA = LOPEZ", "MARIA = LOPEZ"),
+            ("", ""),
+        ] {
+            assert_eq!(safe_text(field), written, "{field:?}");
+        }
+    }
 
     fn member(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
         (name.to_string(), bytes.to_vec())

@@ -99,7 +99,8 @@ fn inputs(args: &Anexo13Args) -> anyhow::Result<Vec<Input>> {
             args.candidaturas.len()
         );
     }
-    let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let limits = crate::source::limits::current();
+    let read = |p: &PathBuf| crate::source::limits::read_import_file(p, &limits);
     let name = |p: &PathBuf| {
         p.file_name()
             .map(|n| n.to_string_lossy().into_owned())

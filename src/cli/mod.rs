@@ -73,6 +73,15 @@ pub fn main() -> i32 {
         Command::Serve(_) => "corte=info",
         _ => "corte=warn",
     });
+    let config = match &cli.command {
+        Command::Watch(a) => a.common.config.clone(),
+        Command::Publish(a) => a.common.config.clone(),
+        _ => None,
+    };
+    if let Err(e) = apply_limits(config.as_deref()) {
+        eprintln!("error: {e:#}");
+        return 1;
+    }
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Seal(args) => seal::run(args),
@@ -97,6 +106,46 @@ pub fn main() -> i32 {
             1
         }
     }
+}
+
+/// Sets the input limits (`source::limits`) from `[limits]` of corte.toml,
+/// and the sanity thresholds between cortes from `[sanity]`
+/// (`--config`, else `$CORTE_CONFIG`, else `./corte.toml` if there).
+fn apply_limits(config: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let path = config
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("CORTE_CONFIG").map(std::path::PathBuf::from))
+        .or_else(|| {
+            Some(std::path::PathBuf::from(
+                crate::publish::config::DEFAULT_CONFIG,
+            ))
+            .filter(|p| p.is_file())
+        });
+    let Some(path) = path else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        // A missing or unreadable file is the command's own error to give.
+        return Ok(());
+    };
+    // A file that is not TOML is the command's own error to give.
+    let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+        return Ok(());
+    };
+    if let Some(value) = table.get("limits") {
+        let limits: crate::source::limits::Limits = value
+            .clone()
+            .try_into()
+            .with_context(|| format!("{}: [limits]", path.display()))?;
+        crate::source::limits::set(limits);
+    }
+    if let Some(value) = table.get("sanity") {
+        let sanity: crate::contract::sanity::Thresholds = value
+            .clone()
+            .try_into()
+            .with_context(|| format!("{}: [sanity]", path.display()))?;
+        crate::source::limits::set_sanity(sanity);
+    }
+    Ok(())
 }
 
 /// The snapshot a command reads and the ruleset that counts it: the

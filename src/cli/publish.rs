@@ -31,6 +31,11 @@ pub struct Args {
     /// Publish a corte that a rollback withdrew.
     #[arg(long)]
     pub allow_withdrawn: bool,
+    /// Publish this corte (by its id, `00012-20240602-2330`) even though the
+    /// sanity checks against the live corte hold it (actas going down, an
+    /// election vanishing, the corte time going back).
+    #[arg(long, value_name = "CORTE_ID")]
+    pub confirm: Option<String>,
     /// Mark this corte as the final one of the night (participation then
     /// follows the ruleset's final-corte base).
     #[arg(long)]
@@ -57,6 +62,15 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let config = args.common.config()?;
     let mut snapshot = crate::source::load(&args.input.snapshot)?;
+    if let Some(id) = &args.confirm
+        && *id != snapshot.corte.id()
+    {
+        bail!(
+            "--confirm {id} names another corte: {} is corte {}",
+            args.input.snapshot.display(),
+            snapshot.corte.id()
+        );
+    }
     if args.r#final {
         // The operator closes the night: this corte is the last one.
         snapshot.corte.final_corte = true;
@@ -71,6 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         keep_stale: args.keep_stale,
         dry_run: args.dry_run,
         allow_withdrawn: args.allow_withdrawn,
+        confirm: args.confirm,
         // Without state, earlier cortes come from the first target: the
         // institute's own bucket.
         state: args.state,

@@ -124,6 +124,16 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         ),
         None => println!("  live: nothing published yet"),
     }
+    if let Some(h) = &s.held {
+        println!(
+            "  HELD: corte {} (seq {}) since {}, waiting in {}:",
+            h.corte, h.seq, h.held_at, h.snapshot
+        );
+        for c in &h.concerns {
+            println!("    - {c}");
+        }
+        println!("    to publish it anyway: {}", h.confirm);
+    }
     if let Some(source) = crate::watch::status::read_source(dir).map_err(anyhow::Error::msg)? {
         print_source(&source);
     }

@@ -344,6 +344,19 @@ fn check_key(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// The IANA time zone names (zones and links) of the tz database 2025b.
+const IANA_ZONES: &str = include_str!("iana-zones.txt");
+
+fn check_time_zone(zone: &str) -> Result<()> {
+    if IANA_ZONES.lines().any(|z| z == zone) {
+        return Ok(());
+    }
+    Err(err(
+        "time_zone",
+        format!("`{zone}` is not an IANA time zone (tz database 2025b), e.g. America/Mexico_City"),
+    ))
+}
+
 fn check_color(field: &str, color: &Option<String>) -> Result<()> {
     if let Some(c) = color {
         let ok =
@@ -376,6 +389,7 @@ impl Catalog {
         super::check_version(CATALOG_FILE, self.contract_version)?;
         check_key("process.id", &self.process.id)?;
         check_key("entidad.id", &self.entidad.id)?;
+        check_time_zone(&self.time_zone)?;
         check_key("entidad.abbr", &self.entidad.abbr)?;
         check_key("entidad.demarcacion_term", &self.entidad.demarcacion_term)?;
         if let RulesetRef::Named(name) = &self.ruleset

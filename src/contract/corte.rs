@@ -66,7 +66,8 @@ impl CorteMeta {
         if self.seq == 0 {
             return Err(err("seq", "corte sequence numbers start at 1"));
         }
-        parse_timestamp(&self.timestamp).map_err(|m| err("timestamp", m))?;
+        let time = parse_timestamp(&self.timestamp).map_err(|m| err("timestamp", m))?;
+        plausible_time(&self.timestamp, &time).map_err(|m| err("timestamp", m))?;
         let mut seen = std::collections::HashSet::new();
         for (i, m) in self.members.iter().enumerate() {
             let field = format!("members[{i}]");
@@ -134,6 +135,65 @@ pub fn parse_timestamp(s: &str) -> std::result::Result<DateTime<FixedOffset>, St
     DateTime::parse_from_rfc3339(s).map_err(|e| {
         format!("`{s}` is not a timestamp with offset ({e}); expected RFC 3339, e.g. 2024-06-02T20:00:00-06:00")
     })
+}
+
+/// The first year a corte can be from: the PREP began in the 1990s.
+pub const FIRST_YEAR: i32 = 1990;
+
+/// A corte time that no corte can have: an offset no place on Earth uses
+/// (beyond -12:00 … +14:00, or not a whole quarter hour) or a year before
+/// [`FIRST_YEAR`]. Times in the future are [`check_not_future`]'s business
+/// (they depend on the clock).
+pub fn plausible_time(text: &str, t: &DateTime<FixedOffset>) -> std::result::Result<(), String> {
+    let offset = t.offset().local_minus_utc();
+    if !(-12 * 3600..=14 * 3600).contains(&offset) || offset % 900 != 0 {
+        return Err(format!(
+            "`{text}` has the UTC offset {}, which no time zone uses (offsets run from -12:00 to +14:00, in quarter hours)",
+            t.format("%:z")
+        ));
+    }
+    if t.year() < FIRST_YEAR {
+        return Err(format!(
+            "`{text}` is in the year {}, before any PREP ({FIRST_YEAR}): a clock or export fault",
+            t.year()
+        ));
+    }
+    Ok(())
+}
+
+/// A corte time more than `skew` ahead of `now` (the exporting machine's
+/// clock is wrong, or the time was typed): a named error on
+/// `corte.json`'s `timestamp`.
+pub fn check_not_future(
+    meta: &CorteMeta,
+    now: chrono::DateTime<chrono::Utc>,
+    skew: chrono::Duration,
+) -> Result<()> {
+    let t = meta.time();
+    if t.with_timezone(&chrono::Utc) > now + skew {
+        return Err(err(
+            "timestamp",
+            format!(
+                "`{}` is {} ahead of this machine's clock ({}), more than the {} s allowed (future_skew_secs in corte.toml's [sanity]): check the exporting machine's clock",
+                meta.timestamp,
+                ahead(t.with_timezone(&chrono::Utc) - now),
+                now.format("%Y-%m-%dT%H:%M:%SZ"),
+                skew.num_seconds()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `3 days 4 h`, `2 h 5 min`, `40 min`, `12 s`.
+fn ahead(d: chrono::Duration) -> String {
+    let s = d.num_seconds();
+    match s {
+        s if s >= 86_400 => format!("{} days {} h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 /// `(UTC-6)`, `(UTC+5:30)`, `(UTC)`: the offset as the PREP prints it.
@@ -254,6 +314,46 @@ mod tests {
             corte_label(&t),
             t.format("%d/%m/%Y %H:%M (UTC)").to_string()
         );
+    }
+
+    #[test]
+    fn impossible_offsets_and_years_are_named() {
+        let check = |s: &str| plausible_time(s, &parse_timestamp(s).unwrap());
+        assert!(check("2024-06-02T20:00:00-06:00").is_ok());
+        assert!(check("2024-06-02T20:00:00+05:45").is_ok());
+        assert!(check("2024-06-02T20:00:00+14:00").is_ok());
+        let e = check("2024-06-02T20:00:00+23:59").unwrap_err();
+        assert!(
+            e.contains("has the UTC offset +23:59, which no time zone uses"),
+            "{e}"
+        );
+        assert!(check("2024-06-02T20:00:00-06:07").is_err());
+        let e = check("0000-06-02T20:00:00-06:00").unwrap_err();
+        assert!(
+            e.contains("is in the year 0, before any PREP (1990)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_corte_time_ahead_of_the_clock_beyond_the_skew_is_named() {
+        let meta = |ts: &str| CorteMeta {
+            contract_version: 1,
+            process_id: "p".into(),
+            seq: 1,
+            timestamp: ts.into(),
+            final_corte: false,
+            members: vec![],
+        };
+        let now = parse_timestamp("2024-06-02T20:00:00-06:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let skew = chrono::Duration::seconds(300);
+        assert!(check_not_future(&meta("2024-06-02T20:05:00-06:00"), now, skew).is_ok());
+        let e = check_not_future(&meta("2099-06-02T20:00:00-06:00"), now, skew)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field timestamp: `2099-06-02T20:00:00-06:00` is 27393 days 0 h ahead of this machine's clock (2024-06-03T02:00:00Z), more than the 300 s allowed"), "{e}");
     }
 
     #[test]

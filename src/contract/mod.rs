@@ -19,6 +19,7 @@ pub mod hash;
 pub mod ids;
 pub mod pct;
 pub mod ruleset;
+pub mod sanity;
 pub mod summary;
 
 pub use acta::{Acta, Campo, EstadoActa, MotivoSinActa, Observacion, Publicada};

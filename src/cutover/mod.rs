@@ -15,6 +15,7 @@
 
 pub mod cache;
 pub mod history;
+pub mod sanity;
 pub mod setup;
 pub mod steps;
 pub mod stream;
@@ -48,6 +49,9 @@ pub struct Publisher {
     pub history: HistorySource,
     /// The acta image folder, when images are published.
     pub images: Option<ImageFolder>,
+    /// The corte an operator confirmed (`corte publish --confirm ID`): it is
+    /// published even if it fails the sanity checks against the live corte.
+    pub confirm: Option<String>,
 }
 
 /// What one cutover did.
@@ -116,6 +120,16 @@ pub enum CutoverError {
     Site(#[from] crate::site::SiteError),
     #[error(transparent)]
     Images(#[from] ImageError),
+    /// The corte fails the sanity checks against the live one
+    /// (`contract::sanity`): nothing was rendered or written.
+    #[error(
+        "held: {}; nothing was published. Publish it anyway with `corte publish SNAPSHOT --confirm {corte}`, or a newer corte supersedes it",
+        concerns.join("; ")
+    )]
+    Held {
+        corte: String,
+        concerns: Vec<String>,
+    },
     #[error(
         "abandoned at shutdown: uploads stopped before any stable tree changed (a stable tree already started was finished with its pointer); publish the same snapshot again to finish"
     )]
@@ -178,6 +192,17 @@ impl Publisher {
                 None => None,
             };
             let results = steps.time("tally", || crate::tally::tally(&snapshot, &ruleset));
+            if self.confirm.as_deref() != Some(corte_id.as_str()) {
+                let thresholds = crate::source::limits::sanity();
+                let concerns =
+                    sanity::concerns(&snapshot, &results, history.cortes.last(), &thresholds);
+                if !concerns.is_empty() {
+                    return Err(CutoverError::Held {
+                        corte: corte_id.clone(),
+                        concerns,
+                    });
+                }
+            }
             let options = RenderOptions {
                 previous: previous.clone(),
                 images: image_set.as_ref(),

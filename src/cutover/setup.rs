@@ -37,6 +37,8 @@ pub struct Setup {
     pub state: Option<PathBuf>,
     /// The acta image folder; without one no image is published.
     pub images: Option<PathBuf>,
+    /// The corte id an operator confirmed despite the sanity checks.
+    pub confirm: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,7 @@ impl Publisher {
                     None => folder,
                 }
             }),
+            confirm: setup.confirm.clone(),
         })
     }
 }

@@ -215,7 +215,15 @@ impl ImageFolder {
             file: path.clone(),
             reason,
         };
-        let meta = std::fs::metadata(&path).map_err(|e| reject(e.to_string()))?;
+        // The entry itself: a symlink (out of the folder, or to /dev/zero)
+        // or a FIFO is refused, never followed or opened.
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| reject(e.to_string()))?;
+        if !meta.file_type().is_file() {
+            return Err(reject(format!(
+                "is {}, not a regular file: only regular files in the image folder are published",
+                super::limits::kind_of(&meta)
+            )));
+        }
         let (size, modified) = (meta.len(), meta.modified().ok());
         let image = || Image {
             sha256: sha.to_string(),
@@ -232,12 +240,16 @@ impl ImageFolder {
         let verdict = match known {
             Some(s) => s.verdict,
             None => {
-                let verdict = match file_sha256(&path) {
-                    Ok((got, _)) if got == sha => Ok(()),
+                let limit = super::limits::current().image_bytes;
+                let verdict = match regular_file_sha256(&path, limit) {
+                    Ok((got, n)) if got == sha && n == size => Ok(()),
+                    Ok((got, _)) if got == sha => Err(
+                        "changed while it was read (still being copied?): looked at again when it changes".to_string()
+                    ),
                     Ok((got, _)) => Err(format!(
                         "its SHA-256 is {got}, not the one its name says: not published"
                     )),
-                    Err(e) => Err(format!("cannot be read: {e}")),
+                    Err(e) => Err(e),
                 };
                 if let Ok(mut s) = self.seen.lock() {
                     s.insert(
@@ -266,9 +278,16 @@ fn referenced(snapshot: &Snapshot) -> HashSet<&str> {
         .collect()
 }
 
-/// SHA-256 (lowercase hex) and size of a file, read in blocks.
-pub fn file_sha256(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
+/// SHA-256 (lowercase hex) and size of a regular file of at most `limit`
+/// bytes (`image_bytes`), read in blocks.
+fn regular_file_sha256(path: &Path, limit: u64) -> Result<(String, u64), String> {
+    let (f, _) = super::limits::open_regular(path).map_err(|e| e.to_string())?;
+    let bounded = super::limits::Bounded::new(f, limit, "image_bytes");
+    sha256_of(bounded).map_err(|e| format!("cannot be read: {e}"))
+}
+
+/// SHA-256 (lowercase hex) and size of what a reader gives, read in blocks.
+fn sha256_of(mut f: impl Read) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut n = 0u64;

@@ -4,19 +4,23 @@
 //! written last, by rename); a `.tar.gz` once it has its final name
 //! (producers write `name.tar.gz.partial` and rename). Names starting with a
 //! dot, or ending in `.tmp` / `.partial`, are never candidates. Handled
-//! snapshots leave the inbox: `.done/`, `.rejected/` (with `error.txt`) or
-//! `.skipped/` (with `reason.txt`), each in a folder of its own name.
+//! snapshots leave the inbox: `.done/`, `.rejected/` (with `error.txt`),
+//! `.skipped/` (with `reason.txt`) or `.held/` (with `held.txt`: the
+//! sanity checks want an operator), each in a folder of its own name.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::limits::ReadError;
 use crate::contract::CorteMeta;
 use crate::contract::corte::CORTE_FILE;
 
 pub const DONE: &str = ".done";
 pub const REJECTED: &str = ".rejected";
 pub const SKIPPED: &str = ".skipped";
+/// Cortes held by the sanity checks, waiting for an operator.
+pub const HELD: &str = ".held";
 
 /// A snapshot waiting in the inbox, known by its corte.json.
 #[derive(Debug, Clone)]
@@ -30,7 +34,9 @@ pub struct Candidate {
 #[derive(Debug, Default)]
 pub struct Scan {
     pub candidates: Vec<Candidate>,
-    /// Entries whose corte.json cannot be read or is invalid: (path, error).
+    /// Entries that cannot be snapshots: a corte.json that cannot be read or
+    /// is invalid, an archive that cannot be read, a FIFO or symlink named
+    /// like one: (path, the whole message).
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
@@ -49,17 +55,35 @@ pub fn scan(inbox: &Path) -> io::Result<Scan> {
             continue;
         }
         let path = entry.path();
-        let corte = if path.is_dir() {
-            match fs::read(path.join(CORTE_FILE)) {
+        // The entry itself, not what a symlink points to: a link in the
+        // inbox would take the watcher out of it, a FIFO would block it.
+        let Ok(kind) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let is_candidate_name = super::is_archive(&path);
+        if !kind.is_dir() && !kind.is_file() {
+            if is_candidate_name || kind.file_type().is_symlink() {
+                scan.unreadable.push((
+                    path,
+                    format!(
+                        "is {}, not a regular file or folder: the inbox takes folders and .tar.gz archives renamed in, nothing else",
+                        super::limits::kind_of(&kind)
+                    ),
+                ));
+            }
+            continue;
+        }
+        let corte = if kind.is_dir() {
+            let limit = super::limits::current().corte_json_bytes;
+            match super::limits::read_regular(&path.join(CORTE_FILE), limit, "corte_json_bytes") {
                 Ok(b) => Some(b),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(ReadError::NotFound) => None,
                 Err(e) => {
-                    scan.unreadable
-                        .push((path, format!("cannot read corte.json: {e}")));
+                    scan.unreadable.push((path, format!("corte.json {e}")));
                     continue;
                 }
             }
-        } else if super::is_archive(&path) {
+        } else if is_candidate_name {
             match super::read_archive_member(&path, CORTE_FILE) {
                 Ok(b) => b,
                 Err(e) => {
@@ -74,7 +98,9 @@ pub fn scan(inbox: &Path) -> io::Result<Scan> {
         let Some(bytes) = corte else { continue };
         match CorteMeta::from_json(&bytes) {
             Ok(meta) => scan.candidates.push(Candidate { path, name, meta }),
-            Err(e) => scan.unreadable.push((path, e.to_string())),
+            Err(e) => scan
+                .unreadable
+                .push((path, format!("corte.json cannot be used: {e}"))),
         }
     }
     scan.candidates
@@ -110,9 +136,35 @@ pub fn shelve(
     Ok(folder)
 }
 
+/// The snapshots on a shelf: (the folder made for it, the snapshot in it,
+/// found as the entry that is none of the `notes` beside it).
+pub fn shelved(inbox: &Path, shelf: &str, notes: &[&str]) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(inbox.join(shelf)) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let folder = entry?.path();
+        if !folder.is_dir() {
+            continue;
+        }
+        for inner in fs::read_dir(&folder)? {
+            let inner = inner?;
+            if !notes.iter().any(|n| inner.file_name() == *n) {
+                out.push((folder.clone(), inner.path()));
+                break;
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Creates the inbox and its shelves.
 pub fn prepare(inbox: &Path) -> io::Result<()> {
-    for shelf in [DONE, REJECTED, SKIPPED] {
+    for shelf in [DONE, REJECTED, SKIPPED, HELD] {
         fs::create_dir_all(inbox.join(shelf))?;
     }
     Ok(())

@@ -16,6 +16,7 @@
 pub mod history;
 pub mod images;
 pub mod inbox;
+pub mod limits;
 pub mod postgres;
 pub mod ruleset;
 
@@ -24,6 +25,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use self::limits::{Bounded, Limits, ReadError, read_regular};
 use crate::contract::corte::{CORTE_FILE, member_election};
 use crate::contract::{ContractError, CorteMeta, NewSnapshot, Snapshot, sha256_hex};
 
@@ -42,6 +44,10 @@ pub enum SourceError {
     },
     #[error("{snapshot}: incomplete: {message}")]
     Incomplete { snapshot: PathBuf, message: String },
+    /// Not a snapshot corte reads, whatever the wait: a symlink, FIFO or
+    /// device where a member should be, or over a limit of [`limits`].
+    #[error("{snapshot}: refused: {message}")]
+    Refused { snapshot: PathBuf, message: String },
 }
 
 impl SourceError {
@@ -67,12 +73,18 @@ pub fn is_archive(path: &Path) -> bool {
     name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
-/// Loads and validates a snapshot from a folder or a `.tar.gz`.
+/// Loads and validates a snapshot from a folder or a `.tar.gz`, within the
+/// [`limits`] in force.
 pub fn load(path: &Path) -> Result<Snapshot, SourceError> {
+    load_within(path, &limits::current())
+}
+
+/// [`load`] with explicit limits.
+pub fn load_within(path: &Path, limits: &Limits) -> Result<Snapshot, SourceError> {
     let files = if is_archive(path) {
-        read_archive(path)?
+        read_archive(path, limits)?
     } else {
-        read_folder(path)?
+        read_folder(path, limits)?
     };
     assemble(path, files)
 }
@@ -83,11 +95,18 @@ struct Files {
     members: BTreeMap<String, Vec<u8>>,
 }
 
-fn read_folder(dir: &Path) -> Result<Files, SourceError> {
+fn refused(snapshot: &Path, message: String) -> SourceError {
+    SourceError::Refused {
+        snapshot: snapshot.to_path_buf(),
+        message,
+    }
+}
+
+fn read_folder(dir: &Path, limits: &Limits) -> Result<Files, SourceError> {
     let corte_path = dir.join(CORTE_FILE);
-    let corte = match fs::read(&corte_path) {
+    let corte = match read_regular(&corte_path, limits.corte_json_bytes, "corte_json_bytes") {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::NotFound) => {
             let message = if dir.is_dir() {
                 "corte.json is missing (it is written last: the snapshot may still be arriving)"
                     .to_string()
@@ -99,48 +118,171 @@ fn read_folder(dir: &Path) -> Result<Files, SourceError> {
                 message,
             });
         }
-        Err(e) => return Err(SourceError::io(corte_path, e)),
+        Err(ReadError::Io(e)) => return Err(SourceError::io(corte_path, e)),
+        Err(e) => return Err(refused(dir, format!("{CORTE_FILE} {e}"))),
     };
     let meta = parse_corte(dir, &corte)?;
+    check_actas_folder(dir, &meta)?;
     let mut members = BTreeMap::new();
+    let mut total = 0u64;
     for m in &meta.members {
         let path = dir.join(&m.path);
-        match fs::read(&path) {
-            Ok(bytes) => {
-                members.insert(m.path.clone(), bytes);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let bytes = match read_regular(&path, limits.member_bytes, "member_bytes") {
+            Ok(bytes) => bytes,
+            Err(ReadError::NotFound) => {
                 return Err(SourceError::Incomplete {
                     snapshot: dir.to_path_buf(),
                     message: format!("{} is listed in corte.json but missing", m.path),
                 });
             }
-            Err(e) => return Err(SourceError::io(path, e)),
+            Err(ReadError::Io(e)) => return Err(SourceError::io(path, e)),
+            Err(e) => return Err(refused(dir, format!("{} {e}", m.path))),
+        };
+        total += bytes.len() as u64;
+        if total > limits.snapshot_bytes {
+            return Err(refused(
+                dir,
+                format!(
+                    "its members add up to more than the limit of {} bytes (snapshot_bytes in corte.toml's [limits])",
+                    limits.snapshot_bytes
+                ),
+            ));
         }
+        members.insert(m.path.clone(), bytes);
     }
     Ok(Files { corte, members })
 }
 
-fn read_archive(path: &Path) -> Result<Files, SourceError> {
-    let file = fs::File::open(path).map_err(|e| SourceError::io(path, e))?;
-    let mut archive =
-        tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let bad = |message: String| SourceError::Incomplete {
-        snapshot: path.to_path_buf(),
-        message,
+/// `actas/` must be a folder of the snapshot (not a link out of it), and
+/// every actas file in it must be listed in corte.json: one that is not was
+/// written after corte.json or left from another export, and is refused
+/// rather than silently left out of the count.
+fn check_actas_folder(dir: &Path, meta: &CorteMeta) -> Result<(), SourceError> {
+    let actas = dir.join("actas");
+    let listed: std::collections::BTreeSet<&str> =
+        meta.members.iter().map(|m| m.path.as_str()).collect();
+    match fs::symlink_metadata(&actas) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(SourceError::io(&actas, e)),
+        Ok(m) if !m.file_type().is_dir() => {
+            return Err(refused(
+                dir,
+                format!(
+                    "actas is {}, not a folder: only regular files inside the snapshot are read",
+                    limits::kind_of(&m)
+                ),
+            ));
+        }
+        Ok(_) => {}
+    }
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&actas).map_err(|e| SourceError::io(&actas, e))? {
+        let entry = entry.map_err(|e| SourceError::io(&actas, e))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    for name in names {
+        let path = format!("actas/{name}");
+        if name.ends_with(".csv") && !name.starts_with('.') && !listed.contains(path.as_str()) {
+            return Err(unlisted(dir, &path));
+        }
+    }
+    Ok(())
+}
+
+fn unlisted(snapshot: &Path, path: &str) -> SourceError {
+    SourceError::Contract {
+        snapshot: snapshot.to_path_buf(),
+        error: ContractError::new(
+            path,
+            "is in the snapshot, but corte.json does not list it (written after corte.json, or left from another export): refused rather than left out of the count",
+        ),
+    }
+}
+
+/// Opens a snapshot archive: a regular file, inflated (every gzip member,
+/// as GNU tar and pigz may write several) within the snapshot limit.
+fn open_archive(
+    path: &Path,
+    limits: &Limits,
+) -> Result<
+    tar::Archive<Bounded<flate2::read::MultiGzDecoder<std::io::BufReader<fs::File>>>>,
+    SourceError,
+> {
+    let file = match limits::open_regular(path) {
+        Ok((file, _)) => file,
+        Err(ReadError::NotFound) => {
+            return Err(SourceError::Incomplete {
+                snapshot: path.to_path_buf(),
+                message: "no such folder or .tar.gz archive".into(),
+            });
+        }
+        Err(ReadError::Io(e)) => return Err(SourceError::io(path, e)),
+        Err(e) => return Err(refused(path, format!("the archive {e}"))),
     };
-    for entry in archive.entries().map_err(|e| SourceError::io(path, e))? {
-        let mut entry = entry.map_err(|e| bad(format!("not a readable .tar.gz: {e}")))?;
-        if !entry.header().entry_type().is_file() {
-            continue;
+    let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    Ok(tar::Archive::new(Bounded::new(
+        gz,
+        limits.snapshot_bytes,
+        "snapshot_bytes",
+    )))
+}
+
+/// A read error inside an archive: over a limit (refused) or a broken or
+/// cut-short archive (incomplete).
+fn archive_error(path: &Path, what: String, e: std::io::Error) -> SourceError {
+    let text = e.to_string();
+    if text.contains("goes past the limit of") {
+        refused(path, format!("{what}{text}"))
+    } else {
+        SourceError::Incomplete {
+            snapshot: path.to_path_buf(),
+            message: format!("{what}{text}"),
+        }
+    }
+}
+
+fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
+    let mut archive = open_archive(path, limits)?;
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut count = 0u64;
+    let list = archive
+        .entries()
+        .map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
+    for entry in list {
+        let mut entry =
+            entry.map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
+        count += 1;
+        if count > limits.archive_entries {
+            return Err(refused(
+                path,
+                format!(
+                    "the archive has more than {} entries (archive_entries in corte.toml's [limits])",
+                    limits.archive_entries
+                ),
+            ));
         }
         let name = entry
             .path()
-            .map_err(|e| bad(format!("bad entry name: {e}")))?
+            .map_err(|e| archive_error(path, "bad entry name: ".into(), e))?
             .to_string_lossy()
             .into_owned();
         let name = name.trim_start_matches("./").to_string();
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        // Two entries of one name: extracting keeps the last, a reader may
+        // keep the first. Which one is the snapshot is not ours to guess.
+        if !seen.insert(name.clone()) {
+            return Err(refused(
+                path,
+                format!(
+                    "the archive has two entries named {name}: which one is the snapshot is ambiguous"
+                ),
+            ));
+        }
         // Only what could be a member is read; the rest of the archive is skipped.
         let member = name.rsplit_once('/').map(|(_, f)| f).unwrap_or(&name);
         let interesting =
@@ -148,11 +290,38 @@ fn read_archive(path: &Path) -> Result<Files, SourceError> {
         if !interesting {
             continue;
         }
+        if !kind.is_file() {
+            let what = if kind.is_symlink() {
+                "a symbolic link"
+            } else if kind.is_hard_link() {
+                "a hard link"
+            } else {
+                "not a regular file"
+            };
+            return Err(refused(
+                path,
+                format!("{name} is {what} inside the archive: only regular files are read"),
+            ));
+        }
         let size = entry.header().size().unwrap_or(0);
-        let mut bytes = Vec::with_capacity(size.min(1 << 30) as usize);
+        let limit = if member == CORTE_FILE {
+            (limits.corte_json_bytes, "corte_json_bytes")
+        } else {
+            (limits.member_bytes, "member_bytes")
+        };
+        if size > limit.0 {
+            return Err(refused(
+                path,
+                format!(
+                    "{name} is {size} bytes, over the limit of {} bytes ({} in corte.toml's [limits])",
+                    limit.0, limit.1
+                ),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
         entry
             .read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+            .map_err(|e| archive_error(path, format!("{name}: cannot read: "), e))?;
         entries.insert(name, bytes);
     }
     // The archive holds the snapshot at its root or in one top folder.
@@ -165,34 +334,58 @@ fn read_archive(path: &Path) -> Result<Files, SourceError> {
             .collect();
         match tops.into_iter().collect::<Vec<_>>().as_slice() {
             [one] if entries.contains_key(&format!("{one}/{CORTE_FILE}")) => format!("{one}/"),
-            _ => return Err(bad("corte.json is missing from the archive".into())),
+            _ => {
+                return Err(SourceError::Incomplete {
+                    snapshot: path.to_path_buf(),
+                    message: "corte.json is missing from the archive".into(),
+                });
+            }
         }
     };
     let corte = entries
         .remove(&format!("{prefix}{CORTE_FILE}"))
         .unwrap_or_default();
-    let members = entries
+    let meta = parse_corte(path, &corte)?;
+    let members: BTreeMap<String, Vec<u8>> = entries
         .into_iter()
         .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|k| (k.to_string(), v)))
         .collect();
+    let listed: std::collections::BTreeSet<&str> =
+        meta.members.iter().map(|m| m.path.as_str()).collect();
+    if let Some(stray) = members
+        .keys()
+        .find(|k| k.starts_with("actas/") && k.ends_with(".csv") && !listed.contains(k.as_str()))
+    {
+        return Err(unlisted(path, stray));
+    }
     Ok(Files { corte, members })
 }
 
 /// One member of a snapshot archive (at its root or in its one top folder),
 /// read without extracting the rest; None if the archive has no such member.
 pub fn read_archive_member(path: &Path, member: &str) -> Result<Option<Vec<u8>>, SourceError> {
-    let file = fs::File::open(path).map_err(|e| SourceError::io(path, e))?;
-    let mut archive =
-        tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
-    let bad = |message: String| SourceError::Incomplete {
-        snapshot: path.to_path_buf(),
-        message,
-    };
-    for entry in archive.entries().map_err(|e| SourceError::io(path, e))? {
-        let mut entry = entry.map_err(|e| bad(format!("not a readable .tar.gz: {e}")))?;
+    let limits = limits::current();
+    let mut archive = open_archive(path, &limits)?;
+    let mut count = 0u64;
+    let list = archive
+        .entries()
+        .map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
+    for entry in list {
+        let mut entry =
+            entry.map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
+        count += 1;
+        if count > limits.archive_entries {
+            return Err(refused(
+                path,
+                format!(
+                    "the archive has more than {} entries (archive_entries in corte.toml's [limits])",
+                    limits.archive_entries
+                ),
+            ));
+        }
         let name = entry
             .path()
-            .map_err(|e| bad(format!("bad entry name: {e}")))?
+            .map_err(|e| archive_error(path, "bad entry name: ".into(), e))?
             .to_string_lossy()
             .into_owned();
         let name = name.trim_start_matches("./");
@@ -201,10 +394,24 @@ pub fn read_archive_member(path: &Path, member: &str) -> Result<Option<Vec<u8>>,
             Some((_, rest)) => rest == member,
         };
         if depth_ok && entry.header().entry_type().is_file() {
+            let size = entry.header().size().unwrap_or(0);
+            let (limit, setting) = if member == CORTE_FILE {
+                (limits.corte_json_bytes, "corte_json_bytes")
+            } else {
+                (limits.member_bytes, "member_bytes")
+            };
+            if size > limit {
+                return Err(refused(
+                    path,
+                    format!(
+                        "{name} is {size} bytes, over the limit of {limit} bytes ({setting} in corte.toml's [limits])"
+                    ),
+                ));
+            }
             let mut bytes = Vec::new();
             entry
                 .read_to_end(&mut bytes)
-                .map_err(|e| bad(format!("{name}: cannot read: {e}")))?;
+                .map_err(|e| archive_error(path, format!("{name}: cannot read: "), e))?;
             return Ok(Some(bytes));
         }
     }
@@ -236,11 +443,24 @@ fn assemble(path: &Path, files: Files) -> Result<Snapshot, SourceError> {
                         message: format!("{} is listed in corte.json but missing", m.path),
                     });
                 };
-                if bytes.len() as u64 != m.size {
+                // Shorter than declared: still being written (or cut
+                // short), which the watcher waits for. Longer: altered.
+                if (bytes.len() as u64) < m.size {
+                    return Err(SourceError::Incomplete {
+                        snapshot: path.to_path_buf(),
+                        message: format!(
+                            "{} is {} bytes of the {} corte.json says (still being written, or cut short)",
+                            m.path,
+                            bytes.len(),
+                            m.size
+                        ),
+                    });
+                }
+                if bytes.len() as u64 > m.size {
                     return Err(contract(ContractError::new(
                         &m.path,
                         format!(
-                            "is {} bytes, but corte.json says {} (incomplete or altered)",
+                            "is {} bytes, but corte.json says {} (altered)",
                             bytes.len(),
                             m.size
                         ),
@@ -274,7 +494,11 @@ fn assemble(path: &Path, files: Files) -> Result<Snapshot, SourceError> {
             Err(message) => return Err(contract(ContractError::new(CORTE_FILE, message))),
         }
     }
-    Snapshot::from_members(meta, &catalog, &actas).map_err(contract)
+    let snapshot = Snapshot::from_members(meta, &catalog, &actas).map_err(contract)?;
+    let skew = chrono::Duration::seconds(limits::sanity().future_skew_secs as i64);
+    crate::contract::corte::check_not_future(&snapshot.corte, chrono::Utc::now(), skew)
+        .map_err(contract)?;
+    Ok(snapshot)
 }
 
 /// Writes a snapshot folder the way the central database must: every member

@@ -115,6 +115,7 @@ impl Watcher {
         std::fs::create_dir_all(&opts.state).map_err(io(&opts.state))?;
         publisher.history = HistorySource::Folder(opts.state.clone());
         let state = status::read_state(&opts.state).map_err(WatchError::State)?;
+        let held = held_before(&opts.inbox);
         let status = Status {
             inbox: opts.inbox.display().to_string(),
             pid: std::process::id(),
@@ -131,6 +132,7 @@ impl Watcher {
                     last_success_at: None,
                 })
                 .collect(),
+            held,
             ..Default::default()
         };
         Ok(Watcher {
@@ -230,6 +232,7 @@ impl Watcher {
                 self.state.live = Some(LiveCorte {
                     id: p.corte,
                     seq: p.seq,
+                    fingerprint: None,
                 });
                 break;
             }
@@ -250,14 +253,28 @@ impl Watcher {
                 .or_insert((now_wall, now));
         }
         if let Some((path, error)) = scan.unreadable.first() {
-            self.reject(path, None, &format!("corte.json cannot be used: {error}"))?;
+            self.reject(path, None, error)?;
             return Ok(true);
         }
         let live_seq = self.state.live.as_ref().map(|l| l.seq).unwrap_or(0);
         let live_id = self.state.live.as_ref().map(|l| l.id.clone());
         let newest_seq = scan.candidates.last().map(|c| c.meta.seq);
+        let live_fingerprint = self.state.live.as_ref().and_then(|l| l.fingerprint.clone());
         for c in &scan.candidates {
             let same_as_live = Some(c.meta.id()) == live_id;
+            // The live corte again: the same corte.json is a re-run (a crash
+            // before it left the inbox) and finishes idempotently; other
+            // contents under the same sequence are never published.
+            if same_as_live
+                && let Some(live) = &live_fingerprint
+                && *live != fingerprint(&c.meta)
+            {
+                self.reject(&c.path, Some(c), &format!(
+                    "corte {} (sequence {}) is already live with other contents (its corte.json lists other members, sizes or hashes): a sequence is published once; give the new data the next sequence",
+                    c.meta.id(), c.meta.seq
+                ))?;
+                return Ok(true);
+            }
             if c.meta.seq < live_seq || (c.meta.seq == live_seq && !same_as_live) {
                 let live = live_id.clone().unwrap_or_default();
                 self.reject(&c.path, Some(c), &format!(
@@ -363,7 +380,7 @@ impl Watcher {
                 );
                 return Ok(ControlFlow::Break(false));
             }
-            Err(e @ SourceError::Contract { .. }) => {
+            Err(e @ (SourceError::Contract { .. } | SourceError::Refused { .. })) => {
                 self.reject(&c.path, Some(c), &e.to_string())?;
                 return Ok(ControlFlow::Break(true));
             }
@@ -408,6 +425,10 @@ impl Watcher {
                 Ok(ControlFlow::Break(false))
             }
             Err(CutoverError::Record { path, source }) => Err(WatchError::Io { path, source }),
+            Err(CutoverError::Held { corte, concerns }) => {
+                self.hold(c, started, &corte, &concerns)?;
+                Ok(ControlFlow::Break(true))
+            }
             Err(e @ (CutoverError::Ruleset(_) | CutoverError::Site(_))) => {
                 self.reject(&c.path, Some(c), &e.to_string())?;
                 Ok(ControlFlow::Break(true))
@@ -433,11 +454,13 @@ impl Watcher {
         self.state.live = Some(LiveCorte {
             id: cutover.corte_id.clone(),
             seq: cutover.seq,
+            fingerprint: Some(fingerprint(&c.meta)),
         });
         status::write_json(&self.opts.state, status::STATE_FILE, &self.state)
             .map_err(io(&self.opts.state))?;
         let done = inbox::shelve(&self.opts.inbox, &c.path, inbox::DONE, None)
             .map_err(io(&self.opts.inbox))?;
+        self.supersede_held(&cutover.corte_id, None)?;
         let arrival = self.arrivals.remove(&c.name);
         self.backoff.remove(&c.name);
         let flipped = cutover.flipped_at.unwrap_or_else(Utc::now);
@@ -611,6 +634,85 @@ impl Watcher {
         Ok(())
     }
 
+    /// A corte the sanity checks hold: it leaves the inbox for `.held/`
+    /// with `held.txt` saying what changed and how to confirm it, and
+    /// `status.json` names it until a newer corte goes live or is held.
+    fn hold(
+        &mut self,
+        c: &Candidate,
+        started: &str,
+        corte: &str,
+        concerns: &[String],
+    ) -> Result<(), WatchError> {
+        self.supersede_held(corte, Some(&c.name))?;
+        let to = inbox::shelve(&self.opts.inbox, &c.path, inbox::HELD, None)
+            .map_err(io(&self.opts.inbox))?;
+        let confirm = format!(
+            "corte publish {} --confirm {corte} --state {}",
+            to.join(&c.name).display(),
+            self.opts.state.display()
+        );
+        let text = format!(
+            "corte held this snapshot: it differs from the live corte in ways an operator must confirm, and the live site was not touched.\n\nsnapshot: {}\ncorte: {corte}\nheld at: {}\n\n{}\n\nTo publish it anyway (with the same targets as the watcher):\n  {confirm}\nA newer corte supersedes it.\n",
+            c.name,
+            now(),
+            concerns
+                .iter()
+                .map(|c| format!("- {c}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::fs::write(to.join("held.txt"), text).map_err(io(&to))?;
+        let message = format!("held: {}", concerns.join("; "));
+        tracing::warn!(snapshot = %c.name, corte, to = %to.display(), concerns = %concerns.join("; "), "corte held by the sanity checks");
+        self.arrivals.remove(&c.name);
+        self.backoff.remove(&c.name);
+        let held = status::Held {
+            corte: corte.to_string(),
+            seq: c.meta.seq,
+            snapshot: to.join(&c.name).display().to_string(),
+            held_at: now(),
+            concerns: concerns.to_vec(),
+            confirm,
+        };
+        // Beside it, for the status after a restart.
+        status::write_json(&to, "held.json", &held).map_err(io(&to))?;
+        self.status.held = Some(held);
+        self.record(c, started, "held", Some(message), vec![], None);
+        Ok(())
+    }
+
+    /// Snapshots held earlier leave `.held/` for `.skipped/` once `corte`
+    /// (newer) went live or is held in their place; `except` is the
+    /// snapshot being held now.
+    fn supersede_held(&mut self, corte: &str, except: Option<&str>) -> Result<(), WatchError> {
+        let held = inbox::shelved(&self.opts.inbox, inbox::HELD, HELD_NOTES)
+            .map_err(io(&self.opts.inbox))?;
+        for (folder, snapshot) in held {
+            let name = snapshot
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if Some(name.as_str()) == except {
+                continue;
+            }
+            let reason = format!("held, then superseded by corte {corte}\n");
+            inbox::shelve(
+                &self.opts.inbox,
+                &snapshot,
+                inbox::SKIPPED,
+                Some(("reason.txt", &reason)),
+            )
+            .map_err(io(&self.opts.inbox))?;
+            let _ = std::fs::remove_dir_all(&folder);
+            tracing::info!(snapshot = %name, by = corte, "held snapshot superseded");
+        }
+        if except.is_none() {
+            self.status.held = None;
+        }
+        Ok(())
+    }
+
     fn skip(&mut self, c: &Candidate, reason: &str) -> Result<(), WatchError> {
         let text = format!("{reason}\n");
         inbox::shelve(
@@ -670,6 +772,24 @@ impl Watcher {
             tracing::warn!(error = %e, "cannot write the status file");
         }
     }
+}
+
+/// The notes beside a held snapshot in `.held/NAME/`.
+const HELD_NOTES: &[&str] = &["held.txt", "held.json"];
+
+/// The newest corte held before a restart, as its `held.json` says.
+fn held_before(inbox_dir: &Path) -> Option<status::Held> {
+    let held = inbox::shelved(inbox_dir, inbox::HELD, HELD_NOTES).ok()?;
+    held.iter()
+        .filter_map(|(folder, _)| std::fs::read(folder.join("held.json")).ok())
+        .filter_map(|b| serde_json::from_slice::<status::Held>(&b).ok())
+        .max_by_key(|h| h.seq)
+}
+
+/// What identifies a corte's contents: the SHA-256 of its corte.json as
+/// parsed (every member's path, size and hash, the time, the flags).
+fn fingerprint(meta: &crate::contract::CorteMeta) -> String {
+    crate::contract::sha256_hex(&serde_json::to_vec(meta).unwrap_or_default())
 }
 
 fn describe_failures(c: &Cutover) -> String {

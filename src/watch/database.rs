@@ -273,7 +273,7 @@ impl Feed {
 /// Whether a snapshot of this name is in the inbox or any of its shelves.
 fn already_sealed(inbox: &Path, name: &str) -> bool {
     inbox.join(name).exists()
-        || [inbox::DONE, inbox::REJECTED, inbox::SKIPPED]
+        || [inbox::DONE, inbox::REJECTED, inbox::SKIPPED, inbox::HELD]
             .iter()
             .any(|shelf| inbox.join(shelf).join(name).exists())
 }

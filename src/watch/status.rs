@@ -25,6 +25,10 @@ pub struct State {
 pub struct LiveCorte {
     pub id: String,
     pub seq: u32,
+    /// The SHA-256 of the live corte's corte.json as parsed, so that the
+    /// same sequence with other contents is told from a re-run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -43,6 +47,24 @@ pub struct Status {
     /// the files refused (their bytes do not hash to their name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<crate::cutover::ImagesSummary>,
+    /// A corte the sanity checks hold, until it is confirmed or a newer
+    /// corte goes live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// A corte held by the sanity checks (`contract::sanity`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Held {
+    pub corte: String,
+    pub seq: u32,
+    /// Where it waits: `<inbox>/.held/<name>/<name>`.
+    pub snapshot: String,
+    pub held_at: String,
+    /// What changed against the live corte, one sentence each.
+    pub concerns: Vec<String>,
+    /// The command that publishes it anyway.
+    pub confirm: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,7 +99,7 @@ pub struct Attempt {
     pub started_at: String,
     pub finished_at: String,
     /// `published`, `partial` (some targets failed), `failed`, `rejected`,
-    /// `skipped`, `abandoned`, `waiting`.
+    /// `skipped`, `abandoned`, `waiting`, `held`.
     pub outcome: String,
     pub message: Option<String>,
     pub steps: Vec<StepTime>,

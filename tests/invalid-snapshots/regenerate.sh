@@ -248,7 +248,28 @@ seal
 old=$(size "$dir/$GUB")
 # The last row is cut off: a member still being written when corte.json was.
 dropline "$dir/$GUB" 15
-expect "actas/GUB.csv: is $(size "$dir/$GUB") bytes, but corte.json says $old (incomplete or altered)"
+expect "incomplete: actas/GUB.csv is $(size "$dir/$GUB") bytes of the $old corte.json says (still being written, or cut short)"
+
+start member-longer-than-declared
+seal
+old=$(size "$dir/$GUB")
+# A row appended after sealing: complete and wrong, not still arriving.
+copyline "$dir/$GUB" 3
+expect "actas/GUB.csv: is $(size "$dir/$GUB") bytes, but corte.json says $old (altered)"
+
+start member-symlink-out
+seal
+# A member replaced by a link out of the snapshot after sealing: refused by
+# name, neither followed nor quoted.
+rm "$dir/$GUB"
+ln -s /etc/passwd "$dir/$GUB"
+expect "refused: actas/GUB.csv is a symbolic link, not a regular file: only regular files are read"
+
+start actas-not-listed
+seal
+# An actas file that arrived after corte.json.
+cp "$dir/$GUB" "$dir/actas/DIP_FED.csv"
+expect "actas/DIP_FED.csv: is in the snapshot, but corte.json does not list it"
 
 start member-wrong-sha256
 seal
@@ -273,7 +294,49 @@ tgz "$dir" "$dir/snapshot.tar.gz"
 rm -rf "$dir/catalog.json" "$dir/actas"
 expect "incomplete: corte.json is missing from the archive"
 
+start archive-duplicate-entry
+seal
+tgz "$dir" "$dir/snapshot.tar.gz"
+# A second entry of one name appended (tar -r): which one is the snapshot?
+gzip -dc "$dir/snapshot.tar.gz" > "$dir/snapshot.tar"
+mkdir -p "$dir/dup/snapshot/actas"
+cp "$dir/$GUB" "$dir/dup/snapshot/actas/GUB.csv"
+echo >> "$dir/dup/snapshot/actas/GUB.csv"
+tar --owner=0 --group=0 --mtime=@0 -rf "$dir/snapshot.tar" -C "$dir/dup" snapshot/actas/GUB.csv
+gzip -n -c "$dir/snapshot.tar" > "$dir/snapshot.tar.gz"
+rm -rf "$dir/snapshot.tar" "$dir/dup" "$dir/catalog.json" "$dir/actas" "$dir/corte.json"
+expect "snapshot.tar.gz: refused: the archive has two entries named snapshot/actas/GUB.csv: which one is the snapshot is ambiguous"
+
+start archive-member-symlink
+seal
+rm "$dir/$GUB"
+ln -s /etc/passwd "$dir/$GUB"
+tgz "$dir" "$dir/snapshot.tar.gz"
+rm -rf "$dir/catalog.json" "$dir/actas" "$dir/corte.json"
+expect "snapshot.tar.gz: refused: snapshot/actas/GUB.csv is a symbolic link inside the archive: only regular files are read"
+
+# ============================================================ corte times
+
+start corte-timestamp-future
+corte seal "$dir" --process "$PROCESS" --seq "$SEQ" --timestamp 2099-06-02T23:30:00-06:00 > /dev/null
+expect "corte.json, field timestamp: \`2099-06-02T23:30:00-06:00\` is " "ahead of this machine's clock"
+
+start corte-offset-impossible
+seal
+replace "$dir/corte.json" "$TS" 2024-06-02T23:30:00+23:59
+expect "corte.json, field timestamp: \`2024-06-02T23:30:00+23:59\` has the UTC offset +23:59, which no time zone uses"
+
+start corte-year-zero
+seal
+replace "$dir/corte.json" "$TS" 0000-06-02T23:30:00-06:00
+expect "corte.json, field timestamp: \`0000-06-02T23:30:00-06:00\` is in the year 0, before any PREP (1990)"
+
 # ============================================================ catalog.json
+
+start catalog-time-zone-unknown
+replace "$dir/catalog.json" '"America/Mexico_City"' '"America/Ciudad_Gotica"'
+seal
+expect "catalog.json, field time_zone: \`America/Ciudad_Gotica\` is not an IANA time zone (tz database 2025b)"
 
 start catalog-version-unknown
 replace "$dir/catalog.json" '"contract_version": 1' '"contract_version": 2'

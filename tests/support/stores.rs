@@ -129,6 +129,7 @@ pub fn publisher(targets: Vec<Target>, options: Options, history: HistorySource)
         options,
         history,
         images: None,
+        confirm: None,
     }
 }
 
