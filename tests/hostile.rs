@@ -21,6 +21,7 @@ use corte::publish::{Options, Quiet, Target};
 use corte::source::{self, SourceError, limits::Limits};
 use corte::watch::{WatchOptions, Watcher};
 
+use crate::support::snapshots::{self, drop_into};
 use crate::support::stores;
 
 /// Fails the whole test binary if still alive after `secs`: a test that
@@ -48,34 +49,8 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-fn fixture() -> BTreeMap<String, Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
-    let mut members = BTreeMap::new();
-    members.insert(
-        "catalog.json".to_string(),
-        std::fs::read(dir.join("catalog.json")).unwrap(),
-    );
-    for e in ["GUB", "DIP_LOC", "ALC"] {
-        members.insert(
-            format!("actas/{e}.csv"),
-            std::fs::read(dir.join(format!("actas/{e}.csv"))).unwrap(),
-        );
-    }
-    members
-}
-
 fn corte(seq: u32) -> NewSnapshot {
-    NewSnapshot {
-        process_id: "cdmx-prueba-2024".into(),
-        seq,
-        timestamp: format!(
-            "2024-06-02T{:02}:{:02}:00-06:00",
-            21 + seq / 4,
-            (seq % 4) * 15
-        ),
-        final_corte: false,
-        members: fixture(),
-    }
+    snapshots::small_corte(seq, 21)
 }
 
 /// Corte `seq` whose GUB actas file is only its header: GUB falls to 0 actas.
@@ -85,14 +60,6 @@ fn corte_without_gub_actas(seq: u32) -> NewSnapshot {
     let header_end = gub.iter().position(|b| *b == b'\n').unwrap() + 1;
     gub.truncate(header_end);
     c
-}
-
-fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
-    let staging = inbox.parent().unwrap().join(format!("staging-{name}"));
-    source::write(&staging, snap).unwrap();
-    let target = inbox.join(name);
-    std::fs::rename(&staging, &target).unwrap();
-    target
 }
 
 fn latest_seq(store: &Path) -> u64 {

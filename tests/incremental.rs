@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use corte::contract::Snapshot;
-use corte::generator::{Config, Generator, Scale};
 use corte::published::Manifest;
 use corte::published::images::{Image, ImageSet};
 use corte::site::{History, RenderCache, RenderOptions, Rendered, Theme, render_batches};
@@ -21,19 +20,7 @@ const CORTES: u32 = 10;
 /// A night of the example scale (two distritos, about 2,200 actas).
 fn night() -> &'static Vec<Snapshot> {
     static NIGHT: OnceLock<Vec<Snapshot>> = OnceLock::new();
-    NIGHT.get_or_init(|| {
-        let mut config = Config::new(Scale::Example, CORTES);
-        config.real_data = snapshots::real("");
-        let g = Generator::new(config).unwrap_or_else(|e| panic!("the night generates: {e}"));
-        (1..=CORTES)
-            .map(|seq| {
-                let new = g
-                    .snapshot(seq)
-                    .unwrap_or_else(|e| panic!("corte {seq}: {e}"));
-                snapshots::snapshot_of(&new)
-            })
-            .collect()
-    })
+    NIGHT.get_or_init(|| snapshots::example_night(CORTES))
 }
 
 /// The images that have "arrived" by a corte: those of every acta of the

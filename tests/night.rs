@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use corte::contract::{Snapshot, sha256_hex};
 use corte::cutover::{Cutover, HistorySource, Publisher};
-use corte::generator::{Config, Generator, Scale};
 use corte::publish::faults::{Faults, FaultyStore, Log};
 use corte::publish::verify::{verify, verify_all};
 use corte::publish::{Options, Quiet, Target, sign};
@@ -33,16 +32,9 @@ const CORTES: u32 = 8;
 fn night() -> &'static Vec<Arc<Snapshot>> {
     static NIGHT: OnceLock<Vec<Arc<Snapshot>>> = OnceLock::new();
     NIGHT.get_or_init(|| {
-        let mut config = Config::new(Scale::Example, CORTES);
-        config.real_data = snapshots::real("");
-        let g = Generator::new(config).unwrap_or_else(|e| panic!("the night generates: {e}"));
-        (1..=CORTES)
-            .map(|seq| {
-                let new = g
-                    .snapshot(seq)
-                    .unwrap_or_else(|e| panic!("corte {seq}: {e}"));
-                Arc::new(snapshots::snapshot_of(&new))
-            })
+        snapshots::example_night(CORTES)
+            .into_iter()
+            .map(Arc::new)
             .collect()
     })
 }

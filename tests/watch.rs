@@ -3,8 +3,7 @@
 //! while a reader checks that `latest.json` only ever names complete cortes;
 //! at the end, headless Chromium reads the last corte through `corte serve`.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -17,45 +16,11 @@ use corte::published::layout;
 use corte::watch::{WatchOptions, Watcher};
 
 use crate::support::browser::cdp;
+use crate::support::snapshots::{self, drop_into};
 use crate::support::stores::{self, ShutdownAt};
 
-fn fixture() -> BTreeMap<String, Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshot-small");
-    let mut members = BTreeMap::new();
-    members.insert(
-        "catalog.json".to_string(),
-        std::fs::read(dir.join("catalog.json")).unwrap(),
-    );
-    for e in ["GUB", "DIP_LOC", "ALC"] {
-        members.insert(
-            format!("actas/{e}.csv"),
-            std::fs::read(dir.join(format!("actas/{e}.csv"))).unwrap(),
-        );
-    }
-    members
-}
-
 fn corte(seq: u32) -> NewSnapshot {
-    NewSnapshot {
-        process_id: "cdmx-prueba-2024".into(),
-        seq,
-        timestamp: format!(
-            "2024-06-02T{:02}:{:02}:00-06:00",
-            20 + seq / 4,
-            (seq % 4) * 15
-        ),
-        final_corte: false,
-        members: fixture(),
-    }
-}
-
-/// Writes a snapshot elsewhere and renames it into the inbox, as producers must.
-fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
-    let staging = inbox.parent().unwrap().join(format!("staging-{name}"));
-    corte::source::write(&staging, snap).unwrap();
-    let target = inbox.join(name);
-    std::fs::rename(&staging, &target).unwrap();
-    target
+    snapshots::small_corte(seq, 20)
 }
 
 /// A publisher to one target, history from it, stale keys deleted.

@@ -200,15 +200,12 @@ fn unlisted(snapshot: &Path, path: &str) -> SourceError {
     }
 }
 
+/// The inflated, bounded stream of a snapshot archive.
+type ArchiveStream = Bounded<flate2::read::MultiGzDecoder<std::io::BufReader<fs::File>>>;
+
 /// Opens a snapshot archive: a regular file, inflated (every gzip member,
 /// as GNU tar and pigz may write several) within the snapshot limit.
-fn open_archive(
-    path: &Path,
-    limits: &Limits,
-) -> Result<
-    tar::Archive<Bounded<flate2::read::MultiGzDecoder<std::io::BufReader<fs::File>>>>,
-    SourceError,
-> {
+fn open_archive(path: &Path, limits: &Limits) -> Result<tar::Archive<ArchiveStream>, SourceError> {
     let file = match limits::open_regular(path) {
         Ok((file, _)) => file,
         Err(ReadError::NotFound) => {
@@ -242,18 +239,21 @@ fn archive_error(path: &Path, what: String, e: std::io::Error) -> SourceError {
     }
 }
 
-fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
+/// Walks a snapshot archive's entries, at most `archive_entries` of them,
+/// handing `visit` each entry with its name (a leading "./" dropped).
+/// `visit` breaks with a value to stop early.
+fn walk_archive<T>(
+    path: &Path,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, &mut tar::Entry<'_, ArchiveStream>) -> Result<Option<T>, SourceError>,
+) -> Result<Option<T>, SourceError> {
     let mut archive = open_archive(path, limits)?;
-    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut seen = std::collections::BTreeSet::new();
-    let mut count = 0u64;
     let list = archive
         .entries()
         .map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
-    for entry in list {
+    for (count, entry) in (1u64..).zip(list) {
         let mut entry =
             entry.map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
-        count += 1;
         if count > limits.archive_entries {
             return Err(refused(
                 path,
@@ -268,14 +268,54 @@ fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
             .map_err(|e| archive_error(path, "bad entry name: ".into(), e))?
             .to_string_lossy()
             .into_owned();
-        let name = name.trim_start_matches("./").to_string();
+        if let Some(found) = visit(name.trim_start_matches("./"), &mut entry)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// Reads one archive entry whole, within the size limit of its member kind
+/// (`corte.json` or any other member).
+fn read_entry(
+    path: &Path,
+    limits: &Limits,
+    name: &str,
+    member: &str,
+    entry: &mut tar::Entry<'_, ArchiveStream>,
+) -> Result<Vec<u8>, SourceError> {
+    let size = entry.header().size().unwrap_or(0);
+    let (limit, setting) = if member == CORTE_FILE {
+        (limits.corte_json_bytes, "corte_json_bytes")
+    } else {
+        (limits.member_bytes, "member_bytes")
+    };
+    if size > limit {
+        return Err(refused(
+            path,
+            format!(
+                "{name} is {size} bytes, over the limit of {limit} bytes ({setting} in corte.toml's [limits])"
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| archive_error(path, format!("{name}: cannot read: "), e))?;
+    Ok(bytes)
+}
+
+fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    walk_archive::<()>(path, limits, |name, entry| {
         let kind = entry.header().entry_type();
         if kind.is_dir() {
-            continue;
+            return Ok(None);
         }
         // Two entries of one name: extracting keeps the last, a reader may
         // keep the first. Which one is the snapshot is not ours to guess.
-        if !seen.insert(name.clone()) {
+        if !seen.insert(name.to_string()) {
             return Err(refused(
                 path,
                 format!(
@@ -284,11 +324,11 @@ fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
             ));
         }
         // Only what could be a member is read; the rest of the archive is skipped.
-        let member = name.rsplit_once('/').map(|(_, f)| f).unwrap_or(&name);
+        let member = name.rsplit_once('/').map(|(_, f)| f).unwrap_or(name);
         let interesting =
             member == CORTE_FILE || member == "catalog.json" || member.ends_with(".csv");
         if !interesting {
-            continue;
+            return Ok(None);
         }
         if !kind.is_file() {
             let what = if kind.is_symlink() {
@@ -303,27 +343,10 @@ fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
                 format!("{name} is {what} inside the archive: only regular files are read"),
             ));
         }
-        let size = entry.header().size().unwrap_or(0);
-        let limit = if member == CORTE_FILE {
-            (limits.corte_json_bytes, "corte_json_bytes")
-        } else {
-            (limits.member_bytes, "member_bytes")
-        };
-        if size > limit.0 {
-            return Err(refused(
-                path,
-                format!(
-                    "{name} is {size} bytes, over the limit of {} bytes ({} in corte.toml's [limits])",
-                    limit.0, limit.1
-                ),
-            ));
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| archive_error(path, format!("{name}: cannot read: "), e))?;
-        entries.insert(name, bytes);
-    }
+        let bytes = read_entry(path, limits, name, member, entry)?;
+        entries.insert(name.to_string(), bytes);
+        Ok(None)
+    })?;
     // The archive holds the snapshot at its root or in one top folder.
     let prefix = if entries.contains_key(CORTE_FILE) {
         String::new()
@@ -365,57 +388,17 @@ fn read_archive(path: &Path, limits: &Limits) -> Result<Files, SourceError> {
 /// read without extracting the rest; None if the archive has no such member.
 pub fn read_archive_member(path: &Path, member: &str) -> Result<Option<Vec<u8>>, SourceError> {
     let limits = limits::current();
-    let mut archive = open_archive(path, &limits)?;
-    let mut count = 0u64;
-    let list = archive
-        .entries()
-        .map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
-    for entry in list {
-        let mut entry =
-            entry.map_err(|e| archive_error(path, "not a readable .tar.gz: ".into(), e))?;
-        count += 1;
-        if count > limits.archive_entries {
-            return Err(refused(
-                path,
-                format!(
-                    "the archive has more than {} entries (archive_entries in corte.toml's [limits])",
-                    limits.archive_entries
-                ),
-            ));
-        }
-        let name = entry
-            .path()
-            .map_err(|e| archive_error(path, "bad entry name: ".into(), e))?
-            .to_string_lossy()
-            .into_owned();
-        let name = name.trim_start_matches("./");
+    walk_archive(path, &limits, |name, entry| {
         let depth_ok = match name.split_once('/') {
             None => name == member,
             Some((_, rest)) => rest == member,
         };
         if depth_ok && entry.header().entry_type().is_file() {
-            let size = entry.header().size().unwrap_or(0);
-            let (limit, setting) = if member == CORTE_FILE {
-                (limits.corte_json_bytes, "corte_json_bytes")
-            } else {
-                (limits.member_bytes, "member_bytes")
-            };
-            if size > limit {
-                return Err(refused(
-                    path,
-                    format!(
-                        "{name} is {size} bytes, over the limit of {limit} bytes ({setting} in corte.toml's [limits])"
-                    ),
-                ));
-            }
-            let mut bytes = Vec::new();
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| archive_error(path, format!("{name}: cannot read: "), e))?;
-            return Ok(Some(bytes));
+            read_entry(path, &limits, name, member, entry).map(Some)
+        } else {
+            Ok(None)
         }
-    }
-    Ok(None)
+    })
 }
 
 fn parse_corte(snapshot: &Path, bytes: &[u8]) -> Result<CorteMeta, SourceError> {

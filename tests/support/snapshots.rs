@@ -45,12 +45,40 @@ pub fn snapshot_of(new: &NewSnapshot) -> Snapshot {
         .unwrap_or_else(|e| panic!("the snapshot does not load: {e}"))
 }
 
+/// A generated night of the example scale (two distritos, about 2,200
+/// actas) of `cortes` cortes, the last one final.
+pub fn example_night(cortes: u32) -> Vec<Snapshot> {
+    let mut config = corte::generator::Config::new(corte::generator::Scale::Example, cortes);
+    config.real_data = real("");
+    let g = corte::generator::Generator::new(config)
+        .unwrap_or_else(|e| panic!("the night generates: {e}"));
+    (1..=cortes)
+        .map(|seq| {
+            let new = g
+                .snapshot(seq)
+                .unwrap_or_else(|e| panic!("corte {seq}: {e}"));
+            snapshot_of(&new)
+        })
+        .collect()
+}
+
 /// `tests/fixtures/snapshot-small`: three elections (GUB per entidad,
 /// DIP_LOC per distrito, ALC per demarcación), two distritos, two
 /// demarcaciones, three secciones, a casilla especial, votes from abroad,
 /// and actas of every kind: counted, with illegible fields, all illegible,
 /// exceeding the lista nominal, sin acta, fuera de catálogo and pending.
 pub fn small_snapshot() -> Snapshot {
+    snapshot_of(&NewSnapshot {
+        process_id: "cdmx-prueba-2024".into(),
+        seq: 7,
+        timestamp: "2024-06-02T21:30:00-06:00".into(),
+        final_corte: false,
+        members: small_members(),
+    })
+}
+
+/// The member files of `tests/fixtures/snapshot-small`.
+pub fn small_members() -> BTreeMap<String, Vec<u8>> {
     let dir = repo("tests/fixtures/snapshot-small");
     let mut members = BTreeMap::new();
     members.insert("catalog.json".to_string(), read(&dir.join("catalog.json")));
@@ -60,13 +88,35 @@ pub fn small_snapshot() -> Snapshot {
             read(&dir.join(format!("actas/{e}.csv"))),
         );
     }
-    snapshot_of(&NewSnapshot {
+    members
+}
+
+/// The small fixture as corte `seq` of a night whose cortes come every
+/// 15 minutes from `first_hour`:00 (local time, UTC-6).
+pub fn small_corte(seq: u32, first_hour: u32) -> NewSnapshot {
+    NewSnapshot {
         process_id: "cdmx-prueba-2024".into(),
-        seq: 7,
-        timestamp: "2024-06-02T21:30:00-06:00".into(),
+        seq,
+        timestamp: format!(
+            "2024-06-02T{:02}:{:02}:00-06:00",
+            first_hour + seq / 4,
+            (seq % 4) * 15
+        ),
         final_corte: false,
-        members,
-    })
+        members: small_members(),
+    }
+}
+
+/// Writes a snapshot beside the inbox and renames it in, as producers must.
+pub fn drop_into(inbox: &Path, name: &str, snap: &NewSnapshot) -> PathBuf {
+    let staging = inbox
+        .parent()
+        .expect("the inbox has a parent folder")
+        .join(format!("staging-{name}"));
+    corte::source::write(&staging, snap).unwrap_or_else(|e| panic!("{}: {e}", staging.display()));
+    let target = inbox.join(name);
+    std::fs::rename(&staging, &target).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+    target
 }
 
 /// The small fixture with an acta of representación proporcional
