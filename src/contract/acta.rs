@@ -176,18 +176,11 @@ impl EstadoActa {
     ];
 
     pub fn code(self) -> &'static str {
-        EstadoActa::CODES
-            .iter()
-            .find(|(_, e)| *e == self)
-            .map(|(c, _)| *c)
-            .unwrap_or("CAPTURADA")
+        code_of(&EstadoActa::CODES, self).unwrap_or("CAPTURADA")
     }
 
     pub fn from_code(s: &str) -> Option<EstadoActa> {
-        EstadoActa::CODES
-            .iter()
-            .find(|(c, _)| *c == s)
-            .map(|(_, e)| *e)
+        value_of(&EstadoActa::CODES, s)
     }
 }
 
@@ -274,18 +267,11 @@ impl Publicada {
     ];
 
     pub fn code(self) -> &'static str {
-        Publicada::CODES
-            .iter()
-            .find(|(_, p)| *p == self)
-            .map(|(c, _)| *c)
-            .unwrap_or("NINGUNA")
+        code_of(&Publicada::CODES, self).unwrap_or("NINGUNA")
     }
 
     pub fn from_code(s: &str) -> Option<Publicada> {
-        Publicada::CODES
-            .iter()
-            .find(|(c, _)| *c == s)
-            .map(|(_, p)| *p)
+        value_of(&Publicada::CODES, s)
     }
 
     /// As an operator reads it: the observation's text, `(ninguna)`, or
@@ -850,6 +836,16 @@ pub fn write_actas(catalog: &Catalog, election: usize, actas: &[Acta]) -> Vec<u8
         let _ = w.write_record(&row);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// The code a value has in a table of codes.
+fn code_of<T: PartialEq + Copy>(codes: &[(&'static str, T)], value: T) -> Option<&'static str> {
+    codes.iter().find(|(_, v)| *v == value).map(|(c, _)| *c)
+}
+
+/// The value a code stands for in a table of codes.
+fn value_of<T: Copy>(codes: &[(&'static str, T)], code: &str) -> Option<T> {
+    codes.iter().find(|(c, _)| *c == code).map(|(_, v)| *v)
 }
 
 #[cfg(test)]

@@ -338,26 +338,24 @@ mod tests {
         (name.to_string(), m.to_canonical_json())
     }
 
+    /// Manifest files, one per row: name, then [`manifest`]'s arguments.
+    #[allow(clippy::type_complexity)]
+    fn files(rows: &[(&str, u32, &str, u64, u64, u64, u64)]) -> Vec<(String, Vec<u8>)> {
+        rows.iter()
+            .map(|&(name, seq, time, actas, a, b, total)| {
+                file(name, &manifest(seq, time, actas, a, b, total))
+            })
+            .collect()
+    }
+
     #[test]
     fn cortes_come_oldest_first_and_stop_before_the_current_one() {
-        let files = vec![
-            file(
-                "c.json",
-                &manifest(3, "2024-06-02T21:00:00-06:00", 30, 1, 1, 2),
-            ),
-            file(
-                "a.json",
-                &manifest(1, "2024-06-02T20:00:00-06:00", 10, 1, 1, 2),
-            ),
-            file(
-                "d.json",
-                &manifest(4, "2024-06-02T21:30:00-06:00", 40, 1, 1, 2),
-            ),
-            file(
-                "b.json",
-                &manifest(2, "2024-06-02T20:30:00-06:00", 20, 1, 1, 2),
-            ),
-        ];
+        let files = files(&[
+            ("c.json", 3, "2024-06-02T21:00:00-06:00", 30, 1, 1, 2),
+            ("a.json", 1, "2024-06-02T20:00:00-06:00", 10, 1, 1, 2),
+            ("d.json", 4, "2024-06-02T21:30:00-06:00", 40, 1, 1, 2),
+            ("b.json", 2, "2024-06-02T20:30:00-06:00", 20, 1, 1, 2),
+        ]);
         let h = History::from_manifest_bytes(files, 4).unwrap();
         let seqs: Vec<u32> = h.cortes.iter().map(|m| m.corte.seq).collect();
         assert_eq!(seqs, [1, 2, 3]);
@@ -377,16 +375,10 @@ mod tests {
 
     #[test]
     fn two_different_cortes_with_one_number_are_refused() {
-        let files = vec![
-            file(
-                "x.json",
-                &manifest(1, "2024-06-02T20:00:00-06:00", 10, 1, 1, 2),
-            ),
-            file(
-                "y.json",
-                &manifest(1, "2024-06-02T20:00:00-06:00", 11, 1, 1, 2),
-            ),
-        ];
+        let files = files(&[
+            ("x.json", 1, "2024-06-02T20:00:00-06:00", 10, 1, 1, 2),
+            ("y.json", 1, "2024-06-02T20:00:00-06:00", 11, 1, 1, 2),
+        ]);
         let err = History::from_manifest_bytes(files, 9).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -435,16 +427,10 @@ mod tests {
 
     #[test]
     fn the_evolution_ends_with_the_current_corte() {
-        let files = vec![
-            file(
-                "1.json",
-                &manifest(1, "2024-06-02T20:00:00-06:00", 0, 0, 0, 0),
-            ),
-            file(
-                "2.json",
-                &manifest(2, "2024-06-02T20:30:00-06:00", 10, 2, 1, 3),
-            ),
-        ];
+        let files = files(&[
+            ("1.json", 1, "2024-06-02T20:00:00-06:00", 0, 0, 0, 0),
+            ("2.json", 2, "2024-06-02T20:30:00-06:00", 10, 2, 1, 3),
+        ]);
         let h = History::from_manifest_bytes(files, 3).unwrap();
         let keys = vec!["A".to_string(), "B".to_string(), "C".to_string()];
         let current = summary(50, 100, 300);
@@ -483,20 +469,11 @@ mod tests {
 
     #[test]
     fn a_corte_that_changed_nothing_adds_no_point() {
-        let files = vec![
-            file(
-                "1.json",
-                &manifest(1, "2024-06-02T20:00:00-06:00", 10, 2, 1, 3),
-            ),
-            file(
-                "2.json",
-                &manifest(2, "2024-06-02T20:15:00-06:00", 10, 2, 1, 3),
-            ),
-            file(
-                "3.json",
-                &manifest(3, "2024-06-02T20:30:00-06:00", 20, 4, 1, 5),
-            ),
-        ];
+        let files = files(&[
+            ("1.json", 1, "2024-06-02T20:00:00-06:00", 10, 2, 1, 3),
+            ("2.json", 2, "2024-06-02T20:15:00-06:00", 10, 2, 1, 3),
+            ("3.json", 3, "2024-06-02T20:30:00-06:00", 20, 4, 1, 5),
+        ]);
         let h = History::from_manifest_bytes(files, 9).unwrap();
         let keys = vec!["A".to_string(), "B".to_string()];
         let unchanged = summary(20, 100, 5);

@@ -55,6 +55,18 @@ impl<'a> CompactSvg<'a> {
         }
     }
 
+    /// Closes a shape's element, filled with the style's color or only
+    /// outlined with its stroke.
+    fn fill_or_stroke<S: BackendStyle>(&mut self, s: &S, fill: bool) {
+        if fill {
+            self.color("fill", s.color());
+        } else {
+            self.out.push_str(" fill=\"none\"");
+            self.stroke(s.color(), s.stroke_width());
+        }
+        self.out.push_str("/>");
+    }
+
     fn points(&mut self, path: impl IntoIterator<Item = BackendCoord>) {
         self.out.push_str(" points=\"");
         for (i, (x, y)) in path.into_iter().enumerate() {
@@ -115,13 +127,7 @@ impl DrawingBackend for CompactSvg<'_> {
             self.out,
             "<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\""
         );
-        if fill {
-            self.color("fill", s.color());
-        } else {
-            self.out.push_str(" fill=\"none\"");
-            self.stroke(s.color(), s.stroke_width());
-        }
-        self.out.push_str("/>");
+        self.fill_or_stroke(s, fill);
         Ok(())
     }
 
@@ -151,13 +157,7 @@ impl DrawingBackend for CompactSvg<'_> {
             return Ok(());
         }
         let _ = write!(self.out, "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\"");
-        if fill {
-            self.color("fill", s.color());
-        } else {
-            self.out.push_str(" fill=\"none\"");
-            self.stroke(s.color(), s.stroke_width());
-        }
-        self.out.push_str("/>");
+        self.fill_or_stroke(s, fill);
         Ok(())
     }
 
