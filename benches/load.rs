@@ -79,6 +79,8 @@ struct Run {
 
 /// `requests` GETs of `url` over `connections` connections.
 fn load(tool: &Path, url: &str, connections: usize, requests: usize, log: &Path) -> Run {
+    // h2load appends to its log.
+    let _ = std::fs::remove_file(log);
     let out = Command::new(tool)
         .args(["--h1", "-t", "1"])
         .arg(format!("-c{connections}"))
