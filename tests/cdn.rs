@@ -100,6 +100,13 @@ fn the_config_sends_the_security_headers_serve_sends() {
     }
 }
 
+#[test]
+#[should_panic(expected = "apt-get install nginx")]
+fn a_missing_nginx_fails_saying_how_to_get_it() {
+    let nowhere = std::path::Path::new("/nonexistent/sbin/nginx");
+    Nginx::start_with(nowhere, SocketAddr::from(([127, 0, 0, 1], 9)), "");
+}
+
 /// Runs `step` until it says done, for up to `limit`.
 fn poll(limit: Duration, what: &str, mut step: impl FnMut() -> bool) {
     let started = Instant::now();

@@ -65,7 +65,11 @@ impl Nginx {
     /// each key asked for at `prefix` + `/key` (`/bucket` for S3, `` for
     /// `corte serve`).
     pub fn start(origin: SocketAddr, prefix: &str) -> Nginx {
-        let exe = find();
+        Nginx::start_with(&find(), origin, prefix)
+    }
+
+    /// [`Nginx::start`] with the nginx at `exe`.
+    pub fn start_with(exe: &Path, origin: SocketAddr, prefix: &str) -> Nginx {
         let dir = tempfile::tempdir().expect("a folder for nginx");
         let port = free_port();
         let conf = config_text()
@@ -77,7 +81,7 @@ impl Nginx {
         let conf_path = dir.path().join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("the config is written");
         let err = std::fs::File::create(dir.path().join("stderr")).expect("a stderr file");
-        let child = Command::new(&exe)
+        let child = Command::new(exe)
             .arg("-p")
             .arg(dir.path())
             .arg("-e")
