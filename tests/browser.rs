@@ -145,6 +145,19 @@ fn the_harness_sees_the_visible_text_and_catches_every_problem() {
         "a page wider than a phone is seen"
     );
 
+    // Under the strict policy serve and the CDN send, inline script and
+    // style are refused, and the refusal is a problem the site tests see.
+    let strict = Server::start_strict(&snapshots::repo("tests/fixtures/browser"))
+        .expect("the strict server");
+    let v = visit(&mut chromium, &strict, "/inline.html", DESKTOP, true);
+    let refused = v.problems.join("\n");
+    assert!(
+        refused.contains("Content Security Policy"),
+        "inline script and style are refused: {refused}"
+    );
+    let clean = visit(&mut chromium, &strict, "/", DESKTOP, true);
+    assert!(clean.problems.is_empty(), "{:?}", clean.problems);
+
     let served: Vec<_> = server.log();
     assert!(
         served

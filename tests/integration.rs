@@ -10,6 +10,7 @@ mod support;
 mod api;
 mod browser;
 mod browser_pages;
+mod cdn;
 mod charts;
 mod cli_render;
 mod cli_seal;

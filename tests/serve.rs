@@ -400,6 +400,84 @@ fn only_what_a_manifest_lists_is_served_and_traversal_is_refused() {
 }
 
 #[test]
+fn every_answer_carries_the_security_headers() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    let page = format!("/cortes/{}/gub/seccion/00001.html", c.id);
+    for (path, status) in [
+        ("/", 200),
+        (page.as_str(), 200),
+        ("/latest.json", 200),
+        ("/datos/ELECCION_0.csv", 200),
+        ("/no/existe.html", 404),
+        ("/../x", 400),
+    ] {
+        let r = site.get(path, &[("accept-encoding", "gzip")]);
+        assert_eq!(r.status, status, "{path}");
+        for (name, value) in serve::SECURITY_HEADERS {
+            assert_eq!(r.header(name), Some(value), "{name} on {path}");
+        }
+    }
+    let r = site.get(
+        "/",
+        &[(
+            "if-none-match",
+            &quoted(&c.manifest.files["index.html"].sha256),
+        )],
+    );
+    assert_eq!(r.status, 304);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn symbolic_links_in_the_store_are_not_followed() {
+    let site = Site::start();
+    let c = corte(1);
+    site.publish(&c);
+    let outside = tempfile::tempdir().expect("a folder outside the store");
+    let secret = outside.path().join("secreto.html");
+    std::fs::write(&secret, "<p>root:x:0:0</p>").expect("a file outside");
+    let page = "gub/seccion/00003.html";
+    let entry = &c.manifest.files[page];
+    // A page replaced by a link to a file outside the store whose bytes
+    // are even the page's own: still not followed.
+    let own = site.get(&format!("/{page}"), &[]);
+    assert_eq!(own.status, 200);
+    std::fs::write(&secret, &own.body).expect("the page's bytes outside");
+    let at = site.folder().join(page);
+    std::fs::remove_file(&at).expect("the page removed");
+    std::os::unix::fs::symlink(&secret, &at).expect("a link in its place");
+    let r = site.get(&format!("/{page}"), &[]);
+    // The stable copy is refused; the live bytes come from the archive.
+    assert_eq!(r.status, 200);
+    assert_eq!(sha256_hex(&r.body), entry.sha256);
+    // An archive object that is a link: an origin error, never its target.
+    let object = corte::published::objects::key_of(entry).expect("an archive name");
+    let stored = std::fs::read(site.folder().join(&object)).expect("the object");
+    std::fs::write(outside.path().join("objeto"), &stored).expect("a copy outside");
+    std::fs::remove_file(site.folder().join(&object)).expect("the object removed");
+    std::os::unix::fs::symlink(outside.path().join("objeto"), site.folder().join(&object))
+        .expect("a link in its place");
+    let r = site.get(&format!("/{object}"), &[]);
+    assert_eq!(r.status, 404, "an archive object through a link");
+    assert_ne!(site.get(&format!("/{page}"), &[]).status, 200);
+    // A folder of the stable tree replaced by a link to an altered copy.
+    let gub = site.folder().join("gub");
+    let copy = outside.path().join("gub");
+    std::fs::rename(&gub, &copy).expect("the folder moved out");
+    std::fs::write(copy.join("seccion/00001.html"), "<p>root:x:0:0</p>").expect("altered");
+    std::os::unix::fs::symlink(&copy, &gub).expect("a folder link");
+    let r = site.get("/gub/seccion/00001.html", &[]);
+    assert_eq!(r.status, 200, "served from the archive");
+    assert_eq!(
+        sha256_hex(&r.body),
+        c.manifest.files["gub/seccion/00001.html"].sha256
+    );
+    assert!(!String::from_utf8_lossy(&r.body).contains("root:x"));
+}
+
+#[test]
 fn a_new_corte_goes_live_without_a_restart() {
     let site = Site::start();
     // Nothing published: the stable tree and the pointer are not there.

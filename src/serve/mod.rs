@@ -14,7 +14,12 @@
 //! - The live corte is re-read from `latest.json` at most once a second
 //!   (`Options::pointer_ttl`), so a new corte shows without a restart.
 //! - Only keys a manifest lists are served: stray files in a folder, paths
-//!   that climb out (`..`, encoded or not) and absolute keys are refused.
+//!   that climb out (`..`, encoded or not) and absolute keys are refused; in
+//!   a folder store, a symbolic link (or anything but a regular file) on the
+//!   way to a key is not followed: 404.
+//! - Every answer carries the security headers of [`security`]
+//!   (`nosniff`, a strict Content-Security-Policy, `Referrer-Policy`), the
+//!   same values `publish/nginx-cdn.conf` sends.
 //!
 //! What this module is not: a production web server or CDN. It holds each
 //! object in memory while answering, and knows nothing of ranges, TLS or
@@ -23,6 +28,7 @@
 mod origin;
 mod request;
 mod respond;
+pub mod security;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -39,6 +45,7 @@ use tokio::sync::watch;
 
 pub use origin::{Live, Miss, Object, Origin};
 pub use request::{accepts_gzip, key_of, none_match};
+pub use security::{CSP, HEADERS as SECURITY_HEADERS};
 
 use crate::publish::Target;
 use respond::Body;
@@ -155,8 +162,20 @@ async fn accept(listener: TcpListener, origin: Arc<Origin>, mut stopped: watch::
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
 }
 
-/// One request: one answer and one log line.
+/// One request: one answer, with the security headers, and one log line.
 async fn answer(origin: &Origin, req: Request<Incoming>) -> Response<Body> {
+    let mut response = answer_plain(origin, req).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            http::HeaderName::from_static(name),
+            http::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+async fn answer_plain(origin: &Origin, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();

@@ -17,13 +17,14 @@
 //! change) is served from the archive instead, which always holds the live
 //! bytes; an archive object with other bytes is an error.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::contract::sha256_hex;
-use crate::publish::{Target, pointer, transfer};
+use crate::publish::{Kind, Target, pointer, transfer};
 use crate::published::Manifest;
 use crate::published::layout::{self, Source};
 use crate::published::{FileEntry, Headers, Pointer, headers_for, objects};
@@ -62,6 +63,8 @@ struct LiveState {
 
 pub struct Origin {
     target: Target,
+    /// The folder of a `file://` store: what [`confined`] checks keys in.
+    folder: Option<PathBuf>,
     pointer_ttl: Duration,
     keep_manifests: usize,
     live: tokio::sync::Mutex<LiveState>,
@@ -71,7 +74,14 @@ pub struct Origin {
 
 impl Origin {
     pub fn new(target: Target, pointer_ttl: Duration, keep_manifests: usize) -> Origin {
+        let folder = match target.kind {
+            Kind::Local => url::Url::parse(&target.url)
+                .ok()
+                .and_then(|u| u.to_file_path().ok()),
+            _ => None,
+        };
         Origin {
+            folder,
             target,
             pointer_ttl,
             keep_manifests: keep_manifests.max(1),
@@ -239,6 +249,9 @@ impl Origin {
             let manifest = match &state.current {
                 Some(c) if same => c.manifest.clone(),
                 _ => {
+                    if let Some(root) = &self.folder {
+                        confined(root, &layout::manifest_key(&pointer.corte))?;
+                    }
                     let m = pointer::live_manifest(&self.target, &pointer)
                         .await
                         .map_err(|e| Miss::Origin(e.to_string()))?;
@@ -295,9 +308,92 @@ impl Origin {
     }
 
     async fn read(&self, key: &str) -> Result<Option<Bytes>, Miss> {
+        if let Some(root) = &self.folder {
+            match confined(root, key) {
+                Ok(()) => {}
+                // Not there as far as a reader is concerned: a stable-tree
+                // key is then served from the archive, as when it is missing.
+                Err(Miss::NotFound(why)) => {
+                    tracing::warn!(key, "{why}");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
         transfer::get(&self.target, key)
             .await
             .map(|got| got.map(|(b, _)| b))
             .map_err(|e| Miss::Origin(format!("reading {key}: {e}")))
+    }
+}
+
+/// Refuses a key of a folder store that is not a regular file reached
+/// without a symbolic link: publishing never makes links, so one is a hand
+/// edit or an attack (a link to `/etc/passwd` named like a page), and is not
+/// followed out of the store, nor inside it. A key that is not there passes
+/// (the read says so). The folder itself may be reached through a link.
+///
+/// A link swapped in between this check and the read is not caught: the
+/// check is for a folder someone tampered with, not one written while
+/// serving by a process racing it.
+fn confined(root: &Path, key: &str) -> Result<(), Miss> {
+    let mut path = root.to_path_buf();
+    let mut segments = key.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        path.push(segment);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Miss::Origin(format!("reading {key}: {e}"))),
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            return Err(Miss::NotFound(
+                "a symbolic link in the store is not followed",
+            ));
+        }
+        let last = segments.peek().is_none();
+        if (last && !kind.is_file()) || (!last && !kind.is_dir()) {
+            return Err(Miss::NotFound("not a regular file"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_and_special_files_in_a_folder_are_not_followed() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("gub/seccion")).expect("folders");
+        std::fs::write(root.join("gub/seccion/1.html"), "p").expect("a page");
+        std::fs::write(root.join("fuera.txt"), "secreto").expect("a file");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("gub/seccion/2.html")).expect("a link");
+        std::os::unix::fs::symlink(root.join("gub"), root.join("otro")).expect("a folder link");
+        assert_eq!(confined(root, "gub/seccion/1.html"), Ok(()));
+        assert_eq!(
+            confined(root, "gub/seccion/9.html"),
+            Ok(()),
+            "missing: the read says so"
+        );
+        assert!(matches!(
+            confined(root, "gub/seccion/2.html"),
+            Err(Miss::NotFound(_))
+        ));
+        assert!(matches!(
+            confined(root, "otro/seccion/1.html"),
+            Err(Miss::NotFound(_))
+        ));
+        assert!(matches!(
+            confined(root, "gub/seccion"),
+            Err(Miss::NotFound(_))
+        ));
+        assert!(matches!(
+            confined(root, "fuera.txt/x"),
+            Err(Miss::NotFound(_))
+        ));
     }
 }

@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// No inline script or style, nothing from another host.
-pub const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:";
+/// The policy `corte serve` and the CDN config send
+/// (`corte::serve::security`): no inline script or style, nothing from
+/// another host.
+pub const CSP: &str = corte::serve::CSP;
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
