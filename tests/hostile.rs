@@ -804,6 +804,81 @@ fn import_refuses_a_gigabyte_line_or_field_by_name_and_a_fifo_without_blocking()
     assert!(!out.exists(), "nothing was written");
 }
 
+/// `import --out` over an existing snapshot used to rewrite it in place and
+/// leave the old members behind. It is refused, naming the folder, and the
+/// old snapshot stays byte for byte; `--replace` replaces it whole.
+#[test]
+fn import_never_writes_into_an_existing_snapshot_and_replace_leaves_nothing_behind() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real/campeche-2021-gob");
+    let file = real.join("CAMP_GOB_2021.csv");
+    assert!(
+        file.exists(),
+        "{} is missing: clone beside shared/",
+        file.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap");
+    let import = |out: &Path, extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "import".as_ref(),
+            "anexo13".as_ref(),
+            file.as_os_str(),
+            "--utc-offset=-05:00".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        run_corte(&args)
+    };
+    let (code, err) = import(&out, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let sealed = std::fs::read(out.join("corte.json")).unwrap();
+
+    let (code, err) = import(&out, &["--seq", "2"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--out {} holds a snapshot (corte.json)",
+            out.display()
+        )) && err.contains("--replace"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("corte.json")).unwrap(),
+        sealed,
+        "untouched"
+    );
+
+    // A member the new import does not write: gone after --replace.
+    let stray = out.join("actas").join("CAMP_DIP_LOC_2021.csv");
+    std::fs::write(&stray, b"old").unwrap();
+    let (code, err) = import(&out, &["--seq", "2", "--replace"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!stray.exists(), "no member of the old snapshot is left");
+    assert_ne!(std::fs::read(out.join("corte.json")).unwrap(), sealed);
+    corte::source::load(&out).expect("the replaced snapshot loads");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // An archive: refused too unless --replace.
+    let tgz = dir.path().join("snap.tar.gz");
+    std::fs::write(&tgz, b"not yours").unwrap();
+    let (code, err) = import(&tgz, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("snap.tar.gz exists: corte import never writes"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&tgz).unwrap(), b"not yours");
+    let (code, err) = import(&tgz, &["--replace"]);
+    assert_eq!(code, Some(0), "{err}");
+    corte::source::load(&tgz).expect("the archive loads");
+}
+
 // ------------------------------------------------------------ published CSVs
 
 #[test]

@@ -46,8 +46,13 @@ pub struct Anexo13Args {
     #[arg(long)]
     pub contest: Vec<String>,
     /// Where to write the snapshot: a folder, or a path ending in .tar.gz.
+    /// It must not exist yet (or be an empty folder), unless `--replace`.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace what `--out` holds, whole: the new snapshot is written beside
+    /// it and renamed into its place, so no member of the old one is left.
+    #[arg(long)]
+    pub replace: bool,
     /// Where to write the import report (default: `import-report.json` in
     /// the folder that holds the snapshot).
     #[arg(long)]
@@ -63,9 +68,13 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
 fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
     let inputs = inputs(&args)?;
     let opts = options(&args)?;
+    refuse_to_overwrite(&args.out, args.replace)?;
     let mut imported = import::import(&inputs, &opts)?;
     if crate::source::is_archive(&args.out) {
+        // Written to a temporary file and renamed over: whole or not at all.
         crate::source::write_archive(&args.out, &imported.snapshot)?;
+    } else if args.replace && args.out.exists() {
+        replace_folder(&args.out, &imported.snapshot)?;
     } else {
         crate::source::write(&args.out, &imported.snapshot)?;
     }
@@ -87,6 +96,71 @@ fn anexo13(args: Anexo13Args) -> anyhow::Result<()> {
     }
     println!();
     println!("wrote {}", report_path.display());
+    Ok(())
+}
+
+/// A sealed snapshot is evidence: an import never writes into one. An
+/// existing `--out` (a file, or a folder that is not empty) is refused
+/// unless `--replace` says to replace it whole.
+fn refuse_to_overwrite(out: &std::path::Path, replace: bool) -> anyhow::Result<()> {
+    let occupied = match std::fs::symlink_metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", out.display())),
+        Ok(m) if m.is_dir() => std::fs::read_dir(out)
+            .with_context(|| format!("reading {}", out.display()))?
+            .next()
+            .is_some(),
+        Ok(_) => true,
+    };
+    if occupied && !replace {
+        let what = if !out.is_dir() {
+            "exists"
+        } else if out.join(crate::contract::corte::CORTE_FILE).exists() {
+            "holds a snapshot (corte.json)"
+        } else {
+            "is a folder that is not empty"
+        };
+        bail!(
+            "--out {} {what}: corte import never writes into an existing snapshot; \
+             choose a new --out, or pass --replace to replace it whole",
+            out.display()
+        );
+    }
+    if occupied && !crate::source::is_archive(out) && !out.is_dir() {
+        bail!(
+            "--out {} is a file, not a folder: give a folder, or a path ending in .tar.gz",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `--replace` of a folder: the new snapshot is written into a sibling
+/// folder, the old one is moved aside, the new one renamed into its place,
+/// and only then is the old one deleted. A failure before the renames
+/// leaves the old snapshot as it was.
+fn replace_folder(
+    out: &std::path::Path,
+    snapshot: &crate::contract::corte::NewSnapshot,
+) -> anyhow::Result<()> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".into());
+    let sibling = |tag: &str| out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()));
+    let (new, old) = (sibling("new"), sibling("old"));
+    let _ = std::fs::remove_dir_all(&new);
+    crate::source::write(&new, snapshot)?;
+    std::fs::rename(out, &old).with_context(|| {
+        format!(
+            "moving the old {} aside to {}",
+            out.display(),
+            old.display()
+        )
+    })?;
+    std::fs::rename(&new, out)
+        .with_context(|| format!("renaming {} to {}", new.display(), out.display()))?;
+    std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
     Ok(())
 }
 
