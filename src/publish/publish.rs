@@ -45,6 +45,9 @@ pub struct Options {
     pub delete_stale: bool,
     /// Publish a corte that a rollback withdrew.
     pub allow_withdrawn: bool,
+    /// Publish a corte signed with another key than the store's current
+    /// one, recording the rotation in `keys/` (see [`super::keys`]).
+    pub rotate_key: bool,
     /// A note recorded with the pointer move in the history (rollbacks).
     pub reason: Option<String>,
     /// A shutdown request (`corte watch`, `corte publish` on SIGTERM or
@@ -222,6 +225,9 @@ pub async fn publish(
     if !opts.allow_withdrawn {
         refuse_withdrawn(target, corte).await?;
     }
+    // The signing key before anything is written: another key than the
+    // store's needs --rotate-key, and is recorded in keys/.
+    super::keys::admit(target, corte, opts.rotate_key, opts.dry_run).await?;
 
     let base = match &live {
         Some((p, _)) => Some((p.corte.clone(), pointer::live_manifest(target, p).await?)),
