@@ -258,24 +258,28 @@ async fn check_pointer(
     manifest: &Manifest,
 ) -> Result<Vec<Problem>, PublishError> {
     let mut out = Vec::new();
+    let id = &p.corte;
+    let mkey = layout::manifest_key(id);
+    if p.manifest_sha256 != sha {
+        // The manifest or the pointer changed: named as the manifest.
+        out.push(Problem {
+            object: mkey.clone(),
+            what: format!(
+                "has SHA-256 {sha}, the pointer (latest.json) says {}",
+                p.manifest_sha256
+            ),
+        });
+    }
     let mut problem = |what: String| {
         out.push(Problem {
             object: layout::POINTER.into(),
             what,
         })
     };
-    let id = &p.corte;
-    let mkey = layout::manifest_key(id);
     if p.manifest != mkey {
         problem(format!(
             "field manifest is {:?}, but corte {id}'s manifest is {mkey}",
             p.manifest
-        ));
-    }
-    if p.manifest_sha256 != sha {
-        problem(format!(
-            "field manifest_sha256 is {:?}, but {mkey} has SHA-256 {sha}",
-            p.manifest_sha256
         ));
     }
     let c = &manifest.corte;
