@@ -56,11 +56,15 @@ pub struct KeyEntry {
     /// The first corte sequence this key signs.
     pub from_seq: u32,
     /// The corte whose publish brought the key into use; None for a key
-    /// adopted from a store's `public-key.pem` (valid from seq 0).
+    /// adopted from a store's `public-key.pem` (valid from seq 0). Present
+    /// even when null, as the schema requires.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub from_corte: Option<String>,
     /// When the entry was recorded (UTC).
     pub recorded_at: String,
-    /// The fingerprint of the key this one replaced (a rotation).
+    /// The fingerprint of the key this one replaced (a rotation); present
+    /// even when null.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub replaces: Option<String>,
 }
 
