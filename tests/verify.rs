@@ -98,8 +98,9 @@ async fn a_silent_rollback_is_a_failure(b: Backend) {
     let at3 = stored(&t, POINTER).await.unwrap();
     assert_ok(&t).await;
 
-    // Someone puts corte 2's pointer back (and corte 2's stable tree, so
-    // that every page matches it): only the history can tell.
+    let history3 = stored(&t, layout::INDEX).await.unwrap();
+
+    // Someone puts corte 2's pointer back: a signed, genuine pointer.
     put(&t, POINTER, old.clone()).await;
     let p = problems(&t).await;
     assert!(named(&p, POINTER, "silent rollback"), "{p:?}");
@@ -114,6 +115,26 @@ async fn a_silent_rollback_is_a_failure(b: Backend) {
         .await
         .unwrap();
     assert_eq!(live(&t).await.action, Action::Rollback);
+    assert_ok(&t).await;
+
+    // The rollback done silently: corte 2's stable tree (what the rollback
+    // put back) and its genuine publish pointer, with the history as it was
+    // at corte 3. Every page, the manifest and the signature match corte 2:
+    // only the history can tell, and it does.
+    let (history_rb, pointer_rb) = (
+        stored(&t, layout::INDEX).await.unwrap(),
+        stored(&t, POINTER).await.unwrap(),
+    );
+    put(&t, layout::INDEX, history3).await;
+    put(&t, POINTER, old.clone()).await;
+    let p = problems(&t).await;
+    assert!(named(&p, POINTER, "silent rollback"), "{p:?}");
+    assert!(
+        p.iter().all(|(o, _)| o == POINTER),
+        "only the pointer is wrong: {p:?}"
+    );
+    put(&t, layout::INDEX, history_rb).await;
+    put(&t, POINTER, pointer_rb).await;
     assert_ok(&t).await;
     // …and a silent one further back, after it, is not.
     let first = c1.pointer(Action::Publish, None);
@@ -413,20 +434,27 @@ async fn a_store_without_keys_adopts_its_public_key(b: Backend) {
     assert_ok(&t).await;
 }
 
-/// `data-contracts/keys.schema.json`, checked against its example.
+fn read_contract(p: &str) -> serde_json::Value {
+    let path = snapshots::repo(p);
+    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")))
+        .unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+/// `data-contracts/keys.schema.json` (a valid JSON Schema 2020-12, formats
+/// checked), checked against its example.
 fn keys_schema() -> &'static jsonschema::Validator {
     static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let read = |p: &str| -> serde_json::Value {
-            let path = snapshots::repo(p);
-            serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")))
-                .unwrap_or_else(|e| panic!("{p}: {e}"))
-        };
+        let schema = read_contract("data-contracts/keys.schema.json");
+        if let Err(e) = jsonschema::meta::validate(&schema) {
+            panic!("keys.schema.json is not a valid JSON Schema: {e}");
+        }
         let v = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
-            .build(&read("data-contracts/keys.schema.json"))
+            .should_validate_formats(true)
+            .build(&schema)
             .expect("keys.schema.json is a schema");
-        let example = read("data-contracts/examples/keys-index.json");
+        let example = read_contract("data-contracts/examples/keys-index.json");
         let errors: Vec<String> = v.iter_errors(&example).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "examples/keys-index.json: {errors:?}");
         assert!(
@@ -444,6 +472,72 @@ fn assert_follows_schema(index: &[u8]) {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "keys/index.json: {errors:?}");
+}
+
+#[test]
+fn the_keys_example_follows_its_schema() {
+    let example = read_contract("data-contracts/examples/keys-index.json");
+    assert_follows_schema(&serde_json::to_vec(&example).unwrap());
+}
+
+/// Each edit breaks the example key index in one way: the schema and corte
+/// must both refuse it.
+#[test]
+fn the_keys_schema_refuses_what_corte_refuses() {
+    let example = read_contract("data-contracts/examples/keys-index.json");
+    let fp = example["keys"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let upper = fp.to_uppercase();
+    let edits: Vec<(&str, &str, serde_json::Value)> = vec![
+        (
+            "an uppercase fingerprint",
+            "/keys/0/fingerprint",
+            upper.clone().into(),
+        ),
+        ("a short fingerprint", "/keys/0/fingerprint", "5f1b".into()),
+        (
+            "a pem outside keys/",
+            "/keys/0/pem",
+            "../public-key.pem".into(),
+        ),
+        ("a negative from_seq", "/keys/0/from_seq", (-1).into()),
+        ("a text from_seq", "/keys/0/from_seq", "1".into()),
+        ("keys not a list", "/keys", 3.into()),
+    ];
+    for (what, at, value) in edits {
+        let mut doc = example.clone();
+        *doc.pointer_mut(at).unwrap_or_else(|| panic!("{at}")) = value;
+        assert!(!keys_schema().is_valid(&doc), "the schema accepts {what}");
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        assert!(KeyIndex::from_json(&bytes).is_err(), "corte accepts {what}");
+    }
+    let mut no_replaces = example.clone();
+    no_replaces["keys"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("replaces");
+    let mut unknown = example.clone();
+    unknown["keys"][0]["valid_until"] = 9.into();
+    let mut top = example.clone();
+    top["current"] = "x".into();
+    for (what, doc) in [
+        ("an entry without replaces", no_replaces),
+        ("an unknown field in an entry", unknown),
+        ("an unknown top-level field", top),
+    ] {
+        assert!(!keys_schema().is_valid(&doc), "the schema accepts {what}");
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        assert!(KeyIndex::from_json(&bytes).is_err(), "corte accepts {what}");
+    }
+    // What only the schema sees: a time that is not a time.
+    let mut doc = example.clone();
+    doc["keys"][0]["recorded_at"] = "ayer".into();
+    assert!(
+        !keys_schema().is_valid(&doc),
+        "the schema accepts recorded_at \"ayer\""
+    );
 }
 
 macro_rules! suite {
@@ -489,13 +583,25 @@ suite!(s3, Backend::s3());
 // ------------------------------------------------------ the command's exit
 
 fn corte_cmd(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_corte"))
-        .args(args)
+    corte_on(None, args)
+}
+
+/// `corte ARGS`; on moto (`s3`), with the server's endpoint and the test
+/// credentials in the usual AWS_* variables.
+fn corte_on(b: Option<&Backend>, args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_corte"));
+    cmd.args(args)
         .env_remove("CORTE_CONFIG")
         .env_remove("CORTE_SIGNING_KEY")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("running corte");
+        .current_dir(std::env::temp_dir());
+    if b.is_some_and(|b| b.name == "s3") {
+        cmd.env("AWS_ENDPOINT", crate::support::moto::server().endpoint())
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+    }
+    let out = cmd.output().expect("running corte");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -507,8 +613,16 @@ fn corte_cmd(args: &[&str]) -> (bool, String) {
 /// `corte verify` exits non-zero on each case, and zero once it is put
 /// right or explicitly accepted (`--allow-unsigned`, `--quick`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_command_exits_non_zero_on_each_case() {
-    let b = Backend::folder();
+async fn the_command_exits_non_zero_on_each_case_on_a_folder() {
+    the_command_exits_non_zero_on_each_case(Backend::folder()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_command_exits_non_zero_on_each_case_on_s3() {
+    the_command_exits_non_zero_on_each_case(Backend::s3()).await
+}
+
+async fn the_command_exits_non_zero_on_each_case(b: Backend) {
     let t = b.target("t");
     let url = b.url.clone();
     let (c1, c2, c3) = (signed(1, key_a()), signed(2, key_a()), signed(3, key_a()));
@@ -516,30 +630,46 @@ async fn the_command_exits_non_zero_on_each_case() {
     publish(&t, &c2, &opts(), &Quiet).await.unwrap();
     let at2 = stored(&t, POINTER).await.unwrap();
     publish(&t, &c3, &opts(), &Quiet).await.unwrap();
-    let at3 = stored(&t, POINTER).await.unwrap();
+    let history3 = stored(&t, layout::INDEX).await.unwrap();
     let run = |args: &[&str]| {
         let mut all = vec!["verify", url.as_str()];
         all.extend_from_slice(args);
-        corte_cmd(&all)
+        corte_on(Some(&b), &all)
     };
     let (ok, text) = run(&[]);
     assert!(ok, "{text}");
 
-    // a) a silent rollback
+    // a) a silent rollback that every page agrees with: corte 2's stable
+    // tree (put back by a rollback), corte 2's genuine publish pointer, and
+    // the history as it was at corte 3 (main's verify exits 0 on this).
+    rollback::rollback(&t, &c2.id, None, &opts(), &Quiet)
+        .await
+        .unwrap();
+    let (history_rb, pointer_rb) = (
+        stored(&t, layout::INDEX).await.unwrap(),
+        stored(&t, POINTER).await.unwrap(),
+    );
+    put(&t, layout::INDEX, history3).await;
     put(&t, POINTER, at2).await;
     let (ok, text) = run(&[]);
     assert!(!ok && text.contains("silent rollback"), "{text}");
     let (ok, text) = run(&["--quick"]);
-    assert!(!ok, "--quick reads the documents: {text}");
-    put(&t, POINTER, at3.clone()).await;
+    assert!(
+        !ok && text.contains("silent rollback"),
+        "--quick reads the documents: {text}"
+    );
+    put(&t, layout::INDEX, history_rb).await;
+    put(&t, POINTER, pointer_rb.clone()).await;
+    let (ok, text) = run(&[]);
+    assert!(ok, "the recorded rollback: {text}");
 
     // c) garbage in a pointer field
-    let mut p: serde_json::Value = serde_json::from_slice(&at3).unwrap();
+    let mut p: serde_json::Value = serde_json::from_slice(&pointer_rb).unwrap();
     p["manifest"] = "../../etc/passwd".into();
     put(&t, POINTER, serde_json::to_vec(&p).unwrap()).await;
     let (ok, text) = run(&["--quick"]);
     assert!(!ok && text.contains("field manifest"), "{text}");
-    put(&t, POINTER, at3).await;
+    put(&t, POINTER, pointer_rb).await;
 
     // d) a page changed at its stable URL: read by default, not with --quick
     let page = "gub/seccion/00003.html";
@@ -572,6 +702,12 @@ async fn the_command_exits_non_zero_on_each_case() {
         text.contains(&keys::pem_key(&sign::fingerprint(&key_a().verifying_key()))),
         "{text}"
     );
+
+    // f) the command rolls back to a corte of the old key, and it verifies
+    let (ok, text) = corte_on(Some(&b), &["rollback", &url, "--to", &c2.id]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&[]);
+    assert!(ok && text.contains(&c2.id), "{text}");
 }
 
 /// The operator's key rotation, end to end: a publish with a new key fails
@@ -614,6 +750,7 @@ fn an_operator_rotates_the_signing_key() {
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("site/keys/index.json")).unwrap()).unwrap();
     assert_eq!(index["keys"].as_array().map(Vec::len), Some(2), "{index}");
+    assert_follows_schema(&serde_json::to_vec(&index).unwrap());
     let first = {
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(d.join("site/cortes/index.json")).unwrap())
