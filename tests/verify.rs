@@ -94,11 +94,18 @@ async fn a_silent_rollback_is_a_failure(b: Backend) {
     publish(&t, &c2, &opts(), &Quiet).await.unwrap();
     // The pointer as it was at corte 2: signed, genuine, its manifest intact.
     let old = stored(&t, POINTER).await.unwrap();
+    let history2 = stored(&t, layout::INDEX).await.unwrap();
     publish(&t, &c3, &opts(), &Quiet).await.unwrap();
     let at3 = stored(&t, POINTER).await.unwrap();
     assert_ok(&t).await;
-
     let history3 = stored(&t, layout::INDEX).await.unwrap();
+
+    // A crash between the pointer and the history: the pointer ahead of
+    // the history, at a corte it has no move for yet. Not a problem.
+    put(&t, layout::INDEX, history2).await;
+    let p = problems(&t).await;
+    assert!(p.is_empty(), "{p:?}");
+    put(&t, layout::INDEX, history3.clone()).await;
 
     // Someone puts corte 2's pointer back: a signed, genuine pointer.
     put(&t, POINTER, old.clone()).await;
@@ -109,12 +116,20 @@ async fn a_silent_rollback_is_a_failure(b: Backend) {
     assert!(all.iter().any(|r| !r.ok()), "verify --all sees it too");
 
     // The same move made by `corte rollback` is recorded: no problem.
-    put(&t, POINTER, at3).await;
+    put(&t, POINTER, at3.clone()).await;
     assert_ok(&t).await;
     rollback::rollback(&t, &c2.id, None, &opts(), &Quiet)
         .await
         .unwrap();
     assert_eq!(live(&t).await.action, Action::Rollback);
+    assert_ok(&t).await;
+    // The corte rolled away from, put back with its genuine pointer: ahead
+    // of the history's last move, but a move the history already undid.
+    let rolled_back = stored(&t, POINTER).await.unwrap();
+    put(&t, POINTER, at3.clone()).await;
+    let p = problems(&t).await;
+    assert!(named(&p, POINTER, "and away from since"), "{p:?}");
+    put(&t, POINTER, rolled_back).await;
     assert_ok(&t).await;
 
     // The rollback done silently: corte 2's stable tree (what the rollback

@@ -404,6 +404,15 @@ fn history_problems(ix: &CorteIndex, p: &Pointer) -> Vec<Problem> {
                 String::new()
             }
         )));
+    } else if let Some(was) = ix.events.iter().rev().find(|e| e.corte == p.corte) {
+        // Ahead of the history's last move, yet a corte the history moved
+        // the pointer away from (a rolled-back corte): an old pointer put
+        // back, not a publish the history has yet to record (that corte
+        // would have no move at all).
+        out.push(pointer_problem(format!(
+            "names corte {} (seq {}), which the history (cortes/index.json) moved the pointer to at {} and away from since: its last move is to corte {} (seq {}) at {}; an old pointer put back, or a pointer edited by hand",
+            p.corte, p.seq, was.at, last.corte, last.seq, last.at
+        )));
     }
     out
 }
