@@ -419,10 +419,12 @@ async fn key_rotation_is_explicit_and_old_cortes_keep_verifying(b: Backend) {
 }
 
 /// A store published before `keys/` existed: its `public-key.pem` is
-/// adopted as the first key, valid from seq 0.
+/// adopted as the first key, valid from its first signed corte (the
+/// unsigned trial corte before it stays unsigned, not a failure).
 async fn a_store_without_keys_adopts_its_public_key(b: Backend) {
     let t = b.target("t");
-    publish(&t, &signed(1, key_a()), &opts(), &Quiet)
+    publish(&t, &unsigned(1), &opts(), &Quiet).await.unwrap();
+    publish(&t, &signed(2, key_a()), &opts(), &Quiet)
         .await
         .unwrap();
     for k in [
@@ -432,11 +434,15 @@ async fn a_store_without_keys_adopts_its_public_key(b: Backend) {
         t.store.delete(&transfer::path(&k)).await.unwrap();
     }
     assert_ok(&t).await;
-    let e = publish(&t, &signed(2, key_b()), &opts(), &Quiet)
+    let e = publish(&t, &signed(3, key_b()), &opts(), &Quiet)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("--rotate-key"), "{e}");
-    publish(&t, &signed(2, key_a()), &opts(), &Quiet)
+    assert!(
+        stored(&t, keys::INDEX).await.is_none(),
+        "a refusal writes nothing"
+    );
+    publish(&t, &signed(3, key_a()), &opts(), &Quiet)
         .await
         .unwrap();
     assert_follows_schema(&stored(&t, keys::INDEX).await.unwrap());
@@ -444,7 +450,8 @@ async fn a_store_without_keys_adopts_its_public_key(b: Backend) {
     assert_eq!(ix.keys.len(), 1);
     assert_eq!(
         (ix.keys[0].from_seq, ix.keys[0].from_corte.as_deref()),
-        (0, None)
+        (2, None),
+        "valid from the first signed corte"
     );
     assert_ok(&t).await;
 }

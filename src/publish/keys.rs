@@ -16,10 +16,10 @@
 //! publish then fails stays recorded; the re-run completes it).
 //! `public-key.pem` stays what it always was: the key of the live corte.
 //! A store published before `keys/` existed adopts its `public-key.pem` as
-//! the first entry, valid from seq 0.
+//! the first entry, valid from the history's first signed corte.
 
 use bytes::Bytes;
-use object_store::PutMode;
+use object_store::{ObjectStoreExt, PutMode};
 use serde::{Deserialize, Serialize};
 
 use super::corte::Corte;
@@ -56,7 +56,7 @@ pub struct KeyEntry {
     /// The first corte sequence this key signs.
     pub from_seq: u32,
     /// The corte whose publish brought the key into use; None for a key
-    /// adopted from a store's `public-key.pem` (valid from seq 0). Present
+    /// adopted from a store's `public-key.pem` (valid from its first signed corte). Present
     /// even when null, as the schema requires.
     #[serde(deserialize_with = "Option::deserialize")]
     pub from_corte: Option<String>,
@@ -333,7 +333,9 @@ fn entry(fp: &str, corte: &Corte, replaces: Option<String>) -> KeyEntry {
 }
 
 /// A store without `keys/`: its `public-key.pem`, when there is one, as the
-/// first key, valid from seq 0 (the cortes it signed came before keys/).
+/// first key, valid from the first signed corte of the history (the cortes
+/// it signed came before keys/; unsigned trial cortes before them stay
+/// outside its validity), or from seq 0 when the history has none.
 async fn adopted(target: &Target) -> Result<KeyIndex, PublishError> {
     let step = Step::Sign;
     let Some((pem, _)) = transfer::get(target, layout::PUBLIC_KEY)
@@ -348,11 +350,32 @@ async fn adopted(target: &Target) -> Result<KeyIndex, PublishError> {
             .at(layout::PUBLIC_KEY)
     })?;
     let fp = sign::fingerprint(&key);
+    let (history, _) = super::pointer::read_index(target).await?;
+    let mut cortes: Vec<(u32, &str)> = history
+        .cortes
+        .iter()
+        .map(|c| (c.seq, c.id.as_str()))
+        .collect();
+    cortes.sort();
+    let mut from_seq = 0;
+    for (seq, id) in cortes {
+        let sig = layout::signature_key(id);
+        let location = transfer::path(&sig);
+        let found = transfer::retry(&target.policy, &sig, || target.store.head(&location)).await;
+        match found {
+            Ok(_) => {
+                from_seq = seq;
+                break;
+            }
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(target.store_err(step, &sig, e)),
+        }
+    }
     Ok(KeyIndex {
         keys: vec![KeyEntry {
             pem: pem_key(&fp),
             fingerprint: fp,
-            from_seq: 0,
+            from_seq,
             from_corte: None,
             recorded_at: now(),
             replaces: None,
