@@ -33,6 +33,7 @@ mod real_data;
 mod serve;
 mod site_example;
 mod site_pages;
+mod verify;
 mod watch;
 mod watch_kill;
 mod watch_replay;

@@ -125,7 +125,11 @@ fn expected(m: &Manifest, before: &[Manifest]) -> Log {
         layout::FEED.to_string(),
     ]);
     if previous.is_none() {
+        // The store's first key: public-key.pem, and its record in keys/.
+        let fp = sign::fingerprint(&key().verifying_key());
         written.push(layout::PUBLIC_KEY.to_string());
+        written.push(corte::publish::keys::INDEX.to_string());
+        written.push(corte::publish::keys::pem_key(&fp));
     }
     written.sort();
     let deleted = previous.map_or_else(Vec::new, |p| {

@@ -19,7 +19,7 @@ fn real(path: &str) -> (String, Vec<u8>) {
 }
 
 /// Quintana Roo 2019 as corte `seq`.
-fn snapshot(dir: &Path, seq: u32) -> PathBuf {
+pub(crate) fn snapshot(dir: &Path, seq: u32) -> PathBuf {
     let inputs = vec![Input {
         file: real("qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv").0,
         bytes: real("qroo-2019-dip-loc/QROO_DIP_LOC_2019.csv").1,

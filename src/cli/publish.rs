@@ -25,6 +25,11 @@ pub struct Args {
     /// Publish without a signature (only for trials: `corte verify` will say so).
     #[arg(long, conflicts_with = "signing_key")]
     pub unsigned: bool,
+    /// Sign with another key than the store's current one, and record the
+    /// rotation in the store's keys/ (without it such a publish fails).
+    /// Older cortes keep verifying against the key that signed them.
+    #[arg(long, conflicts_with = "unsigned")]
+    pub rotate_key: bool,
     /// Keep stable-tree objects the new corte no longer has.
     #[arg(long)]
     pub keep_stale: bool,
@@ -75,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // The operator closes the night: this corte is the last one.
         snapshot.corte.final_corte = true;
     }
-    let publisher = Publisher::open(&Setup {
+    let mut publisher = Publisher::open(&Setup {
         config,
         to: args.to,
         theme: args.theme,
@@ -91,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         state: args.state,
         images: args.images,
     })?;
+    publisher.options.rotate_key = args.rotate_key;
     let signed = publisher.key.is_some();
     let rt = targets::runtime()?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);

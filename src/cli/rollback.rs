@@ -33,6 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         delete_stale: config.publish.delete_stale,
         allow_withdrawn: true,
+        rotate_key: false,
         reason: args.reason.clone(),
         stop: Some(shutdown),
     };

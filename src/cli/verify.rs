@@ -4,7 +4,7 @@ use anyhow::bail;
 
 use super::targets::{self, Common, bytes};
 use crate::publish::Quiet;
-use crate::publish::verify::{self, Scope, Signature};
+use crate::publish::verify::{self, Scope, Signature, VerifyOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,6 +22,15 @@ pub struct Args {
     /// target's own public-key.pem is used, which proves integrity but not origin.
     #[arg(long)]
     pub key: Option<PathBuf>,
+    /// Read the documents only (pointer, history, keys, manifest,
+    /// signature), not the objects: seconds instead of minutes, but a
+    /// changed page is not seen.
+    #[arg(long)]
+    pub quick: bool,
+    /// Accept an unsigned corte on a store whose earlier cortes were signed
+    /// (otherwise a failure: a tampered corte can be declared unsigned).
+    #[arg(long)]
+    pub allow_unsigned: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -32,13 +41,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let key = targets::public_key(&args.key)?;
     let rt = targets::runtime()?;
     let progress = targets::progress();
+    let opts = VerifyOptions {
+        quick: args.quick,
+        allow_unsigned: args.allow_unsigned,
+    };
     let reports = if args.all {
-        rt.block_on(verify::verify_all(&target, key.as_ref(), &Quiet))?
+        rt.block_on(verify::verify_all_opts(&target, key.as_ref(), opts, &Quiet))?
     } else {
-        vec![rt.block_on(verify::verify(
+        vec![rt.block_on(verify::verify_opts(
             &target,
             args.corte.as_deref(),
             key.as_ref(),
+            opts,
             &*progress,
         ))?]
     };
@@ -48,14 +62,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Signature::Valid {
                 key_sha256,
                 pinned: true,
+                ..
             } => {
                 format!("signature valid (pinned key {key_sha256})")
             }
             Signature::Valid {
                 key_sha256,
                 pinned: false,
+                from,
             } => format!(
-                "signature valid under the target's own public-key.pem ({key_sha256}); pin the institute's key with --key to prove origin"
+                "signature valid under the target's own {from} ({key_sha256}); pin the institute's key with --key to prove origin"
             ),
             Signature::Unsigned => "UNSIGNED".into(),
             Signature::Invalid => "signature INVALID".into(),
@@ -64,14 +80,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Scope::StableTree => "the stable tree",
             Scope::Archive => "the archive",
         };
-        println!(
-            "{} corte {}{}: {} objects of {scope}, {} read; {sig}",
-            target.name,
-            r.corte,
-            if r.live { " (live)" } else { "" },
-            r.objects,
-            bytes(r.bytes)
-        );
+        if r.quick {
+            println!(
+                "{} corte {}{}: documents only (--quick), no object read; {sig}",
+                target.name,
+                r.corte,
+                if r.live { " (live)" } else { "" },
+            );
+        } else {
+            println!(
+                "{} corte {}{}: {} objects of {scope}, {} read; {sig}",
+                target.name,
+                r.corte,
+                if r.live { " (live)" } else { "" },
+                r.objects,
+                bytes(r.bytes)
+            );
+        }
         for p in &r.problems {
             println!("  {}: {}", p.object, p.what);
         }

@@ -82,6 +82,7 @@ impl Publisher {
                 dry_run: setup.dry_run,
                 delete_stale: setup.config.publish.delete_stale && !setup.keep_stale,
                 allow_withdrawn: setup.allow_withdrawn,
+                rotate_key: false,
                 reason: None,
                 // The cutover sets it from the shutdown signal.
                 stop: None,

@@ -92,8 +92,9 @@ impl Corte {
 
     /// A corte already complete on `source` (its manifest is there); objects
     /// are read from its archive when needed and checked against the
-    /// manifest. With `key`, the signature must verify; without, the
-    /// published `public-key.pem` is used when present.
+    /// manifest. With `key`, the signature must verify; without, the key
+    /// of `keys/` valid at the corte's sequence (`public-key.pem` on a
+    /// store without `keys/`).
     pub async fn from_store(
         source: &Target,
         id: &str,
@@ -124,7 +125,7 @@ impl Corte {
                 )
                 .at(&mkey));
         }
-        let signed = read_signature(source, id, &bytes, key).await?;
+        let signed = read_signature(source, id, manifest.corte.seq, &bytes, key).await?;
         Ok(Corte {
             id: id.to_string(),
             seq: manifest.corte.seq,
@@ -343,6 +344,7 @@ fn signed_by(key: &sign::PrivateKey, manifest: &[u8]) -> Signed {
 async fn read_signature(
     source: &Target,
     id: &str,
+    seq: u32,
     manifest: &[u8],
     pinned: Option<&sign::PublicKey>,
 ) -> Result<Option<Signed>, PublishError> {
@@ -364,26 +366,14 @@ async fn read_signature(
     };
     let public = match pinned {
         Some(k) => *k,
-        None => {
-            let (pem, _) = transfer::get(source, layout::PUBLIC_KEY)
-                .await
-                .map_err(|e| source.store_err(step, layout::PUBLIC_KEY, e))?
-                .ok_or_else(|| {
-                    source
-                        .err(
-                            step,
-                            ErrorKind::Signature(
-                                "is missing: nothing to check the signature with".into(),
-                            ),
-                        )
-                        .at(layout::PUBLIC_KEY)
-                })?;
-            sign::parse_public(&pem).map_err(|m| {
-                source
-                    .err(step, ErrorKind::Signature(m))
-                    .at(layout::PUBLIC_KEY)
-            })?
-        }
+        // The key valid at the corte's sequence (keys/), so that a corte
+        // signed before a rotation is read with the key that signed it.
+        None => match super::keys::key_for(source, step, seq).await? {
+            Ok((k, _)) => k,
+            Err((object, what)) => {
+                return Err(source.err(step, ErrorKind::Signature(what)).at(object));
+            }
+        },
     };
     sign::verify(&public, manifest, &sig)
         .map_err(|m| source.err(step, ErrorKind::Signature(m)).at(&skey))?;

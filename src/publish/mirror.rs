@@ -137,6 +137,9 @@ async fn go_live(
     progress: &dyn Progress,
     report: &mut MirrorReport,
 ) -> Result<(), PublishError> {
+    // Before the live corte is read back from the mirror: its signature
+    // is checked against the mirror's keys/.
+    copy_keys(source, dest).await?;
     let current = pointer::read(dest).await?;
     let already = current.as_ref().is_some_and(|(p, _)| p == live);
     if !already {
@@ -179,6 +182,30 @@ async fn go_live(
             .map_err(|e| source.store_err(Step::History, doc, e))?;
         if let Some((bytes, _)) = got {
             copy_if_changed(dest, doc, bytes).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The source's signing keys (`keys/`), verbatim: the PEMs first, then
+/// the index that names them, so that the mirror's older cortes verify
+/// against the keys that signed them.
+async fn copy_keys(source: &Target, dest: &Target) -> Result<(), PublishError> {
+    let listed = transfer::list(source, super::keys::PREFIX.trim_end_matches('/'))
+        .await
+        .map_err(|e| source.store_err(Step::Mirror, super::keys::PREFIX, e))?;
+    let mut names: Vec<&String> = listed
+        .keys()
+        .filter(|k| **k != super::keys::INDEX)
+        .collect();
+    names.sort();
+    names.extend(listed.keys().filter(|k| **k == super::keys::INDEX));
+    for key in names {
+        if let Some((bytes, _)) = transfer::get(source, key)
+            .await
+            .map_err(|e| source.store_err(Step::Mirror, key, e))?
+        {
+            copy_if_changed(dest, key, bytes).await?;
         }
     }
     Ok(())

@@ -9,6 +9,8 @@
 //! 4. `cortes/<id>/cambios.json`, then the stable tree at the root: only
 //!    keys whose entry differs from the live corte's; assets and data
 //!    first, pages, `index.html` last;
+//!    (Before the stable tree, a signing key new to the store is recorded
+//!    in `keys/`; it was checked before step 1: see [`super::keys`].)
 //! 5. `public-key.pem` when the key changed, then `latest.json` by a
 //!    conditional put against the version read before step 4, never to an
 //!    older sequence;
@@ -45,6 +47,9 @@ pub struct Options {
     pub delete_stale: bool,
     /// Publish a corte that a rollback withdrew.
     pub allow_withdrawn: bool,
+    /// Publish a corte signed with another key than the store's current
+    /// one, recording the rotation in `keys/` (see [`super::keys`]).
+    pub rotate_key: bool,
     /// A note recorded with the pointer move in the history (rollbacks).
     pub reason: Option<String>,
     /// A shutdown request (`corte watch`, `corte publish` on SIGTERM or
@@ -222,6 +227,10 @@ pub async fn publish(
     if !opts.allow_withdrawn {
         refuse_withdrawn(target, corte).await?;
     }
+    // The signing key, checked before anything is written: another key
+    // than the store's needs --rotate-key (recorded just before the
+    // stable tree, below).
+    super::keys::admit(target, corte, opts.rotate_key, true).await?;
 
     let base = match &live {
         Some((p, _)) => Some((p.corte.clone(), pointer::live_manifest(target, p).await?)),
@@ -262,6 +271,8 @@ pub async fn publish(
         (None, _) => None,
     };
     report.from = live.as_ref().map(|(p, _)| p.corte.clone());
+    // A new key goes into keys/ before anything public changes.
+    super::keys::admit(target, corte, opts.rotate_key, opts.dry_run).await?;
     let new = corte.pointer(Action::Publish, report.from.clone());
     let live = Live {
         pointer: live,

@@ -1,17 +1,28 @@
-//! `corte verify`: the manifest against the pointer, the signature against
-//! the public key, and the objects against the manifest — for the live
-//! corte, every key of the stable tree (and nothing else there); for any
-//! corte (`--corte`, `--all`), every archive object its manifest lists, its
-//! datasets under `cortes/<id>/datos/`, and its change list against the
-//! manifests. Integrity problems are collected (each naming its object)
-//! rather than stopping at the first; only a failure to read the store is
-//! an error.
+//! `corte verify`: the pointer against its manifest and the history, the
+//! signature against the key valid at the corte's sequence (`keys/`), and
+//! the objects against the manifest — for the live corte, every key of the
+//! stable tree (and nothing else there); for any corte (`--corte`,
+//! `--all`), every archive object its manifest lists, its datasets under
+//! `cortes/<id>/datos/`, and its change list against the manifests.
+//!
+//! A problem is anything a script must not trust: a pointer whose fields
+//! do not match its manifest, a pointer behind the history without a
+//! recorded rollback (a silent rollback), an unsigned corte on a store
+//! whose earlier cortes were signed (unless allowed), a signature that
+//! does not verify, an object whose bytes differ. Objects are streamed and
+//! hashed as they arrive, a bounded number at a time; `quick` reads only
+//! the documents. Problems are collected (each naming its object) rather
+//! than stopping at the first; only a failure to read the store is an
+//! error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
+use object_store::ObjectStoreExt;
+use sha2::{Digest, Sha256};
 
 use super::error::{PublishError, Step};
+use super::keys;
 use super::pointer;
 use super::progress::Progress;
 use super::sign;
@@ -19,7 +30,7 @@ use super::target::Target;
 use super::transfer;
 use crate::published::layout;
 use crate::published::manifest::{stored_sha256, stored_size};
-use crate::published::{Cambios, FileEntry, Manifest, objects};
+use crate::published::{Action, Cambios, CorteIndex, FileEntry, Manifest, Pointer, objects};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -31,10 +42,12 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signature {
     /// Verified with the key of this fingerprint; `pinned` when the caller
-    /// gave the key rather than trusting the target's `public-key.pem`.
+    /// gave the key rather than trusting the target's own (`from`: the
+    /// object it was read from, `keys/<fp>.pem` or `public-key.pem`).
     Valid {
         key_sha256: String,
         pinned: bool,
+        from: String,
     },
     Unsigned,
     Invalid,
@@ -59,7 +72,20 @@ pub struct VerifyReport {
     pub objects: u64,
     pub bytes: u64,
     pub signature: Signature,
+    /// Only the documents were read (`quick`): no object was hashed.
+    pub quick: bool,
     pub problems: Vec<Problem>,
+}
+
+/// What a verification accepts and reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Read the documents only (pointer, history, keys, manifest,
+    /// signature), not the objects.
+    pub quick: bool,
+    /// An unsigned corte on a store whose earlier cortes were signed is
+    /// not a problem.
+    pub allow_unsigned: bool,
 }
 
 impl VerifyReport {
@@ -76,8 +102,19 @@ pub async fn verify(
     key: Option<&sign::PublicKey>,
     progress: &dyn Progress,
 ) -> Result<VerifyReport, PublishError> {
+    verify_opts(target, corte, key, VerifyOptions::default(), progress).await
+}
+
+/// [`verify`], with options.
+pub async fn verify_opts(
+    target: &Target,
+    corte: Option<&str>,
+    key: Option<&sign::PublicKey>,
+    opts: VerifyOptions,
+    progress: &dyn Progress,
+) -> Result<VerifyReport, PublishError> {
     let mut seen = Seen::default();
-    verify_with(target, corte, key, progress, &mut seen).await
+    verify_with(target, corte, key, opts, progress, &mut seen).await
 }
 
 /// Verifies every corte of the history (and the live one) through its
@@ -85,6 +122,16 @@ pub async fn verify(
 pub async fn verify_all(
     target: &Target,
     key: Option<&sign::PublicKey>,
+    progress: &dyn Progress,
+) -> Result<Vec<VerifyReport>, PublishError> {
+    verify_all_opts(target, key, VerifyOptions::default(), progress).await
+}
+
+/// [`verify_all`], with options.
+pub async fn verify_all_opts(
+    target: &Target,
+    key: Option<&sign::PublicKey>,
+    opts: VerifyOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<VerifyReport>, PublishError> {
     let (ix, _) = pointer::read_index(target).await?;
@@ -98,7 +145,7 @@ pub async fn verify_all(
     let mut seen = Seen::default();
     let mut out = Vec::new();
     for (_, id) in ids {
-        out.push(verify_with(target, Some(&id), key, progress, &mut seen).await?);
+        out.push(verify_with(target, Some(&id), key, opts, progress, &mut seen).await?);
     }
     Ok(out)
 }
@@ -111,6 +158,7 @@ async fn verify_with(
     target: &Target,
     corte: Option<&str>,
     key: Option<&sign::PublicKey>,
+    opts: VerifyOptions,
     progress: &dyn Progress,
     seen: &mut Seen,
 ) -> Result<VerifyReport, PublishError> {
@@ -140,32 +188,25 @@ async fn verify_with(
         objects: 0,
         bytes: 0,
         signature: Signature::Unsigned,
+        quick: opts.quick,
         problems: Vec::new(),
     };
-    let mut problem = |object: String, what: String| report.problems.push(Problem { object, what });
+    if let Some(p) = pointed {
+        report.problems.extend(check_history(target, p).await?);
+    }
     let mkey = layout::manifest_key(&id);
     let Some((bytes, _)) = transfer::get(target, &mkey)
         .await
         .map_err(|e| target.store_err(Step::Verify, &mkey, e))?
     else {
-        problem(mkey, "is missing: the corte is not complete".into());
+        report.problems.push(Problem {
+            object: mkey,
+            what: "is missing: the corte is not complete".into(),
+        });
+        report.problems.sort_by(|a, b| a.object.cmp(&b.object));
         return Ok(report);
     };
     let sha = crate::contract::sha256_hex(&bytes);
-    if let Some(p) = pointed
-        && p.manifest_sha256 != sha
-    {
-        problem(
-            mkey.clone(),
-            format!(
-                "has SHA-256 {sha}, the pointer (latest.json) says {}",
-                p.manifest_sha256
-            ),
-        );
-    }
-    let (signature, sig_problems) = check_signature(target, &id, &bytes, key, pointed).await?;
-    report.signature = signature;
-    report.problems.extend(sig_problems);
     let manifest = match Manifest::from_json(&bytes) {
         Ok(m) => m,
         Err(m) => {
@@ -176,6 +217,19 @@ async fn verify_with(
             return Ok(report);
         }
     };
+    if let Some(p) = pointed {
+        report
+            .problems
+            .extend(check_pointer(target, p, &sha, &manifest).await?);
+    }
+    let (signature, sig_problems) =
+        check_signature(target, &manifest, &bytes, key, pointed, opts).await?;
+    report.signature = signature;
+    report.problems.extend(sig_problems);
+    if opts.quick {
+        report.problems.sort_by(|a, b| a.object.cmp(&b.object));
+        return Ok(report);
+    }
     // The corte's own folder (datasets at their per-corte names, change
     // list) is public in both scopes: difusores download from there.
     let mut checks = match report.scope {
@@ -192,6 +246,185 @@ async fn verify_with(
     report.problems.extend(problems);
     report.problems.sort_by(|a, b| a.object.cmp(&b.object));
     Ok(report)
+}
+
+/// The pointer's fields against the manifest it names: every field the
+/// pointer repeats must be the manifest's (or the signature's), and its
+/// times must be times.
+async fn check_pointer(
+    target: &Target,
+    p: &Pointer,
+    sha: &str,
+    manifest: &Manifest,
+) -> Result<Vec<Problem>, PublishError> {
+    let mut out = Vec::new();
+    let id = &p.corte;
+    let mkey = layout::manifest_key(id);
+    if p.manifest_sha256 != sha {
+        // The manifest or the pointer changed: named as the manifest.
+        out.push(Problem {
+            object: mkey.clone(),
+            what: format!(
+                "has SHA-256 {sha}, the pointer (latest.json) says {}",
+                p.manifest_sha256
+            ),
+        });
+    }
+    let mut problem = |what: String| {
+        out.push(Problem {
+            object: layout::POINTER.into(),
+            what,
+        })
+    };
+    if p.manifest != mkey {
+        problem(format!(
+            "field manifest is {:?}, but corte {id}'s manifest is {mkey}",
+            p.manifest
+        ));
+    }
+    let c = &manifest.corte;
+    if c.id != *id {
+        problem(format!(
+            "field corte is {id:?}, but its manifest is of corte {}",
+            c.id
+        ));
+    }
+    if c.seq != p.seq {
+        problem(format!(
+            "field seq is {}, but the manifest of corte {id} says {}",
+            p.seq, c.seq
+        ));
+    }
+    if c.timestamp != p.timestamp {
+        problem(format!(
+            "field timestamp is {:?}, but the manifest of corte {id} says {:?}",
+            p.timestamp, c.timestamp
+        ));
+    }
+    if chrono::DateTime::parse_from_rfc3339(&p.updated_at).is_err() {
+        problem(format!(
+            "field updated_at is {:?}, not an RFC 3339 time",
+            p.updated_at
+        ));
+    }
+    let skey = layout::signature_key(id);
+    let signed = exists(target, &skey).await?;
+    match (&p.signature, signed) {
+        (Some(s), true) if *s == skey => {}
+        (Some(s), _) if *s != skey => problem(format!(
+            "field signature is {s:?}, but corte {id}'s signature is {skey}"
+        )),
+        (Some(_), _) => {} // missing: reported with the signature
+        (None, true) => problem(format!(
+            "says the corte is unsigned (no field signature), but {skey} is there"
+        )),
+        (None, false) => {}
+    }
+    if p.signature.is_none() && p.public_key_sha256.is_some() {
+        problem("names a signing key (public_key_sha256) but no signature".into());
+    }
+    if let Some(prev) = &p.previous {
+        if prev == id {
+            problem(format!("field previous is the live corte itself ({prev})"));
+        } else if !exists(target, &layout::manifest_key(prev)).await? {
+            problem(format!(
+                "field previous is {prev:?}, a corte whose manifest is not here"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The pointer against the history (`cortes/index.json`): its last move
+/// must be the move to the live corte (or the history is behind, a crash
+/// between the pointer and the history, when the pointer is ahead of it),
+/// and no recorded publish moved the pointer backwards. A pointer behind
+/// the history's last move without a recorded rollback is a silent
+/// rollback.
+async fn check_history(target: &Target, p: &Pointer) -> Result<Vec<Problem>, PublishError> {
+    let (ix, _) = pointer::read_index(target).await?;
+    Ok(history_problems(&ix, p))
+}
+
+fn history_problems(ix: &CorteIndex, p: &Pointer) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut current: Option<(&str, u32)> = None;
+    for e in &ix.events {
+        if e.action == Action::Publish
+            && let Some((c, seq)) = current
+            && e.seq <= seq
+            && e.corte != c
+        {
+            out.push(Problem {
+                object: layout::INDEX.into(),
+                what: format!(
+                    "records a publish of corte {} (seq {}) at {} over corte {c} (seq {seq}): a publish never moves the pointer back",
+                    e.corte, e.seq, e.at
+                ),
+            });
+        }
+        current = Some((&e.corte, e.seq));
+    }
+    let Some(last) = ix.events.last() else {
+        return out;
+    };
+    let pointer_problem = |what: String| Problem {
+        object: layout::POINTER.into(),
+        what,
+    };
+    if last.corte == p.corte {
+        if last.manifest_sha256 != p.manifest_sha256 {
+            out.push(pointer_problem(format!(
+                "names corte {} with manifest SHA-256 {}, but the history recorded {} when it went live",
+                p.corte, p.manifest_sha256, last.manifest_sha256
+            )));
+        }
+        if last.action != p.action {
+            out.push(pointer_problem(format!(
+                "says its move was a {:?}, but the history recorded a {:?}",
+                p.action, last.action
+            )));
+        }
+    } else if p.seq <= last.seq {
+        let rollbacks = ix
+            .events
+            .iter()
+            .filter(|e| e.action == Action::Rollback && e.corte == p.corte)
+            .count();
+        out.push(pointer_problem(format!(
+            "names corte {} (seq {}), but the history (cortes/index.json) last moved the pointer to corte {} (seq {}) at {}{}: a silent rollback, or a pointer edited by hand",
+            p.corte,
+            p.seq,
+            last.corte,
+            last.seq,
+            last.at,
+            if rollbacks == 0 {
+                format!(", and records no rollback to {}", p.corte)
+            } else {
+                String::new()
+            }
+        )));
+    } else if let Some(was) = ix.events.iter().rev().find(|e| e.corte == p.corte) {
+        // Ahead of the history's last move, yet a corte the history moved
+        // the pointer away from (a rolled-back corte): an old pointer put
+        // back, not a publish the history has yet to record (that corte
+        // would have no move at all).
+        out.push(pointer_problem(format!(
+            "names corte {} (seq {}), which the history (cortes/index.json) moved the pointer to at {} and away from since: its last move is to corte {} (seq {}) at {}; an old pointer put back, or a pointer edited by hand",
+            p.corte, p.seq, was.at, last.corte, last.seq, last.at
+        )));
+    }
+    out
+}
+
+/// Whether `key` is on the target (a HEAD, retried).
+async fn exists(target: &Target, key: &str) -> Result<bool, PublishError> {
+    let location = transfer::path(key);
+    match transfer::retry(&target.policy, key, || target.store.head(&location)).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(target.store_err(Step::Verify, key, e)),
+    }
 }
 
 /// What a group of checks read and found.
@@ -212,11 +445,14 @@ impl Checks {
 
 async fn check_signature(
     target: &Target,
-    id: &str,
-    manifest: &[u8],
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
     pinned: Option<&sign::PublicKey>,
-    pointer: Option<&crate::published::Pointer>,
+    pointer: Option<&Pointer>,
+    opts: VerifyOptions,
 ) -> Result<(Signature, Vec<Problem>), PublishError> {
+    let id = &manifest.corte.id;
+    let seq = manifest.corte.seq;
     let mkey = layout::manifest_key(id);
     let skey = layout::signature_key(id);
     let mut problems = Vec::new();
@@ -231,63 +467,129 @@ async fn check_signature(
             });
             return Ok((Signature::Invalid, problems));
         }
+        if !opts.allow_unsigned
+            && let Some(why) = signed_before(target, seq).await?
+        {
+            problems.push(Problem {
+                object: skey,
+                what: format!(
+                    "is missing: corte {id} (seq {seq}) is unsigned, but {why}; an unsigned corte here is refused unless --allow-unsigned"
+                ),
+            });
+        }
         return Ok((Signature::Unsigned, problems));
     };
-    let key = match pinned {
-        Some(k) => *k,
-        None => {
-            let pem = transfer::get(target, layout::PUBLIC_KEY)
-                .await
-                .map_err(|e| target.store_err(Step::Verify, layout::PUBLIC_KEY, e))?;
-            match pem.map(|(b, _)| sign::parse_public(&b)) {
-                Some(Ok(k)) => k,
-                Some(Err(m)) => {
-                    problems.push(Problem {
-                        object: layout::PUBLIC_KEY.into(),
-                        what: m,
-                    });
-                    return Ok((Signature::Invalid, problems));
-                }
-                None => {
-                    problems.push(Problem {
-                        object: layout::PUBLIC_KEY.into(),
-                        what: "is missing: nothing to check the signature with (give --key)".into(),
-                    });
-                    return Ok((Signature::Invalid, problems));
-                }
+    let (key, from) = match pinned {
+        Some(k) => (*k, String::new()),
+        None => match keys::key_for(target, Step::Verify, seq).await? {
+            Ok(found) => found,
+            Err((object, what)) => {
+                problems.push(Problem { object, what });
+                return Ok((Signature::Invalid, problems));
             }
-        }
+        },
     };
-    if sign::verify(&key, manifest, &sig).is_err() {
+    let fingerprint = sign::fingerprint(&key);
+    if sign::verify(&key, manifest_bytes, &sig).is_err() {
+        let under = if from.is_empty() {
+            format!("the pinned key {fingerprint}")
+        } else {
+            format!("the key valid at seq {seq} ({from}, {fingerprint})")
+        };
         problems.push(Problem {
             object: mkey,
             what: format!(
-                "does not match its signature ({}) under the key {}: the manifest or its signature was changed",
+                "does not match its signature ({}) under {under}: the manifest or its signature was changed",
                 layout::SIGNATURE,
-                sign::fingerprint(&key)
             ),
         });
         return Ok((Signature::Invalid, problems));
     }
-    let fingerprint = sign::fingerprint(&key);
-    if let Some(p) = pointer
-        && let Some(want) = &p.public_key_sha256
-        && *want != fingerprint
-    {
-        problems.push(Problem {
-            object: layout::POINTER.into(),
-            what: format!(
-                "names signing key {want}, but the manifest verifies under {fingerprint}"
-            ),
-        });
+    if let Some(p) = pointer {
+        match &p.public_key_sha256 {
+            Some(want) if *want != fingerprint => problems.push(Problem {
+                object: layout::POINTER.into(),
+                what: format!(
+                    "names signing key {want}, but the manifest verifies under {fingerprint}"
+                ),
+            }),
+            Some(_) => {}
+            None => problems.push(Problem {
+                object: layout::POINTER.into(),
+                what: format!(
+                    "names no signing key (public_key_sha256), but the manifest is signed by {fingerprint}"
+                ),
+            }),
+        }
+        // public-key.pem is the key of the live corte, for those who check
+        // with openssl.
+        let pem = transfer::get(target, layout::PUBLIC_KEY)
+            .await
+            .map_err(|e| target.store_err(Step::Verify, layout::PUBLIC_KEY, e))?;
+        let published = pem.map(|(b, _)| sign::parse_public(&b).map(|k| sign::fingerprint(&k)));
+        match published {
+            Some(Ok(fp)) if fp == fingerprint => {}
+            Some(Ok(fp)) => problems.push(Problem {
+                object: layout::PUBLIC_KEY.into(),
+                what: format!("is the key {fp}, but the live corte is signed by {fingerprint}"),
+            }),
+            Some(Err(m)) => problems.push(Problem {
+                object: layout::PUBLIC_KEY.into(),
+                what: m,
+            }),
+            None => problems.push(Problem {
+                object: layout::PUBLIC_KEY.into(),
+                what: format!("is missing, yet the live corte is signed by {fingerprint}"),
+            }),
+        }
     }
     Ok((
         Signature::Valid {
             key_sha256: fingerprint,
             pinned: pinned.is_some(),
+            from,
         },
         problems,
     ))
+}
+
+/// Why corte `seq` must be signed, if it must: `keys/index.json` names a
+/// key valid at its sequence, or the corte before it in the history is
+/// signed. None when the store's cortes up to it were unsigned.
+async fn signed_before(target: &Target, seq: u32) -> Result<Option<String>, PublishError> {
+    match keys::read(target, Step::Verify).await {
+        Ok(Some((ix, _))) => {
+            if let Some(k) = ix.for_seq(seq) {
+                return Ok(Some(format!(
+                    "{} names the key {} for cortes from seq {}",
+                    keys::INDEX,
+                    k.fingerprint,
+                    k.from_seq
+                )));
+            }
+        }
+        Ok(None) => {}
+        // A damaged key index is no proof of an unsigned store.
+        Err(e) if matches!(*e.kind, super::ErrorKind::Integrity(_)) => {
+            return Ok(Some(format!("{} is damaged ({})", keys::INDEX, e.kind)));
+        }
+        Err(e) => return Err(e),
+    }
+    let (ix, _) = pointer::read_index(target).await?;
+    let before = ix
+        .cortes
+        .iter()
+        .filter(|c| c.seq < seq)
+        .max_by_key(|c| c.seq);
+    if let Some(c) = before
+        && exists(target, &layout::signature_key(&c.id)).await?
+    {
+        return Ok(Some(format!(
+            "the corte before it, {} (seq {}), is signed",
+            c.id, c.seq
+        )));
+    }
+    Ok(None)
 }
 
 /// Reads every archive object of `manifest` and checks its bytes against
@@ -509,7 +811,12 @@ async fn stable_keys(target: &Target) -> Result<BTreeSet<String>, PublishError> 
     })
     .await
     .map_err(|e| target.store_err(Step::Verify, "/", e))?;
-    let not_stable = [objects::PREFIX, crate::published::images::PREFIX, "cortes/"];
+    let not_stable = [
+        objects::PREFIX,
+        crate::published::images::PREFIX,
+        "cortes/",
+        keys::PREFIX,
+    ];
     let documents = [layout::POINTER, layout::PUBLIC_KEY, super::local::LOCK_FILE];
     let mut keys: BTreeSet<String> = top
         .objects
@@ -570,17 +877,48 @@ async fn check_images(
 }
 
 /// Reads the object `key` and checks its stored bytes against `entry`:
-/// the bytes read, and what is wrong, if anything.
+/// the bytes read, and what is wrong, if anything. The bytes are hashed as
+/// they arrive (and a gzip copy decompressed into a second hash), so an
+/// object is never held whole; a failure mid-stream reads it again.
 async fn read_and_check(
     target: &Target,
     key: String,
     entry: &FileEntry,
     progress: &dyn Progress,
 ) -> Result<(u64, Option<Problem>), PublishError> {
-    let got = transfer::get(target, &key)
-        .await
-        .map_err(|e| target.store_err(Step::Verify, &key, e))?;
-    let Some((bytes, _)) = got else {
+    let location = transfer::path(&key);
+    let gzip = entry.gzip.is_some();
+    let got = transfer::retry(&target.policy, &key, || async {
+        let r = match target.store.get(&location).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut stream = r.into_stream();
+        let mut hash = Sha256::new();
+        let mut plain = gzip.then(|| flate2::write::GzDecoder::new(Hashing(Sha256::new())));
+        let mut gz_error = None;
+        let mut n = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            n += chunk.len() as u64;
+            hash.update(&chunk);
+            if let Some(d) = plain.as_mut()
+                && gz_error.is_none()
+                && let Err(e) = std::io::Write::write_all(d, &chunk)
+            {
+                gz_error = Some(e);
+            }
+        }
+        let plain = plain.map(|d| match gz_error {
+            Some(e) => Err(e),
+            None => d.finish().map(|h| hex::encode(h.0.finalize())),
+        });
+        Ok(Some((n, hex::encode(hash.finalize()), plain)))
+    })
+    .await
+    .map_err(|e| target.store_err(Step::Verify, &key, e))?;
+    let Some((n, sha, plain)) = got else {
         return Ok((
             0,
             Some(Problem {
@@ -589,10 +927,35 @@ async fn read_and_check(
             }),
         ));
     };
-    let n = bytes.len() as u64;
     progress.advance(&target.name, n, true);
-    let problem = check_bytes(entry, &bytes).map(|what| Problem { object: key, what });
-    Ok((n, problem))
+    let what = if sha != stored_sha256(entry) {
+        Some(format!(
+            "has SHA-256 {sha}, the manifest says {}",
+            stored_sha256(entry)
+        ))
+    } else {
+        match plain {
+            None => None,
+            Some(Ok(p)) if p == entry.sha256 => None,
+            Some(Ok(_)) => Some("decompresses to bytes the manifest does not list".into()),
+            Some(Err(e)) => Some(format!("is not valid gzip: {e}")),
+        }
+    };
+    Ok((n, what.map(|what| Problem { object: key, what })))
+}
+
+/// A writer that only hashes what it is given.
+struct Hashing(Sha256);
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The bytes read and the problems found by many [`read_and_check`]s; the

@@ -9,7 +9,8 @@
 //! cortes/<id>/cambios.json          the stable keys the corte added, changed, removed
 //! index.html, <election>/…, assets/ the stable public tree (the live corte)
 //! datos/…                           the datasets and the JSON API, in the stable tree
-//! public-key.pem                    the Ed25519 key that signs manifests
+//! public-key.pem                    the Ed25519 key that signed the live corte
+//! keys/index.json, keys/<fp>.pem    every signing key and from which corte on
 //! actas/<sha256>.<ext>              acta images, once each (see super::images)
 //! latest.json                       the pointer, written last, conditionally
 //! cortes/index.json, cortes/feed.xml  every corte and every pointer move
@@ -17,6 +18,8 @@
 
 pub const POINTER: &str = "latest.json";
 pub const PUBLIC_KEY: &str = "public-key.pem";
+/// Every public key the store's cortes were signed with (`publish::keys`).
+pub const KEYS: &str = "keys/";
 pub const CORTES: &str = "cortes";
 pub const INDEX: &str = "cortes/index.json";
 pub const FEED: &str = "cortes/feed.xml";
@@ -78,7 +81,7 @@ pub enum Source<'a> {
 /// Which rule of [`super::headers::headers_for`] applies to `key`; `None` for a key under
 /// `cortes/` that names no file of a corte (`cortes/x`).
 pub fn source_of(key: &str) -> Option<Source<'_>> {
-    if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED {
+    if key == POINTER || key == PUBLIC_KEY || key == INDEX || key == FEED || key.starts_with(KEYS) {
         return Some(Source::Document);
     }
     if let Some((sha256, ext)) = super::images::parse_key(key) {
