@@ -1,42 +1,53 @@
-//! Election-night lag: from a snapshot's arrival in the inbox to the pointer
-//! flip (`latest.json` naming that corte), through the real watcher, at the
-//! CDMX and national scales, over a series of cortes.
+//! Election-night lag at the real cadence: from a snapshot's arrival in the
+//! inbox to the pointer flip (`latest.json` naming that corte), through the
+//! real watcher, at the CDMX and national scales.
 //!
 //! ```text
-//! cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both] [--s3-server moto|s3s-fs]
+//! cargo bench --bench lag -- [cdmx|national|all] [--targets file|s3|both] [--s3-server s3s-fs|moto]
 //! ```
 //!
 //! Per scale:
-//! 1. The series (default 6 cortes for CDMX, 3 national, spread over the
-//!    24-hour night so that the last is the final, complete one) is generated
-//!    once into `target/bench-data/` and reused while the generator's output
-//!    version and seed match. Generation is not part of the lag.
+//! 1. The night is the generator's own: 97 cortes every 15 minutes from
+//!    20:00 to 20:00 (`measure::config`). Its busiest hour is the four
+//!    consecutive cortes that bring the most new actas on the arrival curve
+//!    (`Generator::counts`). The series published is: the first corte
+//!    (everything new), the corte before the busiest hour (a catch-up:
+//!    everything since 20:00), the four cortes of the busiest hour, the
+//!    corte before the final one (a catch-up) and the final corte. So the
+//!    busiest-hour and the final cortes each bring exactly 15 minutes of
+//!    actas, as on election night. The snapshots are generated once, in a
+//!    child process (`--stage`), into `target/bench-data/` and reused while
+//!    the generator's output version and seed match. Generation is not part
+//!    of the lag, nor of the peak memory.
 //! 2. The in-process [`Watcher`] (the code `corte watch` runs, on the same
-//!    multi-thread tokio runtime, with a signing key and the default publish
-//!    settings) follows a fresh inbox and publishes to one target.
+//!    multi-thread tokio runtime, with a signing key, a state folder and so
+//!    the render cache, and the default publish settings) follows a fresh
+//!    inbox and publishes to one target.
 //! 3. Each snapshot is dropped into the inbox the way the central database
 //!    does: its members written into `<inbox>/<name>/`, `corte.json` last by a
-//!    rename. The arrival is the moment that rename returns. A second thread
+//!    rename. The arrival is the moment that rename returns. The main thread
 //!    reads `latest.json` through the target's own reader every 100 ms; the
 //!    lag is the moment it first names the corte minus the arrival.
 //! 4. The next snapshot is dropped only after the watcher has finished the
 //!    previous corte (pointer moved, history and stale objects done) and is
-//!    idle: on election night cortes come every 15 minutes and each goes live
-//!    long before the next one is exported.
+//!    idle: on election night each corte goes live long before the next.
 //!
-//! The same series is published twice in the same command: to a `file://`
-//! store on the local disk (the comparison run), then to a local moto S3
-//! server. The S3/file ratio shows how much a noisy machine moved the figures.
+//! Per corte it reports the artifacts rendered (the rest reused from the
+//! render cache), objects written, bytes sent, render and publish seconds,
+//! the lag, the bench process's peak memory during the corte and the load
+//! average. The summary judges the aims on the busiest hour's median lag.
 //!
-//! Needs moto (see tests/support/moto.rs: `CORTE_MOTO_SERVER`, `PATH` or
-//! `./.venv/bin/moto_server`). Aims: CDMX under 5 s, national under 60 s.
-//!
-//! `--s3-server s3s-fs` uses s3s-fs instead (a Rust S3 server writing real
-//! files, found through `CORTE_S3S_FS` or `PATH`; TECH-NOTES.md says how to
-//! install it): moto is one Python process and its ~300 PUTs/s bound the S3
-//! figures, where s3s-fs shows what the publisher does against a faster
-//! server on the same two cores.
+//! `--targets both` (the default) publishes the series to a `file://` store
+//! on the local disk, then to a local S3 server: s3s-fs (the default; a Rust
+//! server writing real files, found through `CORTE_S3S_FS` or `PATH`;
+//! TECH-NOTES.md says how to install it) or moto (`--s3-server moto`; one
+//! Python process, a few hundred PUTs/s; see tests/support/moto.rs).
+//! Aims: busiest-hour median lag, CDMX under 2 s on `file://` and under 5 s
+//! on S3; national under 60 s on S3; the national first corte's render
+//! under 30 s and the process under 4 GB.
 
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "../tests/support/moto.rs"]
 mod moto;
 #[path = "support/s3_server.rs"]
@@ -50,7 +61,7 @@ use std::time::{Duration, Instant};
 
 use corte::contract::corte::CORTE_FILE;
 use corte::cutover::{HistorySource, Publisher};
-use corte::generator::{Config, DEFAULT_SEED, Generator, OUTPUT_VERSION, Scale};
+use corte::generator::{Generator, OUTPUT_VERSION, Scale};
 use corte::publish::{Options, Progress, Settings, Step, Target, TargetConfig};
 use corte::published::CachePolicy;
 use corte::site::Theme;
@@ -61,32 +72,65 @@ use s3_server::S3Server;
 const POLL: Duration = Duration::from_millis(100);
 /// How often a long wait says where the publisher is.
 const TELL: Duration = Duration::from_secs(60);
-const NIGHT_MINUTES: u32 = 24 * 60;
+/// Cortes in the busiest hour (15-minute cortes).
+const HOUR: u32 = 4;
+/// The plan of a staged night, beside its snapshots.
+const PLAN_FILE: &str = "plan.txt";
 
 struct Plan {
     scale: Scale,
-    cortes: u32,
-    aim: f64,
+    /// Busiest-hour median lag aims, by target kind.
+    aim_file: Option<f64>,
+    aim_s3: f64,
     timeout: Duration,
+}
+
+/// Why a corte is in the series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    First,
+    CatchUp,
+    Busiest,
+    Final,
+}
+
+impl Role {
+    fn label(self) -> &'static str {
+        match self {
+            Role::First => "first",
+            Role::CatchUp => "catch-up",
+            Role::Busiest => "busiest",
+            Role::Final => "final",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Role> {
+        [Role::First, Role::CatchUp, Role::Busiest, Role::Final]
+            .into_iter()
+            .find(|r| r.label() == s)
+    }
+}
+
+/// One snapshot of the series, on disk.
+struct Staged {
+    seq: u32,
+    role: Role,
+    /// Actas rows new since the previous corte of the night (seq − 1).
+    new_actas: usize,
+    path: PathBuf,
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--stage") {
+        return stage_child(args.get(1).map(String::as_str).unwrap_or(""));
+    }
     let mut wanted = Vec::new();
-    let mut cortes: Option<u32> = None;
     let mut kinds = vec!["file", "s3"];
-    let mut s3_server = "moto";
+    let mut s3_server = "s3s-fs";
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--cortes" => {
-                cortes = it.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
-                if cortes.is_none() {
-                    fail("--cortes needs a number of cortes, at least 1");
-                }
-            }
-            // One target only: `file` needs no S3 server and takes minutes
-            // at CDMX scale, where moto takes most of an hour.
             "--targets" => {
                 kinds = match it.next().map(String::as_str) {
                     Some("file") => vec!["file"],
@@ -107,7 +151,7 @@ fn main() {
             // What cargo's bench runner passes along.
             "--bench" => {}
             other => fail(&format!(
-                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--cortes N] [--targets file|s3|both] [--s3-server moto|s3s-fs]"
+                "unknown argument `{other}`: cargo bench --bench lag -- [cdmx|national|all] [--targets file|s3|both] [--s3-server s3s-fs|moto]"
             )),
         }
     }
@@ -115,33 +159,38 @@ fn main() {
         wanted.push("cdmx".into());
     }
     let plans: Vec<Plan> = [
-        (Scale::Cdmx, 6, 5.0, Duration::from_secs(600)),
-        (Scale::National, 3, 60.0, Duration::from_secs(4 * 3600)),
+        (Scale::Cdmx, Some(2.0), 5.0, Duration::from_secs(900)),
+        (Scale::National, None, 60.0, Duration::from_secs(4 * 3600)),
     ]
     .into_iter()
     .filter(|(s, ..)| wanted.iter().any(|w| w == s.name()))
-    .map(|(scale, n, aim, timeout)| Plan {
+    .map(|(scale, aim_file, aim_s3, timeout)| Plan {
         scale,
-        cortes: cortes.unwrap_or(n),
-        aim,
+        aim_file,
+        aim_s3,
         timeout,
     })
     .collect();
 
     capture::install();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (root, data) = measure::folders();
     // Start (and check for) the S3 server before generating anything.
     let mut server = kinds
         .contains(&"s3")
         .then(|| S3Server::start(s3_server, root));
     let mut rows = Vec::new();
     for plan in &plans {
-        let series = stage(plan, root);
+        let series = stage(plan.scale, &data);
         println!(
-            "\n{}: {} cortes, staged in {}",
+            "\n{}: {} cortes of the 97-corte night ({}), staged in {}",
             plan.scale.name(),
             series.len(),
-            series[0].parent().unwrap_or(root).display()
+            series
+                .iter()
+                .map(|s| format!("{} {}", s.seq, s.role.label()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            series[0].path.parent().unwrap_or(root).display()
         );
         let work =
             tempfile::tempdir().unwrap_or_else(|e| fail(&format!("a temporary folder: {e}")));
@@ -164,7 +213,7 @@ fn main() {
         }
         rows.push((plan, runs));
     }
-    table(&rows);
+    table(&rows, server.as_ref().map(S3Server::name));
 }
 
 fn fail(message: &str) -> ! {
@@ -172,64 +221,160 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
-/// The scale's series of snapshots on disk, generated if missing.
-fn stage(plan: &Plan, root: &Path) -> Vec<PathBuf> {
-    let interval = (NIGHT_MINUTES / plan.cortes.saturating_sub(1).max(1)).max(1);
-    let config = Config {
-        real_data: root.join("..").join("shared").join("data").join("real"),
-        interval_minutes: interval,
-        ..Config::new(plan.scale, plan.cortes)
-    };
-    let dir = root.join("target").join("bench-data").join(format!(
+fn scale_named(name: &str) -> Scale {
+    match name {
+        "cdmx" => Scale::Cdmx,
+        "national" => Scale::National,
+        other => fail(&format!("--stage needs cdmx or national, not `{other}`")),
+    }
+}
+
+/// The folder of a scale's staged night.
+fn night_dir(scale: Scale, data: &Path) -> PathBuf {
+    let (root, _) = measure::folders();
+    let config = measure::config(scale, root);
+    data.join(format!(
         "lag-{}-{}x{}min-seed{}-v{OUTPUT_VERSION}",
-        plan.scale.process_id(),
-        plan.cortes,
-        interval,
-        DEFAULT_SEED
-    ));
+        scale.process_id(),
+        config.cortes,
+        config.interval_minutes,
+        config.seed
+    ))
+}
+
+/// The scale's series on disk: staged by a child process (`--stage`) when
+/// its plan or a snapshot is missing, so that generating is neither in the
+/// lag nor in this process's peak memory.
+fn stage(scale: Scale, data: &Path) -> Vec<Staged> {
+    let dir = night_dir(scale, data);
+    let read = || -> Option<Vec<Staged>> {
+        let text = std::fs::read_to_string(dir.join(PLAN_FILE)).ok()?;
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let mut f = line.split_whitespace();
+            let seq: u32 = f.next()?.parse().ok()?;
+            let role = Role::parse(f.next()?)?;
+            let new_actas = f.next()?.parse().ok()?;
+            let path = dir.join(format!("{}-{seq:05}", scale.process_id()));
+            if !path.join(CORTE_FILE).is_file() {
+                return None;
+            }
+            out.push(Staged {
+                seq,
+                role,
+                new_actas,
+                path,
+            });
+        }
+        (!out.is_empty()).then_some(out)
+    };
+    if let Some(series) = read() {
+        return series;
+    }
+    println!(
+        "{}: staging the night into {} (not part of the lag)…",
+        scale.name(),
+        dir.display()
+    );
     let t = Instant::now();
-    let mut generator = None;
-    let mut out = Vec::new();
-    for seq in 1..=plan.cortes {
-        let name = format!("{}-{seq:05}", plan.scale.process_id());
+    let said = measure::child(scale.name(), &["--stage".as_ref(), scale.name().as_ref()]);
+    print!("{said}");
+    println!(
+        "{}: staged in {:.1} s",
+        scale.name(),
+        t.elapsed().as_secs_f64()
+    );
+    read().unwrap_or_else(|| fail(&format!("{}: the staged plan is unreadable", dir.display())))
+}
+
+/// `--stage SCALE`: plans the night, picks the series and writes its
+/// snapshots and `plan.txt` (one line per corte: seq, role, new actas).
+fn stage_child(scale: &str) {
+    let scale = scale_named(scale);
+    let (root, data) = measure::folders();
+    let dir = night_dir(scale, &data);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())));
+    let generator = Generator::new(measure::config(scale, root))
+        .unwrap_or_else(|e| fail(&format!("{}: cannot plan the night: {e}", scale.name())));
+    let series = series_of(&generator);
+    let mut plan = String::new();
+    for &(seq, role, new_actas) in &series {
+        let name = generator.snapshot_name(seq);
         let path = dir.join(&name);
-        out.push(path.clone());
-        if path.join(CORTE_FILE).is_file() {
-            continue;
+        if !path.join(CORTE_FILE).is_file() {
+            let snapshot = generator
+                .snapshot(seq)
+                .unwrap_or_else(|e| fail(&format!("corte {seq}: {e}")));
+            let partial = dir.join(format!("{name}.partial"));
+            let _ = std::fs::remove_dir_all(&partial);
+            corte::source::write(&partial, &snapshot)
+                .unwrap_or_else(|e| fail(&format!("writing corte {seq}: {e}")));
+            std::fs::rename(&partial, &path)
+                .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
         }
-        if generator.is_none() {
-            println!(
-                "{}: generating {} cortes into {} (not part of the lag)…",
-                plan.scale.name(),
-                plan.cortes,
-                dir.display()
-            );
-            generator = Some(Generator::new(config.clone()).unwrap_or_else(|e| {
-                fail(&format!(
-                    "{}: cannot plan the night: {e}",
-                    plan.scale.name()
-                ))
-            }));
-        }
-        let g = generator.as_ref().expect("just built");
-        let snapshot = g
-            .snapshot(seq)
-            .unwrap_or_else(|e| fail(&format!("corte {seq}: {e}")));
-        let partial = dir.join(format!("{name}.partial"));
-        let _ = std::fs::remove_dir_all(&partial);
-        corte::source::write(&partial, &snapshot)
-            .unwrap_or_else(|e| fail(&format!("writing corte {seq}: {e}")));
-        std::fs::rename(&partial, &path)
-            .unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-    }
-    if generator.is_some() {
         println!(
-            "{}: generated in {:.1} s",
-            plan.scale.name(),
-            t.elapsed().as_secs_f64()
+            "  corte {seq:>2} ({}): {new_actas} new actas rows",
+            role.label()
         );
+        plan.push_str(&format!("{seq} {} {new_actas}\n", role.label()));
     }
-    out
+    let tmp = dir.join(format!("{PLAN_FILE}.tmp"));
+    std::fs::write(&tmp, plan)
+        .and_then(|()| std::fs::rename(&tmp, dir.join(PLAN_FILE)))
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())));
+}
+
+/// The series of a night: first, catch-up, the busiest hour, catch-up,
+/// final; each with its new actas rows since the night's previous corte.
+fn series_of(g: &Generator) -> Vec<(u32, Role, usize)> {
+    let n = g.cortes();
+    let total = |seq: u32| -> usize {
+        if seq == 0 {
+            return 0;
+        }
+        g.counts(seq).iter().map(|c| c.registradas).sum()
+    };
+    let totals: Vec<usize> = (0..=n).map(total).collect();
+    let new = |seq: u32| totals[seq as usize] - totals[seq as usize - 1];
+    // The hour s..s+3 brings totals[s+3] − totals[s−1]; the first corte is
+    // never in it (it is measured on its own), the earliest hour wins a tie.
+    let last_start = n.saturating_sub(HOUR).max(2);
+    let start = (2..=last_start)
+        .max_by_key(|&s| {
+            let end = (s + HOUR - 1).min(n);
+            (
+                totals[end as usize] - totals[s as usize - 1],
+                std::cmp::Reverse(s),
+            )
+        })
+        .unwrap_or(2);
+    let end = (start + HOUR - 1).min(n);
+    let mut out = vec![(1, Role::First)];
+    if start > 2 {
+        out.push((start - 1, Role::CatchUp));
+    }
+    out.extend((start..=end).map(|s| (s, Role::Busiest)));
+    if end + 1 < n {
+        out.push((n - 1, Role::CatchUp));
+    }
+    if end < n {
+        out.push((n, Role::Final));
+    }
+    out.into_iter().map(|(s, r)| (s, r, new(s))).collect()
+}
+
+/// The 1-minute load average, from /proc/loadavg.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Resets this process's peak resident memory (VmHWM), so the next read is
+/// the peak of what follows (Linux: `5` into clear_refs).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Copies a staged snapshot into the inbox as the central database writes
@@ -273,6 +418,8 @@ fn copy_members(from: &Path, to: &Path) {
 /// One corte of a run.
 struct Measured {
     seq: u32,
+    role: Role,
+    new_actas: usize,
     corte: String,
     /// Arrival → `latest.json` names the corte, seen by the reader.
     lag: f64,
@@ -282,10 +429,17 @@ struct Measured {
     steps: Vec<(String, u64)>,
     /// Publish steps from the publisher's log lines.
     publish: Vec<capture::PublishStep>,
+    /// Artifacts rendered, reused from the render cache, and in the manifest.
+    made: usize,
+    reused: usize,
     files: usize,
+    /// This process's peak resident memory during the corte, MB.
+    peak_mb: f64,
+    /// The 1-minute load average when the corte went live.
+    load: f64,
 }
 
-fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path) -> Vec<Measured> {
+fn run_series(plan: &Plan, series: &[Staged], config: &TargetConfig, dir: &Path) -> Vec<Measured> {
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap_or_else(|e| fail(&format!("{e}")));
     let open = || {
@@ -337,10 +491,11 @@ fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path
     };
 
     let mut out = Vec::new();
-    for (i, staged) in series.iter().enumerate() {
-        let seq = i as u32 + 1;
+    for staged in series {
+        let seq = staged.seq;
         capture::take();
-        let (arrived, name) = drop_into(&inbox, staged);
+        reset_peak();
+        let (arrived, name) = drop_into(&inbox, &staged.path);
         let mut told = Instant::now();
         let corte = loop {
             if let Some((s, id)) = live(&reader_rt)
@@ -366,6 +521,7 @@ fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path
             std::thread::sleep(POLL);
         };
         let lag = arrived.elapsed().as_secs_f64();
+        let load = load_average();
         // Let the watcher finish this corte (history, feed, stale objects) and
         // go idle before the next one arrives.
         let status = loop {
@@ -382,8 +538,11 @@ fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path
             std::thread::sleep(POLL);
         };
         let attempt = status.last_attempt.clone();
+        let rendered = capture::rendered();
         let m = Measured {
             seq,
+            role: staged.role,
+            new_actas: staged.new_actas,
             corte,
             lag,
             watcher_lag: attempt.as_ref().and_then(|a| a.lag_from_arrival_secs),
@@ -391,7 +550,11 @@ fn run_series(plan: &Plan, series: &[PathBuf], config: &TargetConfig, dir: &Path
                 .map(|a| a.steps.into_iter().map(|s| (s.step, s.ms)).collect())
                 .unwrap_or_default(),
             publish: capture::take(),
-            files: capture::files(),
+            made: rendered.0,
+            reused: rendered.1,
+            files: rendered.2,
+            peak_mb: measure::vm_hwm_kb() as f64 / 1024.0,
+            load,
         };
         print_corte(&m);
         out.push(m);
@@ -467,7 +630,9 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// The publish steps up to and including the pointer move, in ms.
+/// The publish steps up to and including the pointer move, in ms. The
+/// archive objects written while rendering are logged after the publish
+/// (their time is inside the render step), so they are not counted here.
 fn before_flip(m: &Measured) -> u64 {
     let mut ms = 0;
     for p in &m.publish {
@@ -486,21 +651,30 @@ fn print_corte(m: &Measured) {
         .sum();
     let upload = before_flip(m);
     let other = (m.lag - secs(cpu) - secs(upload)).max(0.0);
+    let (objects, bytes) = written(m);
     println!(
-        "  corte {:>2} {:<28} lag {:>7.2} s (watcher's own {:>7.2} s) | load {:.2} tally {:.2} render {:.2} sign {:.2} | publish to flip {:.2} | notice+reads {:.2} | after flip {:.2} s",
+        "  corte {:>2} {:<9} {:<26} lag {:>7.2} s (watcher's own {:>7.2} s) | {} new actas | rendered {} of {} (reused {}) | {objects} objects, {:.1} MB | load {:.2} history {:.2} tally {:.2} render {:.2} sign {:.2} publish {:.2} (to flip {:.2}) | notice+reads {:.2} | peak {:.0} MB | loadavg {:.2}",
         m.seq,
+        m.role.label(),
         m.corte,
         m.lag,
         m.watcher_lag.unwrap_or(f64::NAN),
+        m.new_actas,
+        m.made,
+        m.files,
+        m.reused,
+        bytes as f64 / 1e6,
         secs(step_ms(m, "load")),
+        secs(step_ms(m, "history")),
         secs(step_ms(m, "tally")),
         secs(step_ms(m, "render")),
         secs(step_ms(m, "sign")),
+        secs(step_ms(m, "publish")),
         secs(upload),
         other,
-        secs(step_ms(m, "publish").saturating_sub(upload)),
+        m.peak_mb,
+        m.load,
     );
-    let (objects, bytes) = written(m);
     let steps: Vec<String> = m
         .publish
         .iter()
@@ -516,15 +690,11 @@ fn print_corte(m: &Measured) {
             )
         })
         .collect();
-    println!(
-        "      {} files rendered; {objects} objects written ({:.1} MB uploaded); {}",
-        m.files,
-        bytes as f64 / 1e6,
-        steps.join("; ")
-    );
+    println!("      {}", steps.join("; "));
 }
 
-/// Objects written (uploaded or copied server-side) and bytes uploaded.
+/// Objects written (uploaded or copied server-side) and bytes uploaded, in
+/// every step (the archive objects written while rendering included).
 fn written(m: &Measured) -> (u64, u64) {
     m.publish.iter().fold((0, 0), |(o, b), p| {
         (o + p.uploaded + p.copied, b + p.uploaded_bytes)
@@ -550,61 +720,84 @@ fn worst(v: &[f64]) -> f64 {
 
 type Row<'a> = (&'a Plan, Vec<(&'static str, Vec<Measured>)>);
 
-fn table(rows: &[Row]) {
+fn table(rows: &[Row], s3_server: Option<&str>) {
+    println!("\nPer corte (markdown):\n");
     println!(
-        "\n{:<9} {:<6} {:>6} {:>11} {:>10} {:>6} {:>5} {:>18} {:>11}",
-        "scale",
-        "target",
-        "cortes",
-        "median lag",
-        "worst lag",
-        "aim",
-        "met?",
-        "objects/corte",
-        "MB/corte"
+        "| scale | target | corte | role | new actas | rendered / reused | objects written | MB sent | render s | publish s | lag s | peak MB | load avg |"
     );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (plan, runs) in rows {
-        let mut medians = BTreeMap::new();
         for (kind, run) in runs {
-            let lags: Vec<f64> = run.iter().map(|m| m.lag).collect();
-            let (med, w) = (median(lags.clone()), worst(&lags));
-            medians.insert(*kind, (med, w));
-            let n = run.len().max(1) as f64;
-            let (objects, bytes) = run
-                .iter()
-                .map(written)
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-            let met = if *kind == "s3" {
-                if w < plan.aim { "yes" } else { "no" }
-            } else {
-                "-"
-            };
-            println!(
-                "{:<9} {:<6} {:>6} {:>9.2} s {:>8.2} s {:>4} s {:>5} {:>18.0} {:>11.1}",
-                plan.scale.name(),
-                kind,
-                run.len(),
-                med,
-                w,
-                plan.aim,
-                met,
-                objects as f64 / n,
-                bytes as f64 / n / 1e6
-            );
+            let target = target_name(kind, s3_server);
+            for m in run {
+                let (objects, bytes) = written(m);
+                println!(
+                    "| {} | {target} | {} | {} | {} | {} / {} | {objects} | {:.1} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} |",
+                    plan.scale.name(),
+                    m.seq,
+                    m.role.label(),
+                    m.new_actas,
+                    m.made,
+                    m.reused,
+                    bytes as f64 / 1e6,
+                    secs(step_ms(m, "render")),
+                    secs(step_ms(m, "publish")),
+                    m.lag,
+                    m.peak_mb,
+                    m.load,
+                );
+            }
         }
-        if let (Some(s3), Some(file)) = (medians.get("s3"), medians.get("file")) {
+    }
+    println!("\nSummary (the aims are on the busiest hour's median lag):\n");
+    println!(
+        "| scale | target | busiest-hour median lag | worst | aim | met? | first corte: render s, lag s, peak MB | final corte lag |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (plan, runs) in rows {
+        for (kind, run) in runs {
+            let lags: Vec<f64> = run
+                .iter()
+                .filter(|m| m.role == Role::Busiest)
+                .map(|m| m.lag)
+                .collect();
+            let (med, w) = (median(lags.clone()), worst(&lags));
+            let aim = if *kind == "s3" {
+                Some(plan.aim_s3)
+            } else {
+                plan.aim_file
+            };
+            let (aim, met) = match aim {
+                Some(a) => (format!("{a} s"), if med < a { "yes" } else { "**no**" }),
+                None => ("—".to_string(), "—"),
+            };
+            let first = run.iter().find(|m| m.role == Role::First);
+            let last = run.iter().find(|m| m.role == Role::Final);
             println!(
-                "{:<9} s3/file ratio: median {:.2}×, worst {:.2}×",
+                "| {} | {} | {med:.2} s | {w:.2} s | {aim} | {met} | {} | {} |",
                 plan.scale.name(),
-                s3.0 / file.0,
-                s3.1 / file.1
+                target_name(kind, s3_server),
+                first.map_or("—".into(), |m| format!(
+                    "{:.2} s, {:.2} s, {:.0} MB",
+                    secs(step_ms(m, "render")),
+                    m.lag,
+                    m.peak_mb
+                )),
+                last.map_or("—".into(), |m| format!("{:.2} s", m.lag)),
             );
         }
     }
     println!(
-        "\nlag = pointer flip seen by a reader polling latest.json every {} ms − rename of corte.json into the inbox;\nthe next corte is dropped only once the watcher is idle again (election night: a corte every 15 minutes).\n\"met?\" compares the worst S3 lag with the aim.",
+        "\nlag = pointer flip seen by a reader polling latest.json every {} ms − rename of corte.json into the inbox;\nthe next corte is dropped only once the watcher is idle again. \"render s\" includes writing the new\narchive objects, which overlaps the render; \"publish s\" is the rest, to the history and stale deletions.",
         POLL.as_millis()
     );
+}
+
+fn target_name(kind: &str, s3_server: Option<&str>) -> String {
+    match (kind, s3_server) {
+        ("s3", Some(server)) => format!("S3 ({server})"),
+        _ => "file://".to_string(),
+    }
 }
 
 /// Collects the publisher's and watcher's structured log lines in memory:
@@ -664,7 +857,8 @@ mod capture {
     #[derive(Default)]
     struct Collected {
         steps: Vec<PublishStep>,
-        files: usize,
+        /// The last "rendered" line: made, reused, files.
+        rendered: (usize, usize, usize),
     }
 
     fn collected() -> &'static Mutex<Collected> {
@@ -694,9 +888,13 @@ mod capture {
                         c.steps.push(step);
                     }
                 }
-                "corte live" => {
+                "rendered" => {
                     if let Ok(mut c) = collected().lock() {
-                        c.files = n("files") as usize;
+                        c.rendered = (
+                            n("made") as usize,
+                            n("reused") as usize,
+                            n("files") as usize,
+                        );
                     }
                 }
                 _ => {}
@@ -723,8 +921,8 @@ mod capture {
             .unwrap_or_default()
     }
 
-    /// Files of the last corte that went live.
-    pub fn files() -> usize {
-        collected().lock().map(|c| c.files).unwrap_or(0)
+    /// Artifacts of the last render: made, reused from the cache, in all.
+    pub fn rendered() -> (usize, usize, usize) {
+        collected().lock().map(|c| c.rendered).unwrap_or_default()
     }
 }

@@ -305,3 +305,36 @@ async fn a_target_that_joins_mid_night_gets_the_whole_corte() {
     );
     assert!(written["first"] < written["joined"], "{written:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_counts_the_objects_the_real_run_writes_and_writes_nothing() {
+    let backend = Backend::memory();
+    let (target, store): (Target, Arc<FaultyStore>) = backend.faulty("t", Faults::default());
+    let state = tempfile::tempdir().unwrap();
+    let cortes = night();
+    for snapshot in &cortes[..2] {
+        cutover(&publisher(vec![target.clone()], state.path()), snapshot).await;
+    }
+    store.take_log();
+    let objects = |c: &Cutover| {
+        let r = c.targets[0].1.as_ref().expect("the target's report");
+        r.counts(corte::publish::Step::Objects)
+    };
+    // The dry run renders batch by batch and keeps only the keys of what
+    // it made (no bytes): it writes nothing, and counts as to be put the
+    // objects the real run then puts.
+    let mut dry = publisher(vec![target.clone()], state.path());
+    dry.options.dry_run = true;
+    let d = cutover(&dry, &cortes[2]).await;
+    assert_eq!(store.take_log(), Log::default(), "a dry run writes nothing");
+    let real = cutover(&publisher(vec![target.clone()], state.path()), &cortes[2]).await;
+    assert_eq!(d.manifest_sha256, real.manifest_sha256);
+    assert_eq!((d.made, d.reused), (real.made, real.reused));
+    let (dry_objects, real_objects) = (objects(&d), objects(&real));
+    assert!(real_objects.uploaded > 0, "the corte brings new objects");
+    assert_eq!(
+        (dry_objects.uploaded, dry_objects.uploaded_bytes),
+        (real_objects.uploaded, real_objects.uploaded_bytes),
+        "the dry run counts what the real run writes"
+    );
+}

@@ -186,11 +186,22 @@ impl Publisher {
         // Images, tally and render are CPU work: keep them off the async
         // workers. The render's batches go to the targets' archives as it
         // goes (see `stream`).
-        let (streamed, image_set, results) = tokio::task::block_in_place(|| {
-            let image_set = match &self.images {
-                Some(folder) => Some(steps.time("images", || folder.for_corte(&snapshot))?),
-                None => None,
-            };
+        let image_set = match &self.images {
+            Some(folder) => Some(tokio::task::block_in_place(|| {
+                steps.time("images", || folder.for_corte(&snapshot))
+            })?),
+            None => None,
+        };
+        // Built once: the render, and a render again of what a target
+        // lacks (`publish`), differ only in the cache and the keys asked.
+        let options = RenderOptions {
+            previous,
+            images: image_set.as_ref(),
+            build_id: cache::build_id(),
+            cache: cache.as_ref(),
+            ..RenderOptions::new(&self.theme, &history)
+        };
+        let (streamed, results) = tokio::task::block_in_place(|| {
             let results = steps.time("tally", || crate::tally::tally(&snapshot, &ruleset));
             if self.confirm.as_deref() != Some(corte_id.as_str()) {
                 let thresholds = crate::source::limits::sanity();
@@ -203,13 +214,6 @@ impl Publisher {
                     });
                 }
             }
-            let options = RenderOptions {
-                previous: previous.clone(),
-                images: image_set.as_ref(),
-                build_id: cache::build_id(),
-                cache: cache.as_ref(),
-                ..RenderOptions::new(&self.theme, &history)
-            };
             let streamed = steps.time("render", || {
                 stream::render_into(
                     &self.targets,
@@ -222,7 +226,7 @@ impl Publisher {
                 )
             })?;
             self.keep_cache(&streamed.rendered.cache);
-            Ok::<_, CutoverError>((streamed, image_set, results))
+            Ok::<_, CutoverError>((streamed, results))
         })?;
         let images = image_set.as_ref().map(ImagesSummary::of);
         if let Some(i) = &images {
@@ -231,7 +235,7 @@ impl Publisher {
         let stream::Streamed {
             rendered,
             targets: archived,
-            bodies,
+            dropped,
         } = streamed;
         tracing::info!(
             corte = %corte_id,
@@ -241,12 +245,15 @@ impl Publisher {
             "rendered"
         );
         let corte = steps.time("sign", || {
-            Arc::new(Corte::from_manifest(
-                rendered.manifest.clone(),
-                bodies,
-                rendered.image_files.clone(),
-                self.key.as_ref(),
-            ))
+            Arc::new(
+                Corte::from_manifest(
+                    rendered.manifest.clone(),
+                    std::collections::HashMap::new(),
+                    rendered.image_files.clone(),
+                    self.key.as_ref(),
+                )
+                .dropped(dropped),
+            )
         });
         if *shutdown.borrow() {
             return Err(CutoverError::Abandoned);
@@ -254,9 +261,7 @@ impl Publisher {
         let again = Again {
             snapshot: &snapshot,
             results: &results,
-            history: &history,
-            previous: &previous,
-            images: image_set.as_ref(),
+            options: &options,
             cache: &rendered.cache,
         };
         let uploads = self.publish(&corte, archived, again, progress, shutdown);
@@ -337,12 +342,9 @@ impl Publisher {
         );
         let streamed = tokio::task::block_in_place(|| {
             let opts = RenderOptions {
-                previous: again.previous.clone(),
-                images: again.images,
-                build_id: cache::build_id(),
                 cache: Some(again.cache),
                 only: Some(&missing),
-                ..RenderOptions::new(&self.theme, again.history)
+                ..again.options.clone()
             };
             stream::render_into(
                 &targets,
@@ -455,9 +457,8 @@ impl Publisher {
 struct Again<'a> {
     snapshot: &'a Snapshot,
     results: &'a crate::tally::Results,
-    history: &'a crate::site::History,
-    previous: &'a Option<String>,
-    images: Option<&'a ImageSet>,
+    /// The options the corte was rendered with.
+    options: &'a RenderOptions<'a>,
     /// The corte's own render cache: everything not asked for is reused.
     cache: &'a crate::site::RenderCache,
 }

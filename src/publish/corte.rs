@@ -3,7 +3,7 @@
 //! render handed over (some artifacts, or all of them), the target's own
 //! archive, or another target's (mirror, rollback).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -34,6 +34,10 @@ enum Bodies {
     Given {
         files: HashMap<String, Bytes>,
         images: HashMap<String, PathBuf>,
+        /// A dry run: artifacts rendered whose bytes were dropped (see
+        /// [`Corte::dropped`]). A dry publish counts their objects as to be
+        /// put; it never reads them.
+        dropped: HashSet<String>,
     },
     /// A corte complete on a target: every body from that target's archive.
     Stored(Target),
@@ -86,8 +90,21 @@ impl Corte {
             bodies: Bodies::Given {
                 files: bodies,
                 images: images.into_iter().collect(),
+                dropped: HashSet::new(),
             },
         }
+    }
+
+    /// For a dry run: the artifacts of `keys` (manifest keys) were rendered
+    /// and their bytes dropped, so that a dry run's memory is that of the
+    /// real path. A dry publish counts their objects as it would put them
+    /// and never reads them; a real publish of this corte would look for
+    /// them on the target and fail naming them, never write other bytes.
+    pub fn dropped(mut self, keys: HashSet<String>) -> Corte {
+        if let Bodies::Given { dropped, .. } = &mut self.bodies {
+            *dropped = keys;
+        }
+        self
     }
 
     /// A corte already complete on `source` (its manifest is there); objects
@@ -141,7 +158,9 @@ impl Corte {
     /// (or can be read from another target's archive).
     pub fn has_body(&self, key: &str) -> bool {
         match &self.bodies {
-            Bodies::Given { files, .. } => files.contains_key(key),
+            Bodies::Given { files, dropped, .. } => {
+                files.contains_key(key) || dropped.contains(key)
+            }
             Bodies::Stored(_) => self.manifest.files.contains_key(key),
         }
     }
@@ -302,7 +321,7 @@ impl Corte {
                 e.content_type
             ));
         }
-        if let Bodies::Given { files, images } = &self.bodies {
+        if let Bodies::Given { files, images, .. } = &self.bodies {
             for (key, entry) in &self.manifest.images {
                 if crate::published::images::parse_key(key).map(|(sha, _)| sha)
                     != Some(entry.sha256.as_str())

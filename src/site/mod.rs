@@ -156,6 +156,7 @@ impl Build {
 }
 
 /// What a render needs besides the snapshot and its tally.
+#[derive(Clone)]
 pub struct RenderOptions<'a> {
     pub theme: &'a Theme,
     /// Earlier cortes, oldest first, for the evolution charts.
