@@ -20,6 +20,7 @@ pub mod config;
 pub mod corte;
 pub mod error;
 pub mod faults;
+pub mod lease;
 pub mod local;
 pub mod mirror;
 pub mod objects;
