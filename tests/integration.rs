@@ -34,6 +34,7 @@ mod site_example;
 mod site_pages;
 mod watch;
 mod watch_kill;
+mod watch_lock;
 mod watch_replay;
 
 /// With `autotests = false` (Cargo.toml), cargo does not build a file of

@@ -108,10 +108,7 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());
     }
-    println!(
-        "watcher on {} (pid {}): {}, updated {}",
-        s.inbox, s.pid, s.state, s.updated_at
-    );
+    println!("{}", running_line(&s, crate::watch::lock::probe(dir)));
     match &s.live {
         Some(l) => println!(
             "  live: corte {} (seq {}, {}), published {}: {:.1} s after the snapshot arrived, {:.1} s after the corte time",
@@ -190,6 +187,37 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The first line: whether the watcher runs (its lock is held) and what it
+/// does. A watcher killed outright leaves `status.json` saying what it was
+/// doing; its lock, freed by the kernel, says that it is gone.
+fn running_line(
+    s: &crate::watch::status::Status,
+    probe: Result<crate::watch::lock::Probe, crate::watch::lock::LockError>,
+) -> String {
+    use crate::watch::lock::Probe;
+    match probe {
+        Ok(Probe::Running(h)) => format!(
+            "watcher on {} (pid {}): running, {}, updated {}",
+            s.inbox,
+            h.map(|h| h.pid).unwrap_or(s.pid),
+            s.state,
+            s.updated_at
+        ),
+        Ok(Probe::Gone(_)) if s.state == "stopped" => format!(
+            "watcher on {} (pid {}): stopped, updated {}",
+            s.inbox, s.pid, s.updated_at
+        ),
+        Ok(Probe::Gone(_)) => format!(
+            "watcher on {} (pid {}): NOT RUNNING (its lock is free: the process is gone); it was {} at {}",
+            s.inbox, s.pid, s.state, s.updated_at
+        ),
+        Err(e) => format!(
+            "watcher on {} (pid {}): {}, updated {} (whether it runs is unknown: {e})",
+            s.inbox, s.pid, s.state, s.updated_at
+        ),
+    }
 }
 
 /// The database source's line (`source.json`), when the watcher has one.
