@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corte::publish::faults::Faults;
-use corte::publish::verify::{Signature, verify};
+use corte::publish::verify::{Signature, verify, verify_all};
 use corte::publish::{
     Corte, ErrorKind, Options, Outcome, Quiet, Target, mirror, pointer, publish, publish_all,
     rollback, sign, transfer,
@@ -631,6 +631,9 @@ async fn racing_publishers_leave_the_newer_corte_complete(b: Backend, runs: u64)
             assert_eq!(live(&base).await.as_deref(), Some(c3.id.as_str()), "{at}");
             assert_stable_tree_is(&base, &c3).await;
             assert_verifies(&base, None).await;
+            for r in verify_all(&base, Some(&public()), &Quiet).await.unwrap() {
+                assert!(r.ok(), "{at}: corte {}: {:?}", r.corte, r.problems);
+            }
             let (ix, _) = pointer::read_index(&base).await.unwrap();
             let seqs: Vec<u32> = ix.events.iter().map(|e| e.seq).collect();
             match r2 {
