@@ -8,8 +8,9 @@
 //! running watcher (lock held) from a dead one (lock free) whatever its last
 //! `status.json` says.
 //!
-//! `flock` is per machine: two watchers on two machines sharing the folder
-//! over NFS are not kept apart by it. One machine watches an inbox.
+//! `flock` keeps apart the processes of one machine; between two machines
+//! sharing the folder over a network filesystem it depends on the server
+//! and the mount. One machine watches an inbox.
 
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
