@@ -126,6 +126,10 @@ fn an_operator_publishes_verifies_mirrors_and_rolls_back() {
     let out = ok(&["status", &site]);
     assert!(out.contains("live: corte 00002-"), "{out}");
     assert!(out.contains("2 pointer moves"), "{out}");
+    assert!(
+        out.contains("stable-tree lease: free (last publish 00002-"),
+        "{out}"
+    );
 
     let out = ok(&["verify", &site, "--key", &pubfile, "--all"]);
     assert!(out.ends_with("ok\n"), "{out}");

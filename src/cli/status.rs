@@ -70,6 +70,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for c in s.index.cortes.iter().filter(|c| c.withdrawn) {
             println!("    {}: withdrawn by a rollback", c.id);
         }
+        if let Some(l) = &s.lease {
+            use crate::publish::lease::State;
+            match l.state {
+                State::Held => println!(
+                    "  stable-tree lease: HELD by {}, since {}, renewed {} (time to live {} s)",
+                    l.holder,
+                    l.since,
+                    l.renewed_at,
+                    l.ttl_ms / 1000
+                ),
+                State::Free => println!(
+                    "  stable-tree lease: free (last {}, {})",
+                    l.holder, l.renewed_at
+                ),
+            }
+        }
         let events = &s.index.events;
         println!("  history ({} pointer moves):", events.len());
         for e in events
