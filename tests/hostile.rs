@@ -574,10 +574,20 @@ async fn a_corte_whose_actas_drop_is_held_until_a_newer_one_supersedes_it() {
             !store.join("cortes").join(&id2).exists(),
             "nothing of it was written"
         );
-        // A watcher started again still knows what is held.
-        let again = Watcher::new(
+        // A second watcher on this inbox is refused while this one runs.
+        let second = Watcher::new(
             publisher(stores::folder_target(&store)),
             WatchOptions::new(inbox.clone()),
+        );
+        let e = second.err().expect("a second watcher on one inbox");
+        assert!(e.to_string().contains("another watcher holds it"), "{e}");
+        // A watcher started again still knows what is held: from what the
+        // held snapshot's folder keeps (here a copy, this watcher running).
+        let restarted = inbox.parent().unwrap().join("restarted");
+        copy_tree(&inbox.join(".held"), &restarted.join(".held"));
+        let again = Watcher::new(
+            publisher(stores::folder_target(&store)),
+            WatchOptions::new(restarted),
         )
         .unwrap();
         assert_eq!(
@@ -970,4 +980,18 @@ fn names_that_would_be_formulas_are_written_as_text_and_import_back_as_they_were
         corte::anexo13::writer::database(&snapshot, &results.elections[gub], gub),
         corte::anexo13::writer::database(&plain, &plain_results.elections[gub], gub),
     );
+}
+
+/// Copies a folder and everything under it.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
 }

@@ -36,6 +36,7 @@ mod site_pages;
 mod verify;
 mod watch;
 mod watch_kill;
+mod watch_lock;
 mod watch_replay;
 
 /// With `autotests = false` (Cargo.toml), cargo does not build a file of

@@ -126,6 +126,10 @@ fn an_operator_publishes_verifies_mirrors_and_rolls_back() {
     let out = ok(&["status", &site]);
     assert!(out.contains("live: corte 00002-"), "{out}");
     assert!(out.contains("2 pointer moves"), "{out}");
+    assert!(
+        out.contains("stable-tree lease: free (last publish 00002-"),
+        "{out}"
+    );
 
     let out = ok(&["verify", &site, "--key", &pubfile, "--all"]);
     assert!(out.ends_with("ok\n"), "{out}");
@@ -138,6 +142,25 @@ fn an_operator_publishes_verifies_mirrors_and_rolls_back() {
         out.contains("0 corte(s) copied, 2 already complete"),
         "{out}"
     );
+    ok(&["verify", &unam, "--key", &pubfile, "--all"]);
+
+    // A key of the live corte missing at the root (what a racing publisher
+    // once deleted): `verify --all` fails too, naming it (issue 17).
+    let gone = std::fs::read_dir(d.join("unam/datos"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_file())
+        .expect("a dataset at the root");
+    let kept = std::fs::read(&gone).unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    let (success, text) = corte(&["verify", &unam, "--key", &pubfile, "--all"]);
+    assert!(!success, "{text}");
+    let name = gone.file_name().unwrap().to_str().unwrap();
+    assert!(
+        text.contains(&format!("datos/{name}: is missing")),
+        "{text}"
+    );
+    std::fs::write(&gone, kept).unwrap();
     ok(&["verify", &unam, "--key", &pubfile, "--all"]);
 
     // Someone edits a dataset in the mirror: verify fails and names it.

@@ -70,6 +70,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for c in s.index.cortes.iter().filter(|c| c.withdrawn) {
             println!("    {}: withdrawn by a rollback", c.id);
         }
+        if let Some(l) = &s.lease {
+            use crate::publish::lease::State;
+            match l.state {
+                State::Held => println!(
+                    "  stable-tree lease: HELD by {}, since {}, renewed {} (time to live {} s)",
+                    l.holder,
+                    l.since,
+                    l.renewed_at,
+                    l.ttl_ms / 1000
+                ),
+                State::Free => println!(
+                    "  stable-tree lease: free (last {}, {})",
+                    l.holder, l.renewed_at
+                ),
+            }
+        }
         let events = &s.index.events;
         println!("  history ({} pointer moves):", events.len());
         for e in events
@@ -108,10 +124,7 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());
     }
-    println!(
-        "watcher on {} (pid {}): {}, updated {}",
-        s.inbox, s.pid, s.state, s.updated_at
-    );
+    println!("{}", running_line(&s, crate::watch::lock::probe(dir)));
     match &s.live {
         Some(l) => println!(
             "  live: corte {} (seq {}, {}), published {}: {:.1} s after the snapshot arrived, {:.1} s after the corte time",
@@ -190,6 +203,37 @@ fn watcher(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The first line: whether the watcher runs (its lock is held) and what it
+/// does. A watcher killed outright leaves `status.json` saying what it was
+/// doing; its lock, freed by the kernel, says that it is gone.
+fn running_line(
+    s: &crate::watch::status::Status,
+    probe: Result<crate::watch::lock::Probe, crate::watch::lock::LockError>,
+) -> String {
+    use crate::watch::lock::Probe;
+    match probe {
+        Ok(Probe::Running(h)) => format!(
+            "watcher on {} (pid {}): running, {}, updated {}",
+            s.inbox,
+            h.map(|h| h.pid).unwrap_or(s.pid),
+            s.state,
+            s.updated_at
+        ),
+        Ok(Probe::Gone(_)) if s.state == "stopped" => format!(
+            "watcher on {} (pid {}): stopped, updated {}",
+            s.inbox, s.pid, s.updated_at
+        ),
+        Ok(Probe::Gone(_)) => format!(
+            "watcher on {} (pid {}): NOT RUNNING (its lock is free: the process is gone); it was {} at {}",
+            s.inbox, s.pid, s.state, s.updated_at
+        ),
+        Err(e) => format!(
+            "watcher on {} (pid {}): {}, updated {} (whether it runs is unknown: {e})",
+            s.inbox, s.pid, s.state, s.updated_at
+        ),
+    }
 }
 
 /// The database source's line (`source.json`), when the watcher has one.

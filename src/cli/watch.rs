@@ -145,6 +145,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(s) = file.watch.retry_max_secs {
         opts.retry_max = Duration::from_secs(s.max(1));
     }
+    // Before anything touches the inbox or the state folder.
+    let lock = Watcher::lock(&opts)?;
     let publisher = Publisher::open(&Setup {
         config,
         to: args.to,
@@ -161,7 +163,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     rt.block_on(async move {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         stop_on_signals(stop);
-        let watcher = Watcher::new(publisher, opts)?.with_progress(targets::progress());
+        let watcher = Watcher::with_lock(publisher, opts, lock)?.with_progress(targets::progress());
         match feed {
             Some(feed) => {
                 let feeding = tokio::spawn(feed.run(shutdown.clone()));

@@ -56,6 +56,10 @@ pub struct Settings {
     /// Remove objects of the stable tree that the new live corte no longer has
     /// (after the pointer moved). See docs/publishing.md.
     pub delete_stale: bool,
+    /// How long the stable-tree lease (`cortes/lease.json`) of a publisher
+    /// that stopped renewing it is honoured before another takes it over.
+    /// See docs/publishing.md, "Racing publishers".
+    pub lease_secs: u64,
 }
 
 impl Default for Settings {
@@ -71,6 +75,7 @@ impl Default for Settings {
             part_size_mib: 8,
             signing_key: None,
             delete_stale: true,
+            lease_secs: 60,
         }
     }
 }

@@ -16,6 +16,7 @@ pub enum Step {
     Manifest,
     Cambios,
     StableTree,
+    Lease,
     Pointer,
     History,
     Stale,
@@ -36,6 +37,7 @@ impl Step {
             Step::Manifest => "writing the manifest",
             Step::Cambios => "writing the change list",
             Step::StableTree => "updating the stable tree",
+            Step::Lease => "taking the stable-tree lease",
             Step::Pointer => "moving the pointer",
             Step::History => "writing the history and feed",
             Step::Stale => "removing stale objects",
@@ -92,6 +94,11 @@ pub enum ErrorKind {
         "abandoned at shutdown before the stable tree: the previous corte stays live, untouched"
     )]
     Abandoned,
+    /// This publisher's stable-tree lease was not renewed in time (a store
+    /// unreachable, a process stalled) and may be another's now: it stopped
+    /// writing the stable tree. Run it again.
+    #[error("{0}")]
+    LeaseLost(String),
 }
 
 /// An error of one target: `target iecm (s3://prep/site): uploading the corte

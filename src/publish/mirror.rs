@@ -19,6 +19,7 @@ use bytes::Bytes;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
+use super::lease::{self, Held};
 use super::pointer::{self, Flip};
 use super::progress::Progress;
 use super::publish::{self, Report, StablePlan, put_document, stale_keys, sync_stable};
@@ -114,7 +115,9 @@ pub async fn mirror(
         report.copied.push(id.clone());
         base = Some((corte.id.clone(), corte.manifest));
     }
-    go_live(
+    // The mirror's stable tree and pointer are written under its lease.
+    let held = lease::acquire(dest, &format!("mirror {}", live.corte)).await?;
+    let r = go_live(
         source,
         dest,
         &live,
@@ -122,12 +125,16 @@ pub async fn mirror(
         delete_stale,
         progress,
         &mut report,
+        &held,
     )
-    .await?;
+    .await;
+    held.release().await;
+    r?;
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn go_live(
     source: &Target,
     dest: &Target,
@@ -136,6 +143,7 @@ async fn go_live(
     delete_stale: bool,
     progress: &dyn Progress,
     report: &mut MirrorReport,
+    held: &Held,
 ) -> Result<(), PublishError> {
     // Before the live corte is read back from the mirror: its signature
     // is checked against the mirror's keys/.
@@ -149,7 +157,7 @@ async fn go_live(
             None => None,
         };
         let plan = StablePlan::new(&corte.manifest, from.as_ref(), &[]);
-        let c = sync_stable(dest, &corte, &plan, false, progress).await?;
+        let c = sync_stable(dest, &corte, &plan, false, progress, Some(held)).await?;
         report.counts.add(c);
         if let Some((pem, _)) = transfer::get(source, layout::PUBLIC_KEY)
             .await
@@ -157,6 +165,7 @@ async fn go_live(
         {
             put_document(dest, Step::Pointer, layout::PUBLIC_KEY, pem).await?;
         }
+        held.check(Step::Pointer)?;
         match pointer::flip(dest, current.as_ref().map(|(_, v)| v), live).await? {
             Flip::Moved => report.moved = true,
             Flip::Lost(other) => {
@@ -170,6 +179,7 @@ async fn go_live(
             }
         }
         if delete_stale && let Some(from) = &from {
+            held.check(Step::Stale)?;
             let stale = stale_keys(from, &corte.manifest);
             report
                 .counts

@@ -21,6 +21,7 @@ pub mod corte;
 pub mod error;
 pub mod faults;
 pub mod keys;
+pub mod lease;
 pub mod local;
 pub mod mirror;
 pub mod objects;

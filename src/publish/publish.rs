@@ -31,6 +31,7 @@ use std::collections::BTreeSet;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
+use super::lease::{self, Held};
 use super::objects;
 use super::pointer::{self, Flip};
 use super::progress::Progress;
@@ -219,7 +220,13 @@ pub async fn publish(
         report.outcome = Outcome::AlreadyLive;
         report.from = p.previous.clone();
         if !opts.dry_run {
-            finish(target, corte, p, None, opts, &mut report).await?;
+            // Its stale deletions touch the stable tree: under the lease.
+            let work = format!("finish {}", corte.id);
+            let take = lease::acquire(target, &work);
+            let held = or_stop(target, Step::Lease, &opts.stop, take).await?;
+            let done = finish(target, corte, p, None, opts, &mut report, Some(&held)).await;
+            held.release().await;
+            done?;
         }
         report.elapsed = started.elapsed();
         return Ok(report);
@@ -255,15 +262,62 @@ pub async fn publish(
         return Err(target.err(Step::StableTree, ErrorKind::Abandoned));
     }
 
+    // The stable tree and the pointer are shared with any other publisher
+    // of this target: they are written under its lease (see `lease`).
+    let held = match opts.dry_run {
+        true => None,
+        false => {
+            let work = format!("publish {}", corte.id);
+            let take = lease::acquire(target, &work);
+            Some(or_stop(target, Step::Lease, &opts.stop, take).await?)
+        }
+    };
+    let moved = switch(
+        target,
+        corte,
+        base,
+        opts,
+        progress,
+        &mut report,
+        held.as_ref(),
+    )
+    .await;
+    if let Some(held) = held {
+        held.release().await;
+    }
+    if !moved? {
+        report.outcome = Outcome::AlreadyLive;
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+    report.outcome = if opts.dry_run {
+        Outcome::DryRun
+    } else {
+        Outcome::Published
+    };
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Steps 5 to 9 under the lease (`held`; none in a dry run): the pointer
+/// read again, then the corte goes live over whatever is live now. False
+/// when another run of this same corte made it live meanwhile.
+async fn switch(
+    target: &Target,
+    corte: &Corte,
+    base: Option<(String, Manifest)>,
+    opts: &Options,
+    progress: &dyn Progress,
+    report: &mut Report,
+    held: Option<&Held>,
+) -> Result<bool, PublishError> {
     // The version read here is what the pointer move is conditioned on.
     let live = pointer::read(target).await?;
     if let Some((p, _)) = &live
         && is_live(target, corte, p)?
     {
         // Another run of this same corte finished meanwhile.
-        report.outcome = Outcome::AlreadyLive;
-        report.elapsed = started.elapsed();
-        return Ok(report);
+        return Ok(false);
     }
     let from = match (&live, base) {
         (Some((p, _)), Some((id, m))) if p.corte == id => Some(m),
@@ -278,14 +332,8 @@ pub async fn publish(
         pointer: live,
         manifest: from.as_ref(),
     };
-    go_live(target, corte, new, live, true, opts, progress, &mut report).await?;
-    report.outcome = if opts.dry_run {
-        Outcome::DryRun
-    } else {
-        Outcome::Published
-    };
-    report.elapsed = started.elapsed();
-    Ok(report)
+    go_live(target, corte, new, live, true, opts, progress, report, held).await?;
+    Ok(true)
 }
 
 /// A corte withdrawn by a rollback goes out again only when asked.
@@ -539,9 +587,11 @@ pub async fn go_live(
     opts: &Options,
     progress: &dyn Progress,
     report: &mut Report,
+    held: Option<&Held>,
 ) -> Result<(), PublishError> {
     let t = Instant::now();
     let from = live.manifest;
+    check(held, Step::StableTree)?;
     let unsettled = unsettled(target, from.map(|m| m.corte.seq), &corte.id).await?;
     let plan = StablePlan::new(&corte.manifest, from, &unsettled);
     if write_cambios && !opts.dry_run {
@@ -560,7 +610,7 @@ pub async fn go_live(
         };
         report.record(Step::Cambios, one, t.elapsed());
     }
-    let counts = sync_stable(target, corte, &plan, opts.dry_run, progress).await?;
+    let counts = sync_stable(target, corte, &plan, opts.dry_run, progress, held).await?;
     report.record(Step::StableTree, counts, t.elapsed());
     report.stable_keys = plan.write.clone();
     if opts.dry_run {
@@ -573,6 +623,7 @@ pub async fn go_live(
         }
         return Ok(());
     }
+    check(held, Step::Pointer)?;
     let (old, expected) = live.pointer.unzip();
     if let Some(s) = &corte.signed
         && old.as_ref().and_then(|p| p.public_key_sha256.as_ref()) != Some(&s.public_key_sha256)
@@ -610,7 +661,12 @@ pub async fn go_live(
         }
     }
     report.record(Step::Pointer, Counts::default(), t.elapsed());
-    finish(target, corte, &new, from, opts, report).await
+    finish(target, corte, &new, from, opts, report, held).await
+}
+
+/// Fails when the lease (if any) may no longer be ours.
+fn check(held: Option<&Held>, step: Step) -> Result<(), PublishError> {
+    held.map_or(Ok(()), |h| h.check(step))
 }
 
 /// The history and stale-object steps, which are safe to repeat: after a
@@ -623,6 +679,7 @@ async fn finish(
     from: Option<&Manifest>,
     opts: &Options,
     report: &mut Report,
+    held: Option<&Held>,
 ) -> Result<(), PublishError> {
     let t = Instant::now();
     let event = Event {
@@ -649,6 +706,7 @@ async fn finish(
             }
         };
         if let Some(prev_manifest) = prev_manifest {
+            check(held, Step::Stale)?;
             let stale = stale_keys(prev_manifest, &corte.manifest);
             let c = transfer::delete_all(target, Step::Stale, stale, false).await?;
             report.record(Step::Stale, c, t.elapsed());
@@ -791,6 +849,7 @@ pub async fn sync_stable(
     plan: &StablePlan,
     dry_run: bool,
     progress: &dyn Progress,
+    held: Option<&Held>,
 ) -> Result<Counts, PublishError> {
     let step = Step::StableTree;
     let rank = |k: &str| match () {
@@ -808,9 +867,17 @@ pub async fn sync_stable(
             .filter(|i| rank(&i.key) == group)
             .cloned()
             .collect();
-        counts.add(transfer::put_all(target, step, batch, None, dry_run, progress).await?);
+        // In chunks, the lease checked before each: a holder that lost it
+        // stops with at most one chunk in flight.
+        let chunk = target.policy.concurrency.max(1) * 8;
+        for part in batch.chunks(chunk) {
+            check(held, step)?;
+            let part = part.to_vec();
+            counts.add(transfer::put_all(target, step, part, None, dry_run, progress).await?);
+        }
     }
     counts.skipped = plan.unchanged;
+    check(held, step)?;
     counts.add(transfer::delete_all(target, step, plan.strays.clone(), dry_run).await?);
     Ok(counts)
 }

@@ -8,12 +8,14 @@ use std::time::Instant;
 
 use super::corte::Corte;
 use super::error::{ErrorKind, PublishError, Step};
+use super::lease::{self, Held};
 use super::pointer;
 use super::progress::Progress;
 use super::publish::{Live, Options, Outcome, Report, go_live, or_stop, stopping};
 use super::sign;
 use super::target::Target;
-use crate::published::Action;
+use crate::published::{Action, Pointer};
+use object_store::UpdateVersion;
 
 pub async fn rollback(
     target: &Target,
@@ -53,6 +55,48 @@ pub async fn rollback(
     if stopping(&opts.stop) {
         return Err(target.err(Step::StableTree, ErrorKind::Abandoned));
     }
+    // The stable tree and the pointer are written under the lease; the
+    // pointer read again under it must be the one the rollback started from.
+    let held = match opts.dry_run {
+        true => None,
+        false => {
+            let work = format!("rollback to {to}");
+            let take = lease::acquire(target, &work);
+            Some(or_stop(target, Step::Lease, &opts.stop, take).await?)
+        }
+    };
+    let r = switch(target, &corte, live, version, opts, progress, held.as_ref()).await;
+    if let Some(held) = held {
+        held.release().await;
+    }
+    let mut report = r?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+async fn switch(
+    target: &Target,
+    corte: &Corte,
+    live: Pointer,
+    version: UpdateVersion,
+    opts: &Options,
+    progress: &dyn Progress,
+    held: Option<&Held>,
+) -> Result<Report, PublishError> {
+    let to = corte.id.as_str();
+    let (live, version) = match pointer::read(target).await? {
+        Some((now, _)) if held.is_some() && now != live => {
+            return Err(target.err(
+                Step::ReadPointer,
+                ErrorKind::Conflict(format!(
+                    "the pointer moved to corte {} while the rollback checked corte {to}; look at `corte status` and run it again",
+                    now.corte
+                )),
+            ));
+        }
+        Some((now, v)) if held.is_some() => (now, v),
+        _ => (live, version),
+    };
     let from = pointer::live_manifest(target, &live).await?;
     let mut report = Report::new(target, to);
     report.from = Some(live.corte.clone());
@@ -63,18 +107,18 @@ pub async fn rollback(
     };
     go_live(
         target,
-        &corte,
+        corte,
         new,
         live,
         false,
         opts,
         progress,
         &mut report,
+        held,
     )
     .await?;
     if opts.dry_run {
         report.outcome = Outcome::DryRun;
     }
-    report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -1,7 +1,9 @@
 //! `corte status`: the live corte, the history of pointer moves, and every
-//! corte tree on the target with whether its manifest (written last) is there.
+//! corte tree on the target with whether its manifest (written last) is there,
+//! and who holds the stable-tree lease.
 
 use super::error::{PublishError, Step};
+use super::lease::{self, LeaseDoc};
 use super::pointer;
 use super::target::Target;
 use super::transfer;
@@ -15,6 +17,8 @@ pub struct Status {
     pub index: CorteIndex,
     /// Every `cortes/<id>/` folder: its id and whether it is complete.
     pub trees: Vec<(String, bool)>,
+    /// `cortes/lease.json`, if there is one (and it reads).
+    pub lease: Option<LeaseDoc>,
 }
 
 pub async fn status(target: &Target) -> Result<Status, PublishError> {
@@ -41,11 +45,13 @@ pub async fn status(target: &Target) -> Result<Status, PublishError> {
         trees.push((id, complete));
     }
     trees.sort();
+    let lease = lease::read(target).await?;
     Ok(Status {
         target: target.name.clone(),
         url: target.url.clone(),
         live,
         index,
         trees,
+        lease,
     })
 }

@@ -47,6 +47,8 @@ pub struct Policy {
     pub retry_max: Duration,
     pub multipart_threshold: u64,
     pub part_size: u64,
+    /// The stable-tree lease's time to live (see `publish::lease`).
+    pub lease_ttl: Duration,
 }
 
 impl Policy {
@@ -58,6 +60,7 @@ impl Policy {
             retry_max: Duration::from_millis(s.retry_max_ms.max(s.retry_base_ms)),
             multipart_threshold: s.multipart_threshold_mib.saturating_mul(1 << 20),
             part_size: s.part_size_mib.max(5).saturating_mul(1 << 20),
+            lease_ttl: Duration::from_secs(s.lease_secs.max(1)),
         }
     }
 }

@@ -118,7 +118,8 @@ pub async fn verify_opts(
 }
 
 /// Verifies every corte of the history (and the live one) through its
-/// manifest, reading each archive object once however many cortes list it.
+/// manifest, reading each archive object once however many cortes list it;
+/// then the live corte at the stable URLs, which is what readers load.
 pub async fn verify_all(
     target: &Target,
     key: Option<&sign::PublicKey>,
@@ -146,6 +147,9 @@ pub async fn verify_all_opts(
     let mut out = Vec::new();
     for (_, id) in ids {
         out.push(verify_with(target, Some(&id), key, opts, progress, &mut seen).await?);
+    }
+    if pointer::read(target).await?.is_some() {
+        out.push(verify_with(target, None, key, opts, progress, &mut seen).await?);
     }
     Ok(out)
 }

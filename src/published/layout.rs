@@ -14,6 +14,7 @@
 //! actas/<sha256>.<ext>              acta images, once each (see super::images)
 //! latest.json                       the pointer, written last, conditionally
 //! cortes/index.json, cortes/feed.xml  every corte and every pointer move
+//! cortes/lease.json                 who is writing the stable tree now
 //! ```
 
 pub const POINTER: &str = "latest.json";
@@ -23,6 +24,9 @@ pub const KEYS: &str = "keys/";
 pub const CORTES: &str = "cortes";
 pub const INDEX: &str = "cortes/index.json";
 pub const FEED: &str = "cortes/feed.xml";
+/// The stable-tree lease: who may write the stable tree and the pointer now
+/// (see `publish::lease`). A publisher's document, not part of any corte.
+pub const LEASE: &str = "cortes/lease.json";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "manifest.json.sig";
 pub const CAMBIOS: &str = "cambios.json";

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use notify_debouncer_full::notify::RecursiveMode;
 
+use super::lock::{self, WatcherLock};
 use super::status::{self, Attempt, Live, LiveCorte, State, Status, TargetStatus};
 use crate::contract::Snapshot;
 use crate::cutover::{Cutover, CutoverError, HistorySource, Publisher, StepTime, Steps};
@@ -72,6 +73,9 @@ pub enum WatchError {
     Notify { path: PathBuf, message: String },
     #[error("state: {0}")]
     State(String),
+    /// Another watcher holds the inbox or the state folder.
+    #[error("{0}")]
+    Lock(#[from] super::lock::LockError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WatchError + '_ {
@@ -105,12 +109,39 @@ pub struct Watcher {
     backoff: HashMap<String, (Instant, Duration)>,
     pending: Option<Pending>,
     progress: Arc<dyn Progress>,
+    /// Held for the watcher's life: one watcher per inbox and state folder.
+    _lock: Arc<WatcherLock>,
 }
 
 impl Watcher {
     /// A watcher over `opts.inbox`. The publisher's history must be this
     /// watcher's state folder so that re-runs render the same bytes.
-    pub fn new(mut publisher: Publisher, opts: WatchOptions) -> Result<Watcher, WatchError> {
+    pub fn new(publisher: Publisher, opts: WatchOptions) -> Result<Watcher, WatchError> {
+        let lock = Watcher::lock(&opts)?;
+        Watcher::with_lock(publisher, opts, lock)
+    }
+
+    /// Takes the inbox's and the state folder's watcher lock (creating the
+    /// two folders), or fails naming the watcher that holds one. The
+    /// command takes it before anything else touches either folder.
+    pub fn lock(opts: &WatchOptions) -> Result<Arc<WatcherLock>, WatchError> {
+        std::fs::create_dir_all(&opts.inbox).map_err(io(&opts.inbox))?;
+        std::fs::create_dir_all(&opts.state).map_err(io(&opts.state))?;
+        let holder = lock::Holder {
+            pid: std::process::id(),
+            host: crate::publish::lease::host_name(),
+            started_at: now(),
+            inbox: opts.inbox.display().to_string(),
+        };
+        Ok(Arc::new(lock::take(&opts.state, &opts.inbox, &holder)?))
+    }
+
+    /// A watcher over `opts.inbox` with the lock [`Watcher::lock`] took.
+    pub fn with_lock(
+        mut publisher: Publisher,
+        opts: WatchOptions,
+        lock: Arc<WatcherLock>,
+    ) -> Result<Watcher, WatchError> {
         inbox::prepare(&opts.inbox).map_err(io(&opts.inbox))?;
         std::fs::create_dir_all(&opts.state).map_err(io(&opts.state))?;
         publisher.history = HistorySource::Folder(opts.state.clone());
@@ -144,6 +175,7 @@ impl Watcher {
             backoff: HashMap::new(),
             pending: None,
             progress: Arc::new(Quiet),
+            _lock: lock,
         })
     }
 
@@ -163,6 +195,9 @@ impl Watcher {
         mut self,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Result<(), WatchError> {
+        // At once, with this process's pid: what the last watcher wrote
+        // (perhaps "publishing", by one killed) is no longer true.
+        self.write_status();
         self.learn_live().await;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
         let mut debouncer = notify_debouncer_full::new_debouncer(

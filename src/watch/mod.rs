@@ -3,6 +3,7 @@
 //!
 //! - [`daemon`]: the loop — events, the newest-wins queue, retries, status.
 //! - [`status`]: the state kept across restarts and the status file.
+//! - [`lock`]: one watcher per inbox and state folder.
 //! - [`database`]: the central database as a source, sealing each closed
 //!   corte into an inbox under the state folder that the daemon follows.
 //!
@@ -12,6 +13,7 @@
 
 pub mod daemon;
 pub mod database;
+pub mod lock;
 pub mod status;
 
 pub use daemon::{WatchError, WatchOptions, Watcher};
