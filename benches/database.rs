@@ -17,6 +17,9 @@
 //!   watcher loads: the read, sealed into a folder (members, `corte.json`
 //!   with every SHA-256), renamed in. The watcher then loads it as a file.
 //!
+//! Under the table, each database path's stages (read, validate; read,
+//! seal, load), medians, for where the time goes.
+//!
 //! The aim: the database no slower than the files.
 
 #[path = "support/measure.rs"]
@@ -55,6 +58,7 @@ fn main() {
     println!("| path | median s | runs s | peak MB | actas |");
     println!("|---|---|---|---|---|");
     let mut medians = Vec::new();
+    let mut stages = Vec::new();
     for path in ["files", "database", "database+seal"] {
         let out = Command::new(std::env::current_exe().unwrap_or_else(|_| "database".into()))
             .args(["--child", path])
@@ -77,10 +81,19 @@ fn main() {
             std::process::exit(1);
         };
         medians.push(median.parse::<f64>().unwrap_or(0.0));
+        if let Some(split) = text.lines().find_map(|l| l.strip_prefix("STAGES "))
+            && !split.is_empty()
+        {
+            stages.push(format!("{path}: {split} (medians)"));
+        }
         println!(
             "| {path} | {median} | {} | {peak} | {actas} |",
             all.replace(',', ", ")
         );
+    }
+    println!();
+    for line in stages {
+        println!("{line}");
     }
     println!(
         "\ndatabase / files: {:.2}×; database + seal / files: {:.2}× (aim: at most 1×)",
@@ -186,9 +199,21 @@ fn child(args: &[String]) {
     let db = DbConfig::new(db.clone());
     let sealed = std::env::temp_dir().join(format!("corte-bench-sealed-{}", std::process::id()));
     let mut times = Vec::new();
+    // Each stage's time per run, for where the time goes.
+    let mut stages: Vec<(&str, Vec<f64>)> = Vec::new();
+    let mut stage = |name: &'static str, since: &mut Instant| {
+        let now = Instant::now();
+        let s = now.duration_since(*since).as_secs_f64();
+        *since = now;
+        match stages.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(s),
+            None => stages.push((name, vec![s])),
+        }
+    };
     let mut actas = 0;
     for _ in 0..runs {
         let t = Instant::now();
+        let mut since = t;
         let snapshot = match path.as_str() {
             "files" => corte::source::load(&folder).map_err(|e| e.to_string()),
             "database" => rt.block_on(async {
@@ -196,17 +221,24 @@ fn child(args: &[String]) {
                 let read = read::corte(&mut conn.client, &db, CORTES)
                     .await
                     .map_err(|e| e.to_string())?;
-                read.validate().map_err(|e| e.to_string())
+                stage("read", &mut since);
+                let v = read.validate().map_err(|e| e.to_string());
+                stage("validate", &mut since);
+                v
             }),
             _ => rt.block_on(async {
                 let mut conn = connect(&db).await.map_err(|e| e.to_string())?;
                 let read = read::corte(&mut conn.client, &db, CORTES)
                     .await
                     .map_err(|e| e.to_string())?;
+                stage("read", &mut since);
                 let _ = std::fs::remove_dir_all(&sealed);
                 corte::source::write(&sealed, &read).map_err(|e| e.to_string())?;
                 drop(read);
-                corte::source::load(&sealed).map_err(|e| e.to_string())
+                stage("seal", &mut since);
+                let l = corte::source::load(&sealed).map_err(|e| e.to_string());
+                stage("load", &mut since);
+                l
             }),
         };
         let snapshot = snapshot.unwrap_or_else(|e| {
@@ -221,6 +253,14 @@ fn child(args: &[String]) {
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     let all: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
+    let split: Vec<String> = stages
+        .iter_mut()
+        .map(|(name, v)| {
+            v.sort_by(f64::total_cmp);
+            format!("{name} {:.2} s", v[v.len() / 2])
+        })
+        .collect();
+    println!("STAGES {}", split.join(", "));
     println!(
         "RESULT {median:.2} {} {:.0} {actas}",
         all.join(","),

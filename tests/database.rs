@@ -205,6 +205,263 @@ async fn the_contract_loads_and_a_corte_reads_back_as_the_generator_wrote_it() {
     assert!(missing.to_string().contains("no corte 3"), "{missing}");
 }
 
+/// corte lays out the actas CSV itself from a binary COPY: it must be what
+/// the server's own CSV COPY of the contract's columns gives (the way corte
+/// read them before), byte for byte, odd values included: quoting, empty
+/// texts, fractions of seconds, offsets with seconds, `infinity`, a `votos`
+/// array not starting at 1 or holding NULLs, and rows equal in their key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actas_csv_is_what_the_servers_own_csv_copy_gives() {
+    use corte::contract::acta::{HEAD_COLUMNS, TAIL_COLUMNS};
+    use futures::TryStreamExt;
+    let db = TestDb::new("bytes").await;
+    let g = night(2);
+    let mut loader = db.loader().await;
+    for seq in 1..=2 {
+        loader.write_corte(&snapshot(&g, seq)).await.unwrap();
+    }
+    // The k-th acta with votes (every one of them in corte 2's view).
+    let row = |k: u32| {
+        format!(
+            "(SELECT id FROM prep.acta WHERE votos IS NOT NULL AND reemplazada_en IS NULL ORDER BY id OFFSET {k} LIMIT 1)"
+        )
+    };
+    loader
+        .client
+        .batch_execute(&format!(
+            "UPDATE prep.acta SET codigo_integridad = 'a,\"b\"' WHERE id = {r0};
+             UPDATE prep.acta SET origen = '', tipo_documento = E'x\ny' WHERE id = {r1};
+             UPDATE prep.acta SET fecha_hora_captura = '2024-06-02 18:19:49.987654-06',
+                 fecha_hora_acopio = 'infinity', fecha_hora_verificacion = '1900-01-01 00:00:00'
+                 WHERE id = {r2};
+             UPDATE prep.acta SET votos = ('[0:' || (cardinality(votos) - 1) || ']=' || votos::text)::text[]
+                 WHERE id = {r3};
+             UPDATE prep.acta SET votos[2] = NULL, votos[3] = 'SIN DATO' WHERE id = {r4};
+             INSERT INTO prep.acta (corte, eleccion, clave_casilla, tipo_acta, estado)
+                 SELECT corte, eleccion, clave_casilla, tipo_acta, estado FROM prep.acta
+                 WHERE id IN ({r0}, {r4});",
+            r0 = row(0),
+            r1 = row(1),
+            r2 = row(2),
+            r3 = row(3),
+            r4 = row(4),
+        ))
+        .await
+        .unwrap();
+    let reader = db.reader();
+    let mut conn = corte::source::postgres::connect(&reader).await.unwrap();
+    let read = read::corte(&mut conn.client, &reader, 2).await.unwrap();
+    let catalog = corte::contract::parse_catalog(&read.members["catalog.json"]).unwrap();
+
+    let tx = conn.client.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "SET LOCAL TIME ZONE '{}'",
+        catalog.time_zone.replace('\'', "''")
+    ))
+    .await
+    .unwrap();
+    for e in &catalog.elections {
+        let col = |expr: String, name: &str| format!("{expr} COLLATE \"C\" AS \"{name}\"");
+        let mut columns: Vec<String> = ["clave_casilla", "tipo_acta", "estado"]
+            .iter()
+            .zip(HEAD_COLUMNS)
+            .map(|(s, n)| col(format!("{s}::text"), n))
+            .collect();
+        for (i, o) in e.options.iter().enumerate() {
+            columns.push(col(format!("votos[{}]::text", i + 1), &o.column));
+        }
+        for name in TAIL_COLUMNS {
+            let source = name.to_lowercase();
+            let expr = if source.starts_with("fecha_hora_") {
+                format!("to_char({source}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')")
+            } else {
+                format!("{source}::text")
+            };
+            columns.push(col(expr, name));
+        }
+        let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+        let sql = format!(
+            "COPY (SELECT {} FROM corte.actas WHERE corte = 2 AND election = '{}' ORDER BY {}) \
+             TO STDOUT WITH (FORMAT csv, HEADER)",
+            columns.join(", "),
+            e.id,
+            order.join(", ")
+        );
+        let chunks: Vec<bytes::Bytes> = tx
+            .copy_out(&sql)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let server: Vec<u8> = chunks.concat();
+        let ours = &read.members[&format!("actas/{}.csv", e.id)];
+        if ours != &server {
+            let (a, b) = (
+                String::from_utf8_lossy(ours),
+                String::from_utf8_lossy(&server),
+            );
+            let line = a.lines().zip(b.lines()).find(|(x, y)| x != y);
+            panic!("actas/{}.csv differs from the server's CSV: {line:?}", e.id);
+        }
+    }
+}
+
+/// The read spreads over several connections (the catalog on one, the
+/// actas on others); all read as of the one snapshot its transaction took.
+/// Here the read is stopped at a lock after that snapshot is taken and
+/// before the other connections start; a writer deletes actas and commits
+/// meanwhile: the read still gives the corte as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corte_read_on_several_connections_is_one_snapshot() {
+    use corte::source::postgres::connect;
+    let db = TestDb::new("snapshot").await;
+    let g = night(2);
+    let mut loader = db.loader().await;
+    for seq in 1..=2 {
+        loader.write_corte(&snapshot(&g, seq)).await.unwrap();
+    }
+    let reader = db.reader();
+    let mut conn = connect(&reader).await.unwrap();
+    let before = read::corte(&mut conn.client, &reader, 2).await.unwrap();
+
+    let tx = loader.client.transaction().await.unwrap();
+    tx.batch_execute("LOCK TABLE prep.partido IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let reading = {
+        let reader = reader.clone();
+        tokio::spawn(async move { read::corte(&mut conn.client, &reader, 2).await })
+    };
+    // The read waits for the lock, its snapshot taken (it exports it first).
+    let watch = connect(&db.admin).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let waiting: i64 = watch
+            .client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the read never waited for the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tx.batch_execute("DELETE FROM prep.acta WHERE corte = 2")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let during = reading.await.unwrap().unwrap();
+    assert!(
+        during.members == before.members,
+        "a read spread over connections gives the corte as of its one snapshot"
+    );
+    // A read begun now sees the deletion: the test could tell them apart.
+    let mut conn = connect(&reader).await.unwrap();
+    let after = read::corte(&mut conn.client, &reader, 2).await.unwrap();
+    assert!(after.members != before.members);
+    assert!(after.members["catalog.json"] == before.members["catalog.json"]);
+}
+
+/// Bad rows, each spoiled into corte 1 in turn (and put back), read and
+/// validated as the source does: an error naming the view, or the corte's
+/// actas file, the acta and the field; never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rows_in_the_view_are_named_never_a_panic() {
+    let db = TestDb::new("rows").await;
+    let g = night(1);
+    let mut loader = db.loader().await;
+    loader.write_corte(&snapshot(&g, 1)).await.unwrap();
+    let id: i64 = loader
+        .client
+        .query_one(
+            "SELECT min(id) FROM prep.acta WHERE eleccion = 'GUB' AND estado = 'CAPTURADA'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let clave: String = loader
+        .client
+        .query_one("SELECT clave_casilla FROM prep.acta WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    loader
+        .client
+        .batch_execute(&format!(
+            "CREATE TABLE public.kept AS SELECT * FROM prep.acta WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    let restore = format!(
+        "DELETE FROM prep.acta WHERE id = {id} OR clave_casilla = '099999B0100'; \
+         INSERT INTO prep.acta SELECT * FROM public.kept"
+    );
+    let reader = db.reader();
+    let mut conn = corte::source::postgres::connect(&reader).await.unwrap();
+    let cases: [(&str, &[&str]); 7] = [
+        ("votos[1] = NULL", &["actas/GUB.csv", &clave, "is empty"]),
+        (
+            "votos[1] = '-5'",
+            &["actas/GUB.csv", &clave, "`-5` is negative"],
+        ),
+        (
+            "votos[1] = '4294967296'",
+            &["actas/GUB.csv", &clave, "too large"],
+        ),
+        (
+            "votos = votos || '1'::text",
+            &["corte.actas, corte 1, election GUB", &clave, "votos has"],
+        ),
+        (
+            "votos = ARRAY[ARRAY['1','2'],ARRAY['3','4']]",
+            &["election GUB", &clave, "dimensions"],
+        ),
+        (
+            "codigo_integridad = repeat('x', 5000000)",
+            &["actas/GUB.csv", &clave, "CODIGO_INTEGRIDAD"],
+        ),
+        (
+            "clave_casilla = '099999B0100'",
+            &["actas/GUB.csv", "unknown casilla `099999B0100`"],
+        ),
+    ];
+    for (spoil, parts) in cases {
+        loader
+            .client
+            .batch_execute(&format!("UPDATE prep.acta SET {spoil} WHERE id = {id}"))
+            .await
+            .unwrap();
+        let err = match read::corte(&mut conn.client, &reader, 1).await {
+            Err(e) => e.to_string(),
+            Ok(read) => match read.validate() {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("{spoil}: the corte was accepted"),
+            },
+        };
+        for part in parts {
+            assert!(
+                err.contains(part),
+                "{spoil}: the error names {part}: {err:.2000}"
+            );
+        }
+        loader.client.batch_execute(&restore).await.unwrap();
+    }
+    // Put back, the corte reads and validates again.
+    let read = read::corte(&mut conn.client, &reader, 1).await.unwrap();
+    read.validate().unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_night_from_the_database_publishes_each_corte_and_rerenders_to_the_same_manifest() {
     let db = TestDb::new("night").await;

@@ -1,6 +1,6 @@
-//! Tests that change the PostgreSQL server itself, in a binary of their
-//! own since they would cut or disturb the other database tests'
-//! connections (cargo runs test binaries one after another):
+//! Tests that change the PostgreSQL server itself: each holds the server
+//! alone ([`TestDb::changing_server`]) since it would cut or disturb the
+//! other database tests' connections, which run in the same binary:
 //!
 //! - the server restarted mid-night: the source reconnects with backoff,
 //!   shows it in `source.json`, and the night goes on with no corte skipped
@@ -38,9 +38,6 @@ fn published_in(status: &str) -> Vec<String> {
         .filter_map(|a| a["snapshot"].as_str().map(String::from))
         .collect()
 }
-
-/// One test at a time changes the server.
-static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 type Tasks = Vec<tokio::task::JoinHandle<()>>;
 
@@ -87,8 +84,7 @@ async fn stop(stop: tokio::sync::watch::Sender<bool>, tasks: Tasks) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_restarted_mid_night_loses_no_corte_and_publishes_none_twice() {
-    let _server = SERVER.lock().await;
-    let db = TestDb::new("restart").await;
+    let db = TestDb::changing_server("restart").await;
     let g = Generator::new(Config::new(Scale::Example, 3)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
@@ -248,9 +244,8 @@ fn certificates(dir: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_sslmode_require_corte_speaks_tls_and_verifies_the_server() {
-    let _server = SERVER.lock().await;
     use corte::source::postgres::{DbConfig, connect};
-    let db = TestDb::new("tls").await;
+    let db = TestDb::changing_server("tls").await;
     let dir = tempfile::tempdir().unwrap();
     certificates(dir.path());
     // The certificate and key go into the server's data folder, owned by

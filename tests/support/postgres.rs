@@ -23,6 +23,23 @@ pub struct TestDb {
     /// The read-only role's URL, password included, as an operator would give it.
     pub reader_url: String,
     pub reader_password: String,
+    /// This test's hold on the server, for as long as the database is used.
+    _server: Hold,
+}
+
+/// The integration tests are one binary whose tests run in parallel: a
+/// test that restarts or reconfigures the server would cut every other
+/// database test's connections mid-test (the night test then found its
+/// source `disconnected`). So a test changing the server holds this
+/// exclusively ([`TestDb::changing_server`]), and every other database test
+/// holds it shared while its [`TestDb`] lives. One `TestDb` per test: a
+/// test asking for a second while a writer waits would wait for ever.
+static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+#[allow(dead_code)] // held, never read
+enum Hold {
+    Shared(tokio::sync::RwLockReadGuard<'static, ()>),
+    Exclusive(tokio::sync::RwLockWriteGuard<'static, ()>),
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -46,8 +63,19 @@ fn server() -> (String, u16) {
 }
 
 impl TestDb {
-    /// A fresh database with the example schema and a read-only login role.
+    /// A fresh database with the example schema and a read-only login
+    /// role, on a server no other test restarts meanwhile.
     pub async fn new(tag: &str) -> TestDb {
+        TestDb::create(tag, Hold::Shared(SERVER.read().await)).await
+    }
+
+    /// [`TestDb::new`] for a test that restarts or reconfigures the server:
+    /// it waits until no other database test runs, and holds them off.
+    pub async fn changing_server(tag: &str) -> TestDb {
+        TestDb::create(tag, Hold::Exclusive(SERVER.write().await)).await
+    }
+
+    async fn create(tag: &str, hold: Hold) -> TestDb {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let name = format!("corte_{tag}_{}_{n}", std::process::id());
         let admin = connect(&admin_config("postgres"))
@@ -77,6 +105,7 @@ impl TestDb {
             reader_url: format!("postgres://{role}:{password}@{host}:{port}/{name}"),
             reader_password: password,
             admin: cfg,
+            _server: hold,
         }
     }
 

@@ -86,8 +86,9 @@ fn at<'a>(cfg: &DbConfig, view: &str, key: &'a str) -> At<'a> {
     }
 }
 
-/// Reads the whole catalog.
-pub(super) async fn read(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Catalog, DbError> {
+/// Reads the catalog's process, parties and elections (small; what the
+/// actas' reads need): [`rest`] reads the geography and casillas.
+pub(super) async fn head(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Catalog, DbError> {
     let mut catalog = process(tx, cfg).await?;
     for row in rows(
         tx,
@@ -108,6 +109,16 @@ pub(super) async fn read(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Catalog
         });
     }
     catalog.elections = elections(tx, cfg).await?;
+    Ok(catalog)
+}
+
+/// Reads the rest of the catalog after [`head`]: distritos, demarcaciones,
+/// secciones and casillas with their expected actas.
+pub(super) async fn rest(
+    tx: &Transaction<'_>,
+    cfg: &DbConfig,
+    catalog: &mut Catalog,
+) -> Result<(), DbError> {
     catalog.distritos = units(tx, cfg, "distritos").await?;
     catalog.demarcaciones = units(tx, cfg, "demarcaciones").await?;
     for row in rows(
@@ -128,7 +139,7 @@ pub(super) async fn read(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Catalog
         });
     }
     catalog.casillas = casillas(tx, cfg).await?;
-    Ok(catalog)
+    Ok(())
 }
 
 async fn process(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Catalog, DbError> {
@@ -265,33 +276,56 @@ async fn units(tx: &Transaction<'_>, cfg: &DbConfig, view: &str) -> Result<Vec<U
 }
 
 async fn casillas(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Vec<Casilla>, DbError> {
-    let mut expected: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    let cols = "casilla::text, election::text, tipo_acta::text";
-    for row in rows(
-        tx,
-        cfg,
-        "casilla_actas",
-        cols,
-        "casilla, election, position",
-    )
-    .await?
-    {
-        let casilla = at(cfg, "casilla_actas", "").text(&row, "casilla")?;
+    // Both views at once: the connection pipelines them, so the server
+    // runs the second while this side takes in the first. The expected
+    // actas come unsorted (sorting half a million rows by text cost the
+    // server about a second); each casilla's are put in order here.
+    let expected_sql = format!(
+        "SELECT casilla::text, election::text, tipo_acta::text, position::int8 FROM {}",
+        cfg.view("casilla_actas")
+    );
+    let cols = "key::text, seccion::text, tipo::text, numero::int8, ext_contigua::int8, \
+                ubicacion::int8, lista_nominal::int8, representantes::int8, boletas::int8, \
+                distrito::text, demarcacion::text";
+    let (expected_rows, casilla_rows) = futures::try_join!(
+        async {
+            tx.query(&expected_sql, &[])
+                .await
+                .map_err(|e| query(cfg, "casilla_actas", &e))
+        },
+        rows(tx, cfg, "casillas", cols, "position"),
+    )?;
+    type Expected = std::collections::HashMap<String, BTreeMap<String, Vec<(i64, String)>>>;
+    let mut expected: Expected = std::collections::HashMap::new();
+    for row in &expected_rows {
+        let casilla = at(cfg, "casilla_actas", "").text(row, "casilla")?;
         let a = at(cfg, "casilla_actas", &casilla);
-        let election = a.text(&row, "election")?;
-        let tipo = a.text(&row, "tipo_acta")?;
+        let election = a.text(row, "election")?;
+        let tipo = a.text(row, "tipo_acta")?;
+        let position: Option<i64> = row.try_get("position").map_err(|e| a.err("position", e))?;
+        let position =
+            position.ok_or_else(|| a.err("position", "is NULL; a number is required"))?;
         expected
             .entry(casilla)
             .or_default()
             .entry(election)
             .or_default()
-            .push(tipo);
+            .push((position, tipo));
     }
-    let cols = "key::text, seccion::text, tipo::text, numero::int8, ext_contigua::int8, \
-                ubicacion::int8, lista_nominal::int8, representantes::int8, boletas::int8, \
-                distrito::text, demarcacion::text";
+    drop(expected_rows);
+    // Each casilla's expected actas per election in position order (ties,
+    // which the contract does not expect, by type: the same every read).
+    let in_order = |by_election: BTreeMap<String, Vec<(i64, String)>>| {
+        by_election
+            .into_iter()
+            .map(|(election, mut tipos)| {
+                tipos.sort_unstable();
+                (election, tipos.into_iter().map(|(_, t)| t).collect())
+            })
+            .collect::<BTreeMap<String, Vec<String>>>()
+    };
     let mut casillas = Vec::new();
-    for row in rows(tx, cfg, "casillas", cols, "position").await? {
+    for row in casilla_rows {
         let key = at(cfg, "casillas", "").text(&row, "key")?;
         let a = at(cfg, "casillas", &key);
         let ubicacion = a.opt_number(&row, "ubicacion")?.unwrap_or(1);
@@ -307,11 +341,11 @@ async fn casillas(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Vec<Casilla>, 
             boletas: a.opt_number(&row, "boletas")?,
             distrito: a.opt_text(&row, "distrito")?,
             demarcacion: a.opt_text(&row, "demarcacion")?,
-            actas: expected.remove(&key).unwrap_or_default(),
+            actas: expected.remove(&key).map(in_order).unwrap_or_default(),
             key,
         });
     }
-    if let Some(orphan) = expected.keys().next() {
+    if let Some(orphan) = expected.keys().min() {
         return Err(DbError::Data(format!(
             "{}.casilla_actas names casilla `{orphan}`, which {0}.casillas does not have",
             cfg.schema

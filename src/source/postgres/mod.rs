@@ -20,6 +20,7 @@
 //! `contract`).
 
 mod catalog;
+mod copy;
 pub mod load;
 pub mod read;
 

@@ -1,7 +1,13 @@
 //! Reading one closed corte: every view in one read-only REPEATABLE READ
-//! transaction (so a corte is never read half-written, whatever the
-//! database is doing meanwhile), the actas bulk-read with `COPY … TO STDOUT`
-//! straight into the snapshot contract's CSV.
+//! snapshot (so a corte is never read half-written, whatever the database
+//! is doing meanwhile). The catalog is read on the caller's connection;
+//! each election's actas are bulk-read (binary `COPY … TO STDOUT`) on a
+//! connection of its own that joins the same snapshot
+//! (`pg_export_snapshot()` / `SET TRANSACTION SNAPSHOT`), all at once, and
+//! made into the snapshot contract's CSV here ([`super::copy`]). Where the
+//! snapshot cannot be shared (a server that refuses to export it, a
+//! connection refused), those elections are read on the caller's
+//! connection, in the same transaction: slower, the same bytes.
 //!
 //! The result is an ordinary snapshot's members ([`NewSnapshot`]): the
 //! caller validates it with [`crate::contract::Snapshot::from_members`], or
@@ -11,19 +17,24 @@
 use std::collections::BTreeMap;
 
 use futures::TryStreamExt;
-use tokio_postgres::{Client, IsolationLevel, Transaction};
+use tokio_postgres::{Client, IsolationLevel};
 
-use super::{DbConfig, DbError, describe_error, query, quote_ident, quote_literal};
+use super::copy::{self, Shape};
+use super::{DbConfig, DbError, connection_lost, describe_error, query, quote_literal};
 use crate::contract::NewSnapshot;
 use crate::contract::acta::{HEAD_COLUMNS, TAIL_COLUMNS};
-use crate::contract::catalog::{CATALOG_FILE, Catalog};
+use crate::contract::catalog::CATALOG_FILE;
 use crate::contract::ids::plain_key_problem;
 
 /// RFC 3339 with the offset of the session's time zone (the process's).
 const TIMESTAMP: &str = r#"'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'"#;
 
-/// `work_mem` for the read's transaction: room to sort an election in memory.
+/// `work_mem` for the read's transaction: room to sort the catalog's
+/// expected actas in memory.
 const SORT_MEMORY: &str = "256MB";
+
+/// At most this many connections read actas at once, besides the caller's.
+const READERS: usize = 3;
 
 /// A corte as `corte.cortes` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,26 +88,27 @@ pub async fn closed_after(
         .collect()
 }
 
-/// Reads corte `seq` whole, in one read-only REPEATABLE READ transaction.
-/// A corte that is not closed (or not there) is refused.
+/// Reads corte `seq` whole, as of one REPEATABLE READ snapshot. A corte that
+/// is not closed (or not there) is refused.
 pub async fn corte(client: &mut Client, cfg: &DbConfig, seq: u32) -> Result<NewSnapshot, DbError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|e| query(cfg, "cortes", &e))?;
-    let catalog = super::catalog::read(&tx, cfg).await?;
-    // Every timestamp is written with the process's offset.
-    // The sort of an election's actas fits in memory (about 100 MB at the
-    // national scale) instead of spilling to disk at the default 4 MB.
-    tx.batch_execute(&format!(
-        "SET LOCAL TIME ZONE {}; SET LOCAL work_mem = '{SORT_MEMORY}'",
-        quote_literal(&catalog.time_zone)
-    ))
-    .await
-    .map_err(|e| {
+    let tx = begin(client, cfg).await?;
+    // The snapshot the other connections join; None: read on this one only.
+    let (tx, shared) = match tx.query_one("SELECT pg_export_snapshot()", &[]).await {
+        Ok(row) => {
+            let id: Option<String> = row.try_get(0).ok();
+            (tx, id)
+        }
+        Err(e) if connection_lost(&e) => return Err(query(cfg, "cortes", &e)),
+        Err(e) => {
+            // The failed statement ended the transaction: start it again.
+            tracing::info!(error = %describe_error(&e), "the read's snapshot cannot be shared; reading on one connection");
+            tx.rollback().await.map_err(|e| query(cfg, "cortes", &e))?;
+            (begin(client, cfg).await?, None)
+        }
+    };
+    let mut catalog = super::catalog::head(&tx, cfg).await?;
+    let session = session_settings(&catalog.time_zone);
+    tx.batch_execute(&session).await.map_err(|e| {
         DbError::Data(format!(
             "{}.process: time_zone `{}`: {}",
             cfg.schema,
@@ -128,10 +140,51 @@ pub async fn corte(client: &mut Client, cfg: &DbConfig, seq: u32) -> Result<NewS
             cfg.schema
         ))
     })?;
+    let elections: Vec<ElectionRead> = catalog
+        .elections
+        .iter()
+        .map(|e| ElectionRead::new(cfg, seq, e))
+        .collect::<Result<_, _>>()?;
+    // Each reader takes every READERS-th election, on a connection of its own.
+    let mut readers = tokio::task::JoinSet::new();
+    if let Some(snapshot) = &shared {
+        let count = READERS.min(elections.len());
+        for r in 0..count {
+            let mine: Vec<(usize, ElectionRead)> = elections
+                .iter()
+                .enumerate()
+                .skip(r)
+                .step_by(count)
+                .map(|(i, e)| (i, e.clone()))
+                .collect();
+            let (cfg, setup) = (cfg.clone(), join_snapshot(snapshot, &session));
+            readers.spawn(async move { read_elsewhere(&cfg, &setup, mine).await });
+        }
+    }
+    // Meanwhile, the rest of the catalog on this connection.
+    super::catalog::rest(&tx, cfg, &mut catalog).await?;
+    let mut csvs: Vec<Option<Vec<u8>>> = vec![None; elections.len()];
+    while let Some(joined) = readers.join_next().await {
+        let read = joined.map_err(|e| DbError::Data(format!("reading the actas: {e}")))?;
+        match read {
+            Ok(done) => {
+                for (i, csv) in done {
+                    csvs[i] = Some(csv);
+                }
+            }
+            Err(Unshared(why)) => {
+                tracing::info!(error = %why, "a connection could not join the read's snapshot; its elections are read on this one");
+            }
+            Err(Failed(e)) => return Err(e),
+        }
+    }
     let mut members = BTreeMap::new();
-    for election in &catalog.elections {
-        let bytes = actas(&tx, cfg, &catalog, &election.id, seq).await?;
-        members.insert(format!("actas/{}.csv", election.id), bytes);
+    for (election, csv) in elections.iter().zip(csvs) {
+        let csv = match csv {
+            Some(csv) => csv,
+            None => election.read(tx.copy_out(&election.sql).await, cfg).await?,
+        };
+        members.insert(format!("actas/{}.csv", election.id), csv);
     }
     let mut catalog_json = serde_json::to_vec(&catalog)
         .map_err(|e| DbError::Data(format!("writing catalog.json: {e}")))?;
@@ -148,106 +201,166 @@ pub async fn corte(client: &mut Client, cfg: &DbConfig, seq: u32) -> Result<NewS
     })
 }
 
-/// One election's actas as of corte `seq`: the snapshot contract's CSV,
-/// made by the server (`COPY … TO STDOUT`), in a fixed order.
-async fn actas(
-    tx: &Transaction<'_>,
+async fn begin<'a>(
+    client: &'a mut Client,
     cfg: &DbConfig,
-    catalog: &Catalog,
-    election: &str,
-    seq: u32,
-) -> Result<Vec<u8>, DbError> {
-    let Some(e) = catalog.elections.iter().find(|e| e.id == election) else {
-        return Ok(Vec::new());
-    };
-    // COPY takes no parameters: ids go into its text, so they must be plain keys.
-    for id in std::iter::once(&e.id).chain(e.options.iter().map(|o| &o.column)) {
-        if let Some(p) = plain_key_problem(id) {
-            return Err(DbError::Data(format!(
-                "{}.elections / options: `{id}` is not a plain key: it {p}",
-                cfg.schema
-            )));
-        }
-    }
-    check_votos_length(tx, cfg, election, seq, e.options.len()).await?;
-    // Every column is text in the "C" collation, and the rows are sorted by
-    // all of them in order: the acta's key first (CLAVE_CASILLA, TIPO_ACTA,
-    // unique in a valid corte), every other field breaking ties, so the
-    // same corte always gives the same bytes. Sorting by the output
-    // columns compares values the query computes anyway; in "C" a
-    // comparison is a byte comparison.
-    let mut columns: Vec<String> = Vec::new();
-    let col = |expr: String, name: &str| format!("{expr} COLLATE \"C\" AS {}", quote_ident(name));
-    for (source, name) in [
-        ("clave_casilla", HEAD_COLUMNS[0]),
-        ("tipo_acta", HEAD_COLUMNS[1]),
-        ("estado", HEAD_COLUMNS[2]),
-    ] {
-        columns.push(col(format!("{source}::text"), name));
-    }
-    for (i, o) in e.options.iter().enumerate() {
-        columns.push(col(format!("votos[{}]::text", i + 1), &o.column));
-    }
-    for name in TAIL_COLUMNS {
-        let source = name.to_lowercase();
-        let expr = if source.starts_with("fecha_hora_") {
-            format!("to_char({source}, {TIMESTAMP})")
-        } else {
-            format!("{source}::text")
-        };
-        columns.push(col(expr, name));
-    }
-    let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
-    let sql = format!(
-        "COPY (SELECT {} FROM {} WHERE corte = {seq} AND election = {} ORDER BY {}) TO STDOUT WITH (FORMAT csv, HEADER)",
-        columns.join(", "),
-        cfg.view("actas"),
-        quote_literal(election),
-        order.join(", ")
-    );
-    let stream = tx
-        .copy_out(&sql)
+) -> Result<tokio_postgres::Transaction<'a>, DbError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
         .await
-        .map_err(|e| query(cfg, "actas", &e))?;
-    let chunks: Vec<bytes::Bytes> = stream
-        .try_collect()
-        .await
-        .map_err(|e| query(cfg, "actas", &e))?;
-    let mut csv = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
-    for c in chunks {
-        csv.extend_from_slice(&c);
-    }
-    Ok(csv)
+        .map_err(|e| query(cfg, "cortes", &e))
 }
 
-/// `votos` holds one field per option of the election, or is NULL (no votes).
-async fn check_votos_length(
-    tx: &Transaction<'_>,
+/// Every timestamp is written with the process's offset, from ISO text.
+/// The catalog's sort of expected actas fits in memory (the default 4 MB
+/// spills to disk at the national scale).
+fn session_settings(time_zone: &str) -> String {
+    format!(
+        "SET LOCAL TIME ZONE {}; SET LOCAL DateStyle = 'ISO'; SET LOCAL work_mem = '{SORT_MEMORY}'",
+        quote_literal(time_zone)
+    )
+}
+
+/// What another connection runs to read as of the exported snapshot.
+pub(crate) fn join_snapshot(snapshot: &str, session: &str) -> String {
+    format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}; {session}",
+        quote_literal(snapshot)
+    )
+}
+
+/// Why a reader came back without its elections.
+enum ReaderError {
+    /// It could not connect or join the snapshot: read them on the caller's.
+    Unshared(String),
+    /// The read itself failed: the corte's read fails.
+    Failed(DbError),
+}
+use ReaderError::{Failed, Unshared};
+
+/// Reads `elections` on a new connection that joins the snapshot (`setup`).
+async fn read_elsewhere(
     cfg: &DbConfig,
-    election: &str,
-    seq: u32,
-    options: usize,
-) -> Result<(), DbError> {
-    let sql = format!(
-        "SELECT clave_casilla::text, tipo_acta::text, cardinality(votos)::int8 FROM {} \
-         WHERE corte = $1::int8 AND election = $2::text AND votos IS NOT NULL AND cardinality(votos) <> $3::int8 LIMIT 1",
-        cfg.view("actas")
-    );
-    let row = tx
-        .query_opt(&sql, &[&i64::from(seq), &election, &(options as i64)])
+    setup: &str,
+    elections: Vec<(usize, ElectionRead)>,
+) -> Result<Vec<(usize, Vec<u8>)>, ReaderError> {
+    let conn = super::connect(cfg)
         .await
-        .map_err(|e| query(cfg, "actas", &e))?;
-    if let Some(row) = row {
-        let clave: Option<String> = row.try_get(0).unwrap_or(None);
-        let tipo: Option<String> = row.try_get(1).unwrap_or(None);
-        let n: Option<i64> = row.try_get(2).unwrap_or(None);
-        return Err(DbError::Data(format!(
-            "{}.actas, corte {seq}, election {election}, acta {} {}: votos has {} fields, but the election has {options} options",
-            cfg.schema,
-            clave.unwrap_or_default(),
-            tipo.unwrap_or_default(),
-            n.unwrap_or(0)
-        )));
+        .map_err(|e| Unshared(e.to_string()))?;
+    conn.client
+        .batch_execute(setup)
+        .await
+        .map_err(|e| Unshared(describe_error(&e)))?;
+    let mut done = Vec::new();
+    for (i, election) in elections {
+        done.push((
+            i,
+            election
+                .read(conn.client.copy_out(&election.sql).await, cfg)
+                .await
+                .map_err(Failed)?,
+        ));
     }
-    Ok(())
+    // Dropping the client closes the connection and its transaction.
+    Ok(done)
+}
+
+/// One election's read: the binary COPY's text and what its rows hold.
+#[derive(Clone)]
+struct ElectionRead {
+    id: String,
+    sql: String,
+    at: String,
+    header: Vec<String>,
+    options: usize,
+    times: Vec<usize>,
+}
+
+impl ElectionRead {
+    /// The COPY of the election's actas as of corte `seq`: the view's
+    /// columns as they are (texts, `votos` whole, times as ISO text), for
+    /// [`copy::to_csv`] to lay out, format and sort.
+    fn new(
+        cfg: &DbConfig,
+        seq: u32,
+        e: &crate::contract::catalog::Election,
+    ) -> Result<ElectionRead, DbError> {
+        // COPY takes no parameters: ids go into its text, so they must be plain keys.
+        for id in std::iter::once(&e.id).chain(e.options.iter().map(|o| &o.column)) {
+            if let Some(p) = plain_key_problem(id) {
+                return Err(DbError::Data(format!(
+                    "{}.elections / options: `{id}` is not a plain key: it {p}",
+                    cfg.schema
+                )));
+            }
+        }
+        let mut columns = vec![
+            "clave_casilla::text".to_string(),
+            "tipo_acta::text".into(),
+            "estado::text".into(),
+            "votos::text[]".into(),
+        ];
+        let mut times = Vec::new();
+        for name in TAIL_COLUMNS {
+            let source = name.to_lowercase();
+            if source.starts_with("fecha_hora_") {
+                times.push(columns.len());
+                columns.push(format!("{source}::timestamptz::text"));
+            } else {
+                columns.push(format!("{source}::text"));
+            }
+        }
+        let header = HEAD_COLUMNS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(e.options.iter().map(|o| o.column.clone()))
+            .chain(TAIL_COLUMNS.iter().map(|s| s.to_string()))
+            .collect();
+        Ok(ElectionRead {
+            id: e.id.clone(),
+            sql: format!(
+                "COPY (SELECT {} FROM {} WHERE corte = {seq} AND election = {}) TO STDOUT WITH (FORMAT binary)",
+                columns.join(", "),
+                cfg.view("actas"),
+                quote_literal(&e.id)
+            ),
+            at: format!("{}.actas, corte {seq}, election {}", cfg.schema, e.id),
+            header,
+            options: e.options.len(),
+            times,
+        })
+    }
+
+    /// The election's COPY, started on a connection in its open
+    /// transaction, into CSV.
+    async fn read(
+        &self,
+        started: Result<tokio_postgres::CopyOutStream, tokio_postgres::Error>,
+        cfg: &DbConfig,
+    ) -> Result<Vec<u8>, DbError> {
+        let stream = started.map_err(|e| query(cfg, "actas", &e))?;
+        // Into one buffer as it comes: the chunks are not held twice.
+        let raw = stream
+            .try_fold(Vec::new(), |mut raw, chunk| async move {
+                raw.extend_from_slice(&chunk);
+                Ok(raw)
+            })
+            .await
+            .map_err(|e| query(cfg, "actas", &e))?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let shape = Shape {
+                at: this.at,
+                header: this.header.iter().map(String::as_str).collect(),
+                options: this.options,
+                times: this.times,
+            };
+            copy::to_csv(&raw, &shape)
+        })
+        .await
+        .map_err(|e| DbError::Data(format!("{}: {e}", self.at)))?
+    }
 }
