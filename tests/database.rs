@@ -455,6 +455,7 @@ async fn bad_rows_in_the_view_are_named_never_a_panic() {
                 "{spoil}: the error names {part}: {err:.2000}"
             );
         }
+        assert!(err.len() < 4096, "{spoil}: a bounded error: {err:.2000}");
         loader.client.batch_execute(&restore).await.unwrap();
     }
     // Put back, the corte reads and validates again.

@@ -16,13 +16,41 @@ pub struct ContractError {
     pub message: String,
 }
 
+/// The longest message or field name an error keeps. Messages quote the
+/// value they refuse, and a hostile value can be megabytes long: the error
+/// goes to the log and to `status.json`, so it keeps the head and the tail
+/// (where the acta's key is named) and says how much it cut.
+pub const MAX_MESSAGE_BYTES: usize = 512;
+
+/// `text` bounded to [`MAX_MESSAGE_BYTES`]: its head and tail, cut at
+/// character boundaries, with the number of bytes left out between them.
+pub fn bounded(text: String) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text;
+    }
+    let mut head = MAX_MESSAGE_BYTES / 2;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - MAX_MESSAGE_BYTES / 4;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{}… [{} bytes cut] …{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    )
+}
+
 impl ContractError {
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
         ContractError {
-            file: file.into(),
+            file: bounded(file.into()),
             row: None,
             field: None,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
@@ -32,7 +60,7 @@ impl ContractError {
     }
 
     pub fn at_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        self.field = Some(bounded(field.into()));
         self
     }
 }
@@ -53,3 +81,34 @@ impl fmt::Display for ContractError {
 impl std::error::Error for ContractError {}
 
 pub type Result<T, E = ContractError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_value_is_cut_in_the_middle_keeping_both_ends() {
+        let value = "é".repeat(2_000_000);
+        let e = ContractError::new(
+            "actas/GUB.csv",
+            format!("`{value}` is not a lowercase hex SHA-256 (acta 090001B0100 GUB)"),
+        )
+        .at_row(7)
+        .at_field("x".repeat(10_000));
+        assert!(
+            e.message.len() <= MAX_MESSAGE_BYTES + 40,
+            "{}",
+            e.message.len()
+        );
+        assert!(e.message.starts_with("`éé"), "{}", e.message);
+        assert!(
+            e.message.ends_with("(acta 090001B0100 GUB)"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("bytes cut"), "{}", e.message);
+        assert!(e.to_string().len() < 3 * MAX_MESSAGE_BYTES);
+        let short = ContractError::new("catalog.json", "fine as it is");
+        assert_eq!(short.message, "fine as it is");
+    }
+}
