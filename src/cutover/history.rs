@@ -82,7 +82,8 @@ async fn target_history(t: &Target) -> Result<Vec<Manifest>, CutoverError> {
             let m = Manifest::from_json(&bytes).map_err(|m| {
                 CutoverError::History(format!("target {}: {}: {m}", t.name, c.manifest))
             })?;
-            manifests.push(m);
+            // One manifest whole at a time: the history keeps summaries.
+            manifests.push(crate::site::history::summary_only(m));
         }
     }
     Ok(manifests)

@@ -82,7 +82,8 @@ pub struct CandidacyShares {
 
 impl History {
     /// Keeps the manifests of cortes before `seq`, ordered by sequence, one per corte.
-    pub fn before(mut manifests: Vec<Manifest>, seq: u32) -> History {
+    pub fn before(manifests: Vec<Manifest>, seq: u32) -> History {
+        let mut manifests: Vec<Manifest> = manifests.into_iter().map(summary_only).collect();
         manifests.retain(|m| m.corte.seq < seq);
         manifests.sort_by_key(|m| m.corte.seq);
         manifests.dedup_by_key(|m| m.corte.seq);
@@ -105,7 +106,7 @@ impl History {
                 file: file.clone(),
                 message,
             };
-            let manifest = Manifest::from_json(&bytes).map_err(bad)?;
+            let manifest = summary_only(Manifest::from_json(&bytes).map_err(bad)?);
             parse_timestamp(&manifest.corte.timestamp)
                 .map_err(|m| bad(format!("corte.timestamp: {m}")))?;
             parsed.push((file, manifest));
@@ -269,6 +270,17 @@ pub fn corte_labels(timestamps: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// An earlier corte as the history keeps it: its summary (process, corte,
+/// elections), not its file list. A national manifest lists about 423,000
+/// files; a night's history held them all, so the watcher's peak memory grew
+/// with every corte. What the history serves (the evolution series, the
+/// previous corte's id, the sanity checks) reads only the summary.
+pub fn summary_only(mut m: Manifest) -> Manifest {
+    m.files = Default::default();
+    m.images = Default::default();
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -346,6 +358,27 @@ mod tests {
                 file(name, &manifest(seq, time, actas, a, b, total))
             })
             .collect()
+    }
+
+    #[test]
+    fn the_history_keeps_summaries_not_file_lists() {
+        let mut m = manifest(1, "2024-06-02T20:00:00-06:00", 10, 1, 1, 2);
+        let entry = FileEntry {
+            sha256: "0".repeat(64),
+            size: 1,
+            content_type: "text/html".into(),
+            cache: CacheClass::Short,
+            gzip: None,
+        };
+        m.files.insert("index.html".into(), entry.clone());
+        m.images.insert("actas/x.jpg".into(), entry);
+        let from_bytes = History::from_manifest_bytes(vec![file("a.json", &m)], 2).unwrap();
+        let from_target = History::before(vec![m.clone()], 2);
+        for h in [from_bytes, from_target] {
+            assert_eq!(h.cortes.len(), 1);
+            assert!(h.cortes[0].files.is_empty() && h.cortes[0].images.is_empty());
+            assert_eq!(h.cortes[0].elections, m.elections);
+        }
     }
 
     #[test]
