@@ -28,6 +28,9 @@
 // Shared with the tests by #[path]: a bench uses only part of each.
 #[path = "support/cdmx.rs"]
 mod cdmx;
+#[allow(dead_code)]
+#[path = "../tests/support/http.rs"]
+mod http;
 #[path = "../tests/support/nginx.rs"]
 mod nginx;
 #[allow(dead_code)]

@@ -10,6 +10,7 @@
 //! The benches include `moto.rs` and `synthetic.rs` by `#[path]`.
 
 pub mod browser;
+pub mod http;
 pub mod moto;
 pub mod nginx;
 pub mod postgres;
