@@ -313,6 +313,23 @@ fn compare(rows: &Rows, a: usize, b: usize) -> std::cmp::Ordering {
     std::cmp::Ordering::Equal
 }
 
+/// Row `i`'s first column as a number that orders as [`compare`] does
+/// wherever two rows' numbers differ: its first 15 bytes, zero-padded, big
+/// endian (a shorter value is a prefix of any longer one it pads equal to,
+/// so it sorts first either way); a NULL above every value. Equal numbers
+/// say nothing: [`compare`] decides.
+fn sort_prefix(rows: &Rows, i: usize) -> u128 {
+    match rows.row(i).first().and_then(|f| rows.field(*f)) {
+        None => u128::MAX,
+        Some(v) => {
+            let mut b = [0u8; 16];
+            let k = v.len().min(15);
+            b[..k].copy_from_slice(&v[..k]);
+            u128::from_be_bytes(b)
+        }
+    }
+}
+
 /// A field as COPY's CSV writes it; returns how many line feeds it holds.
 fn write_field(out: &mut Vec<u8>, value: Option<&[u8]>) -> u64 {
     let Some(v) = value else { return 0 };
@@ -394,8 +411,11 @@ fn to_csv(bytes: &[u8], shape: &Shape) -> Result<Vec<u8>, DbError> {
 pub(super) fn read(bytes: &[u8], shape: &Shape) -> Result<Decoded, DbError> {
     let rows = decode(bytes, shape).map_err(|m| DbError::Data(format!("{}, {m}", shape.at)))?;
     let n = rows.fields.len() / rows.width.max(1);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|a, b| compare(&rows, *a, *b));
+    // Sorted by each row's first-column prefix kept beside its index, the
+    // whole rows compared only on a tie: the comparisons stay in this
+    // array instead of chasing every row's fields through the buffer.
+    let mut order: Vec<(u128, usize)> = (0..n).map(|i| (sort_prefix(&rows, i), i)).collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| compare(&rows, a.1, b.1)));
     let mut out = Vec::with_capacity(rows.data.len() + n * (rows.width + 1) + 1024);
     // Line feeds written so far: a CSV reader counts a row's line by them,
     // those inside quoted fields included.
@@ -409,7 +429,7 @@ pub(super) fn read(bytes: &[u8], shape: &Shape) -> Result<Decoded, DbError> {
     out.push(b'\n');
     feeds += 1;
     let mut lines = Vec::with_capacity(n);
-    for i in order {
+    for (_, i) in order {
         lines.push((i, feeds + 1));
         for (k, f) in rows.row(i).iter().enumerate() {
             if k > 0 {
@@ -524,6 +544,51 @@ mod tests {
              A1,A01,CAPTURADA,,3,,\n\
              A1,A02,SIN_ACTA,,,\"\",\n\
              B1,A02,CAPTURADA,7,SIN DATO,\"a,\"\"b\"\"\",2024-06-02T18:19:49-06:00\n"
+        );
+    }
+
+    #[test]
+    fn rows_sort_by_whole_keys_past_the_prefix_and_nulls_last() {
+        let long = "0123456789ABCDE";
+        let keys = [
+            None,
+            Some(format!("{long}Z")),
+            Some("A".to_string()),
+            Some(String::new()),
+            Some(long.to_string()),
+            Some(format!("{long}Y9")),
+            Some("AB".to_string()),
+        ];
+        let rows: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                vec![
+                    k.as_deref().map(|k| k.as_bytes().to_vec()),
+                    text("A01"),
+                    text("CAPTURADA"),
+                    None,
+                    None,
+                    None,
+                ]
+            })
+            .collect();
+        let csv = String::from_utf8(to_csv(&stream(&rows), &shape()).unwrap()).unwrap();
+        let firsts: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            firsts,
+            [
+                "\"\"",
+                "0123456789ABCDE",
+                "0123456789ABCDEY9",
+                "0123456789ABCDEZ",
+                "A",
+                "AB",
+                "",
+            ]
         );
     }
 
