@@ -374,7 +374,9 @@ async fn a_corte_read_on_several_connections_is_one_snapshot() {
 
 /// Bad rows, each spoiled into corte 1 in turn (and put back), read and
 /// validated as the source does: an error naming the view, or the corte's
-/// actas file, the acta and the field; never a panic.
+/// actas file, the acta and the field; never a panic. Validated from the
+/// decoded rows (`read::corte_validated`) or from the CSV they make, the
+/// error is the same text: file, row, field, acta.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_rows_in_the_view_are_named_never_a_panic() {
     let db = TestDb::new("rows").await;
@@ -409,7 +411,7 @@ async fn bad_rows_in_the_view_are_named_never_a_panic() {
     );
     let reader = db.reader();
     let mut conn = corte::source::postgres::connect(&reader).await.unwrap();
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 10] = [
         ("votos[1] = NULL", &["actas/GUB.csv", &clave, "is empty"]),
         (
             "votos[1] = '-5'",
@@ -435,6 +437,20 @@ async fn bad_rows_in_the_view_are_named_never_a_panic() {
             "clave_casilla = '099999B0100'",
             &["actas/GUB.csv", "unknown casilla `099999B0100`"],
         ),
+        // Quoted in the CSV, a line feed in it: the row is still named by
+        // the line it starts on.
+        (
+            "codigo_integridad = E'a,\\nb\"c'",
+            &["actas/GUB.csv", &clave, "CODIGO_INTEGRIDAD", "a,\nb\"c"],
+        ),
+        (
+            "fecha_hora_acopio = '0044-03-15 00:00:00 BC'",
+            &["actas/GUB.csv", &clave, "FECHA_HORA_ACOPIO"],
+        ),
+        (
+            "estado = 'SIN_ACTA'",
+            &["actas/GUB.csv", &clave, "sin-acta row carries no votes"],
+        ),
     ];
     for (spoil, parts) in cases {
         loader
@@ -449,6 +465,18 @@ async fn bad_rows_in_the_view_are_named_never_a_panic() {
                 Ok(_) => panic!("{spoil}: the corte was accepted"),
             },
         };
+        let from_rows = match read::corte_validated(&mut conn.client, &reader, 1).await {
+            Err(e) => e.to_string(),
+            Ok((_, validated)) => match validated {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("{spoil}: the corte was accepted from its rows"),
+            },
+        };
+        assert_eq!(from_rows, err, "{spoil}: the same error either way");
+        assert!(
+            err.contains(" row ") || err.starts_with("corte.actas"),
+            "{spoil}: the row is named: {err:.2000}"
+        );
         for part in parts {
             assert!(
                 err.contains(part),
@@ -458,9 +486,17 @@ async fn bad_rows_in_the_view_are_named_never_a_panic() {
         assert!(err.len() < 4096, "{spoil}: a bounded error: {err:.2000}");
         loader.client.batch_execute(&restore).await.unwrap();
     }
-    // Put back, the corte reads and validates again.
+    // Put back, the corte reads and validates again, to the same snapshot
+    // from its rows as from its CSV.
     let read = read::corte(&mut conn.client, &reader, 1).await.unwrap();
-    read.validate().unwrap();
+    let from_csv = read.validate().unwrap();
+    let (members, from_rows) = read::corte_validated(&mut conn.client, &reader, 1)
+        .await
+        .unwrap();
+    let from_rows = from_rows.unwrap();
+    assert!(members.members == read.members, "the same members");
+    assert_eq!(from_rows.actas, from_csv.actas);
+    assert_eq!(from_rows.corte, from_csv.corte);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -410,8 +410,29 @@ impl RowCtx<'_> {
     }
 }
 
-fn field_str<'r>(ctx: &RowCtx, record: &'r csv::ByteRecord, col: usize) -> Result<&'r str> {
-    let raw = record.get(col).unwrap_or_default();
+/// One row's fields, wherever they come from: a CSV record of a file, or a
+/// row the central database sent (see `source::postgres`). Both go through
+/// the same checks ([`Rows::acta`]), so both give the same errors.
+pub trait Fields {
+    /// How many fields the row has.
+    fn width(&self) -> usize;
+    /// Field `col`'s bytes; `None` (past the end, or a database NULL) reads
+    /// as an empty field.
+    fn field(&self, col: usize) -> Option<&[u8]>;
+}
+
+impl Fields for csv::ByteRecord {
+    fn width(&self) -> usize {
+        self.len()
+    }
+
+    fn field(&self, col: usize) -> Option<&[u8]> {
+        self.get(col)
+    }
+}
+
+fn field_str<'r, R: Fields + ?Sized>(ctx: &RowCtx, record: &'r R, col: usize) -> Result<&'r str> {
+    let raw = record.field(col).unwrap_or_default();
     std::str::from_utf8(raw).map_err(|_| ctx.err(col, "is not valid UTF-8"))
 }
 
@@ -451,29 +472,84 @@ pub fn parse_actas(
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let (expected, with_publicada) =
-        read_header(file, &mut reader, &mut record, catalog, election)?;
-    let rows = Rows {
-        catalog,
-        index,
-        election,
-        with_publicada,
-    };
+    let found = read_header(file, &mut reader, &mut record)?;
+    let mut validator = Validator::new(file, &found, catalog, index, election)?;
     let mut actas = Vec::with_capacity(bytes.len() / 200);
-    let mut seen: HashMap<(u32, String), u64> = HashMap::new();
     let mut line = 1u64;
     while read_record(file, &mut reader, &mut record, line + 1)? {
         // The record's own position: the reader's is already past it.
         line = record.position().map_or(line + 1, |p| p.line());
-        let ctx = RowCtx {
-            file,
-            line,
-            header: &expected,
-            acta: None,
-        };
-        actas.push(rows.acta(&ctx, &record, &mut seen)?);
+        actas.push(validator.row(line, &record)?);
     }
     Ok(actas)
+}
+
+/// Validates one election's actas given as rows of fields rather than as
+/// CSV text (the central database's decoded rows): the same checks and the
+/// same errors as [`parse_actas`] on the CSV those rows would be written
+/// as. `header` is that CSV's header; `rows` yields each row in the file's
+/// order with its line in it (header = 1).
+pub fn validate_rows<R: Fields>(
+    file: &str,
+    header: &[String],
+    rows: impl IntoIterator<Item = (u64, R)>,
+    catalog: &Catalog,
+    index: &CatalogIndex,
+    election: usize,
+) -> Result<Vec<Acta>> {
+    let mut validator = Validator::new(file, header, catalog, index, election)?;
+    let rows = rows.into_iter();
+    let mut actas = Vec::with_capacity(rows.size_hint().0);
+    for (line, record) in rows {
+        actas.push(validator.row(line, &record)?);
+    }
+    Ok(actas)
+}
+
+/// One election's file being validated row by row, whatever feeds it.
+struct Validator<'a> {
+    file: &'a str,
+    rows: Rows<'a>,
+    /// The header the rows follow.
+    expected: Vec<String>,
+    /// The rows before, to refuse a duplicate acta.
+    seen: HashMap<(u32, String), u64>,
+}
+
+impl<'a> Validator<'a> {
+    /// Checks the header found in the file; the rows must follow it.
+    fn new(
+        file: &'a str,
+        found: &[String],
+        catalog: &'a Catalog,
+        index: &'a CatalogIndex,
+        election: usize,
+    ) -> Result<Validator<'a>> {
+        let with_publicada = found.last().map(String::as_str) == Some(OBSERVACION_PUBLICADA);
+        let expected = header(catalog, election, with_publicada);
+        check_header(file, found, &expected)?;
+        Ok(Validator {
+            file,
+            rows: Rows {
+                catalog,
+                index,
+                election,
+                with_publicada,
+            },
+            expected,
+            seen: HashMap::new(),
+        })
+    }
+
+    fn row<R: Fields + ?Sized>(&mut self, line: u64, record: &R) -> Result<Acta> {
+        let ctx = RowCtx {
+            file: self.file,
+            line,
+            header: &self.expected,
+            acta: None,
+        };
+        self.rows.acta(&ctx, record, &mut self.seen)
+    }
 }
 
 fn read_record(
@@ -487,28 +563,21 @@ fn read_record(
         .map_err(|err| ContractError::new(file, format!("cannot read the CSV: {err}")).at_row(line))
 }
 
-/// Reads and checks the header line; returns the header the rows must
-/// follow and whether it ends with `OBSERVACION_PUBLICADA`.
+/// Reads the header line, as text.
 fn read_header(
     file: &str,
     reader: &mut csv::Reader<&[u8]>,
     record: &mut csv::ByteRecord,
-    catalog: &Catalog,
-    election: usize,
-) -> Result<(Vec<String>, bool)> {
+) -> Result<Vec<String>> {
     if !read_record(file, reader, record, 1)? {
         return Err(
             ContractError::new(file, "is empty; the first line must be the header").at_row(1),
         );
     }
-    let found: Vec<String> = record
+    Ok(record
         .iter()
         .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect();
-    let with_publicada = found.last().map(String::as_str) == Some(OBSERVACION_PUBLICADA);
-    let expected = header(catalog, election, with_publicada);
-    check_header(file, &found, &expected)?;
-    Ok((expected, with_publicada))
+        .collect())
 }
 
 /// What every row of one election's actas file is checked against.
@@ -523,19 +592,19 @@ impl Rows<'_> {
     /// One row: its key and state, its casilla, its votes, then the tail
     /// (counts, image hash, provenance, times, published observation).
     /// `seen` holds the rows before it, to refuse a duplicate acta.
-    fn acta(
+    fn acta<R: Fields + ?Sized>(
         &self,
         ctx: &RowCtx,
-        record: &csv::ByteRecord,
+        record: &R,
         seen: &mut HashMap<(u32, String), u64>,
     ) -> Result<Acta> {
         let (file, line, expected) = (ctx.file, ctx.line, ctx.header);
-        if record.len() != expected.len() {
+        if record.width() != expected.len() {
             return Err(ContractError::new(
                 file,
                 format!(
                     "has {} fields; the header has {}",
-                    record.len(),
+                    record.width(),
                     expected.len()
                 ),
             )
@@ -655,10 +724,10 @@ impl Rows<'_> {
 
     /// The vote fields of a row, one per option: present exactly where the
     /// option is on the acta's ballot, and none on a sin-acta row.
-    fn votos(
+    fn votos<R: Fields + ?Sized>(
         &self,
         ctx: &RowCtx,
-        record: &csv::ByteRecord,
+        record: &R,
         casilla: Option<u32>,
         tipo_acta: &str,
         estado: EstadoActa,
@@ -693,9 +762,9 @@ impl Rows<'_> {
 
 /// The `OBSERVACION_PUBLICADA` field (column `col`) of a row: empty, or a
 /// code that only a captured acta may carry.
-fn observacion_publicada(
+fn observacion_publicada<R: Fields + ?Sized>(
     ctx: &RowCtx,
-    record: &csv::ByteRecord,
+    record: &R,
     col: usize,
     estado: EstadoActa,
 ) -> Result<Option<Publicada>> {

@@ -130,6 +130,25 @@ impl Snapshot {
         catalog_bytes: &[u8],
         actas: &std::collections::BTreeMap<String, Vec<u8>>,
     ) -> Result<Snapshot, ContractError> {
+        Snapshot::from_parts(
+            corte,
+            catalog_bytes,
+            actas,
+            |file, bytes, catalog, index, e| acta::parse_actas(file, bytes, catalog, index, e),
+        )
+    }
+
+    /// As [`Snapshot::from_members`], with each election's actas in
+    /// whatever form `validate` reads (CSV bytes, or rows already decoded):
+    /// it gets the member's name (`actas/<E>.csv`), the election's actas,
+    /// the catalog, its index and the election's position in it.
+    pub fn from_parts<T: Sync>(
+        corte: CorteMeta,
+        catalog_bytes: &[u8],
+        actas: &std::collections::BTreeMap<String, T>,
+        validate: impl Fn(&str, &T, &Catalog, &CatalogIndex, usize) -> Result<Vec<Acta>, ContractError>
+        + Sync,
+    ) -> Result<Snapshot, ContractError> {
         let catalog = parse_catalog(catalog_bytes)?;
         if catalog.process.id != corte.process_id {
             return Err(ContractError::new(
@@ -157,9 +176,9 @@ impl Snapshot {
                 .par_iter()
                 .enumerate()
                 .map(|(e, election)| match actas.get(&election.id) {
-                    Some(bytes) => {
+                    Some(part) => {
                         let file = format!("actas/{}.csv", election.id);
-                        acta::parse_actas(&file, bytes, &catalog, &index, e)
+                        validate(&file, part, &catalog, &index, e)
                     }
                     None => Ok(Vec::new()),
                 })

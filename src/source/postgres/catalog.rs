@@ -16,17 +16,27 @@ use crate::contract::catalog::{
 };
 
 /// A row of a view, for messages: `corte.casillas (key 090001B0100)`.
+/// The message is formatted only when there is one: an `At` is made for
+/// every row of views of half a million rows.
 struct At<'a> {
-    view: String,
+    schema: &'a str,
+    view: &'a str,
     key: &'a str,
 }
 
 impl At<'_> {
     fn err(&self, column: &str, message: impl std::fmt::Display) -> DbError {
         DbError::Data(format!(
-            "{} ({}), column {column}: {message}",
-            self.view, self.key
+            "{}.{} ({}), column {column}: {message}",
+            self.schema, self.view, self.key
         ))
+    }
+
+    /// As [`At::text`], borrowed from the row (no allocation).
+    fn str<'r>(&self, row: &'r Row, column: &str) -> Result<&'r str, DbError> {
+        row.try_get::<_, Option<&str>>(column)
+            .map_err(|e| self.err(column, e))?
+            .ok_or_else(|| self.err(column, "is NULL; a value is required"))
     }
 
     fn text(&self, row: &Row, column: &str) -> Result<String, DbError> {
@@ -79,9 +89,10 @@ async fn rows(
     tx.query(&sql, &[]).await.map_err(|e| query(cfg, view, &e))
 }
 
-fn at<'a>(cfg: &DbConfig, view: &str, key: &'a str) -> At<'a> {
+fn at<'a>(cfg: &'a DbConfig, view: &'a str, key: &'a str) -> At<'a> {
     At {
-        view: format!("{}.{view}", cfg.schema),
+        schema: &cfg.schema,
+        view,
         key,
     }
 }
@@ -295,34 +306,37 @@ async fn casillas(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Vec<Casilla>, 
         },
         rows(tx, cfg, "casillas", cols, "position"),
     )?;
-    type Expected = std::collections::HashMap<String, BTreeMap<String, Vec<(i64, String)>>>;
+    // Each casilla's expected actas, borrowed from the rows: (election,
+    // position, type). Grouped per election in position order below.
+    type Expected<'r> = std::collections::HashMap<&'r str, Vec<(&'r str, i64, &'r str)>>;
     let mut expected: Expected = std::collections::HashMap::new();
     for row in &expected_rows {
-        let casilla = at(cfg, "casilla_actas", "").text(row, "casilla")?;
-        let a = at(cfg, "casilla_actas", &casilla);
-        let election = a.text(row, "election")?;
-        let tipo = a.text(row, "tipo_acta")?;
+        let casilla = at(cfg, "casilla_actas", "").str(row, "casilla")?;
+        let a = at(cfg, "casilla_actas", casilla);
+        let election = a.str(row, "election")?;
+        let tipo = a.str(row, "tipo_acta")?;
         let position: Option<i64> = row.try_get("position").map_err(|e| a.err("position", e))?;
         let position =
             position.ok_or_else(|| a.err("position", "is NULL; a number is required"))?;
         expected
             .entry(casilla)
             .or_default()
-            .entry(election)
-            .or_default()
-            .push((position, tipo));
+            .push((election, position, tipo));
     }
-    drop(expected_rows);
     // Each casilla's expected actas per election in position order (ties,
     // which the contract does not expect, by type: the same every read).
-    let in_order = |by_election: BTreeMap<String, Vec<(i64, String)>>| {
+    let in_order = |mut actas: Vec<(&str, i64, &str)>| {
+        actas.sort_unstable();
+        let mut by_election: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (election, _, tipo) in actas {
+            match by_election.get_mut(election) {
+                Some(tipos) => tipos.push(tipo.to_string()),
+                None => {
+                    by_election.insert(election.to_string(), vec![tipo.to_string()]);
+                }
+            }
+        }
         by_election
-            .into_iter()
-            .map(|(election, mut tipos)| {
-                tipos.sort_unstable();
-                (election, tipos.into_iter().map(|(_, t)| t).collect())
-            })
-            .collect::<BTreeMap<String, Vec<String>>>()
     };
     let mut casillas = Vec::new();
     for row in casilla_rows {
@@ -341,7 +355,10 @@ async fn casillas(tx: &Transaction<'_>, cfg: &DbConfig) -> Result<Vec<Casilla>, 
             boletas: a.opt_number(&row, "boletas")?,
             distrito: a.opt_text(&row, "distrito")?,
             demarcacion: a.opt_text(&row, "demarcacion")?,
-            actas: expected.remove(&key).map(in_order).unwrap_or_default(),
+            actas: expected
+                .remove(key.as_str())
+                .map(in_order)
+                .unwrap_or_default(),
             key,
         });
     }

@@ -13,11 +13,17 @@
 //! unpacks the array each time, `to_char` per time, a sort of text columns)
 //! cost about three times the bare read, on the cores the client needs too.
 //!
+//! The same decoded rows can be validated as they are ([`Decoded::validate`]),
+//! by the contract's own row checks, without parsing the CSV back: the
+//! same errors (file, row, field, acta) as the CSV would give.
+//!
 //! What this is not: it checks only what the SQL used to check (a `votos`
-//! of the wrong length is named here, as its query named it); the contract
-//! validates the CSV as it validates a file.
+//! of the wrong length is named here, as its query named it); the rules
+//! are the contract's.
 
 use super::DbError;
+use crate::contract::acta::{self, Fields};
+use crate::contract::{Acta, Catalog, CatalogIndex, ContractError};
 
 /// The first bytes of every binary COPY stream.
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
@@ -307,47 +313,139 @@ fn compare(rows: &Rows, a: usize, b: usize) -> std::cmp::Ordering {
     std::cmp::Ordering::Equal
 }
 
-/// A field as COPY's CSV writes it.
-fn write_field(out: &mut Vec<u8>, value: Option<&[u8]>) {
-    let Some(v) = value else { return };
+/// Row `i`'s first column as a number that orders as [`compare`] does
+/// wherever two rows' numbers differ: its first 15 bytes, zero-padded, big
+/// endian (a shorter value is a prefix of any longer one it pads equal to,
+/// so it sorts first either way); a NULL above every value. Equal numbers
+/// say nothing: [`compare`] decides.
+fn sort_prefix(rows: &Rows, i: usize) -> u128 {
+    match rows.row(i).first().and_then(|f| rows.field(*f)) {
+        None => u128::MAX,
+        Some(v) => {
+            let mut b = [0u8; 16];
+            let k = v.len().min(15);
+            b[..k].copy_from_slice(&v[..k]);
+            u128::from_be_bytes(b)
+        }
+    }
+}
+
+/// A field as COPY's CSV writes it; returns how many line feeds it holds.
+fn write_field(out: &mut Vec<u8>, value: Option<&[u8]>) -> u64 {
+    let Some(v) = value else { return 0 };
     if !v.is_empty() && !v.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.extend_from_slice(v);
-        return;
+        return 0;
     }
+    let mut feeds = 0;
     out.push(b'"');
     for &b in v {
         if b == b'"' {
             out.push(b'"');
         }
+        feeds += u64::from(b == b'\n');
         out.push(b);
     }
     out.push(b'"');
+    feeds
+}
+
+/// One row of [`Rows`], as the contract's row checks read it: a NULL is an
+/// empty field, as in the CSV.
+struct Row<'a> {
+    rows: &'a Rows,
+    i: usize,
+}
+
+impl Fields for Row<'_> {
+    fn width(&self) -> usize {
+        self.rows.width
+    }
+
+    fn field(&self, col: usize) -> Option<&[u8]> {
+        self.rows
+            .row(self.i)
+            .get(col)
+            .and_then(|f| self.rows.field(*f))
+    }
+}
+
+/// One election's actas, decoded once: the contract's CSV, and the rows it
+/// was written from, for validating without parsing the CSV back.
+pub(super) struct Decoded {
+    pub csv: Vec<u8>,
+    header: Vec<String>,
+    rows: Rows,
+    /// The rows in the CSV's order, each with its line there (header = 1).
+    order: Vec<(usize, u64)>,
+}
+
+impl Decoded {
+    /// The rows through the contract's checks, as if `file` held the CSV.
+    pub fn validate(
+        &self,
+        file: &str,
+        catalog: &Catalog,
+        index: &CatalogIndex,
+        election: usize,
+    ) -> Result<Vec<Acta>, ContractError> {
+        let rows = self.order.iter().map(|&(i, line)| {
+            let row = Row {
+                rows: &self.rows,
+                i,
+            };
+            (line, row)
+        });
+        acta::validate_rows(file, &self.header, rows, catalog, index, election)
+    }
 }
 
 /// The election's binary COPY as the contract's CSV, sorted.
-pub(super) fn to_csv(bytes: &[u8], shape: &Shape) -> Result<Vec<u8>, DbError> {
+#[cfg(test)]
+fn to_csv(bytes: &[u8], shape: &Shape) -> Result<Vec<u8>, DbError> {
+    read(bytes, shape).map(|d| d.csv)
+}
+
+/// The election's binary COPY decoded, sorted and written as the
+/// contract's CSV; the rows are kept beside it.
+pub(super) fn read(bytes: &[u8], shape: &Shape) -> Result<Decoded, DbError> {
     let rows = decode(bytes, shape).map_err(|m| DbError::Data(format!("{}, {m}", shape.at)))?;
     let n = rows.fields.len() / rows.width.max(1);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|a, b| compare(&rows, *a, *b));
+    // Sorted by each row's first-column prefix kept beside its index, the
+    // whole rows compared only on a tie: the comparisons stay in this
+    // array instead of chasing every row's fields through the buffer.
+    let mut order: Vec<(u128, usize)> = (0..n).map(|i| (sort_prefix(&rows, i), i)).collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| compare(&rows, a.1, b.1)));
     let mut out = Vec::with_capacity(rows.data.len() + n * (rows.width + 1) + 1024);
+    // Line feeds written so far: a CSV reader counts a row's line by them,
+    // those inside quoted fields included.
+    let mut feeds = 0u64;
     for (i, name) in shape.header.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_field(&mut out, Some(name.as_bytes()));
+        feeds += write_field(&mut out, Some(name.as_bytes()));
     }
     out.push(b'\n');
-    for i in order {
+    feeds += 1;
+    let mut lines = Vec::with_capacity(n);
+    for (_, i) in order {
+        lines.push((i, feeds + 1));
         for (k, f) in rows.row(i).iter().enumerate() {
             if k > 0 {
                 out.push(b',');
             }
-            write_field(&mut out, rows.field(*f));
+            feeds += write_field(&mut out, rows.field(*f));
         }
         out.push(b'\n');
+        feeds += 1;
     }
-    Ok(out)
+    Ok(Decoded {
+        csv: out,
+        header: shape.header.iter().map(|h| h.to_string()).collect(),
+        rows,
+        order: lines,
+    })
 }
 
 #[cfg(test)]
@@ -450,6 +548,51 @@ mod tests {
     }
 
     #[test]
+    fn rows_sort_by_whole_keys_past_the_prefix_and_nulls_last() {
+        let long = "0123456789ABCDE";
+        let keys = [
+            None,
+            Some(format!("{long}Z")),
+            Some("A".to_string()),
+            Some(String::new()),
+            Some(long.to_string()),
+            Some(format!("{long}Y9")),
+            Some("AB".to_string()),
+        ];
+        let rows: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                vec![
+                    k.as_deref().map(|k| k.as_bytes().to_vec()),
+                    text("A01"),
+                    text("CAPTURADA"),
+                    None,
+                    None,
+                    None,
+                ]
+            })
+            .collect();
+        let csv = String::from_utf8(to_csv(&stream(&rows), &shape()).unwrap()).unwrap();
+        let firsts: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            firsts,
+            [
+                "\"\"",
+                "0123456789ABCDE",
+                "0123456789ABCDEY9",
+                "0123456789ABCDEZ",
+                "A",
+                "AB",
+                "",
+            ]
+        );
+    }
+
+    #[test]
     fn times_follow_to_char() {
         let conv = |s: &str| {
             let mut out = Vec::new();
@@ -472,6 +615,58 @@ mod tests {
             conv("0044-03-15 00:00:00-06:36:36 BC").as_deref(),
             Some("0044-03-15 00:00:00-06:36:36 BC")
         );
+    }
+
+    #[test]
+    fn each_row_is_named_by_the_line_a_csv_reader_finds_it_on() {
+        let rows = vec![
+            vec![
+                text("B1"),
+                text("A01"),
+                text("x\ny\r\nz"),
+                Some(array(1, &[Some("1"), Some("a\n\nb")])),
+                text("\"\n"),
+                None,
+            ],
+            vec![
+                text("A1"),
+                text("A01"),
+                text("\n"),
+                Some(array(1, &[None, Some("2")])),
+                None,
+                None,
+            ],
+            vec![text("C1"), text("A01"), None, None, text("t"), None],
+        ];
+        let decoded = read(&stream(&rows), &shape()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(decoded.csv.as_slice());
+        let found: Vec<(Vec<Vec<u8>>, u64)> = reader
+            .byte_records()
+            .skip(1)
+            .map(|r| {
+                let r = r.unwrap();
+                let line = r.position().unwrap().line();
+                (r.iter().map(<[u8]>::to_vec).collect(), line)
+            })
+            .collect();
+        let ours: Vec<(Vec<Vec<u8>>, u64)> = decoded
+            .order
+            .iter()
+            .map(|&(i, line)| {
+                let row = Row {
+                    rows: &decoded.rows,
+                    i,
+                };
+                let fields = (0..row.width())
+                    .map(|c| row.field(c).unwrap_or_default().to_vec())
+                    .collect();
+                (fields, line)
+            })
+            .collect();
+        assert_eq!(ours, found);
+        assert_eq!(ours.iter().map(|(_, l)| *l).collect::<Vec<_>>(), [2, 4, 10]);
     }
 
     #[test]
