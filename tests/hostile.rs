@@ -606,8 +606,12 @@ async fn a_corte_whose_actas_drop_is_held_until_a_newer_one_supersedes_it() {
         drop_into(&inbox, "corte-03", &corte(3));
         wait_until("corte 3 to go live", LONG, || latest_seq(&store) == 3);
         let skipped = inbox.join(".skipped/corte-02/reason.txt");
-        wait_until("the held corte to be superseded", LONG, || skipped.exists());
-        assert!(!inbox.join(".held/corte-02").exists());
+        // The snapshot is shelved in `.skipped/` first, then its `.held/`
+        // folder (the notes) removed: never a moment without it.
+        let held = inbox.join(".held/corte-02");
+        wait_until("the held corte to be superseded", LONG, || {
+            skipped.exists() && !held.exists()
+        });
         wait_until("status.json to drop the held corte", LONG, || {
             status(&inbox)["live"]["seq"] == 3 && status(&inbox).get("held").is_none()
         });

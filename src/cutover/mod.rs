@@ -236,6 +236,7 @@ impl Publisher {
             rendered,
             targets: archived,
             dropped,
+            kept,
         } = streamed;
         tracing::info!(
             corte = %corte_id,
@@ -248,7 +249,7 @@ impl Publisher {
             Arc::new(
                 Corte::from_manifest(
                     rendered.manifest.clone(),
-                    std::collections::HashMap::new(),
+                    kept_bodies(&rendered.manifest, kept),
                     rendered.image_files.clone(),
                     self.key.as_ref(),
                 )
@@ -474,4 +475,24 @@ fn log_images(corte: &str, i: &ImagesSummary) {
     for r in &i.rejected {
         tracing::warn!(corte, image = %r, "acta image rejected");
     }
+}
+
+/// The kept archive objects ([`stream::Streamed::kept`]) as the bodies of
+/// the manifest keys that name them: the stable tree then writes those
+/// keys from memory instead of reading each back from the archive.
+fn kept_bodies(
+    manifest: &crate::published::manifest::Manifest,
+    kept: std::collections::HashMap<String, bytes::Bytes>,
+) -> std::collections::HashMap<String, bytes::Bytes> {
+    if kept.is_empty() {
+        return std::collections::HashMap::new();
+    }
+    manifest
+        .files
+        .iter()
+        .filter_map(|(key, entry)| {
+            let object = crate::published::objects::key_of(entry)?;
+            kept.get(&object).map(|b| (key.clone(), b.clone()))
+        })
+        .collect()
 }

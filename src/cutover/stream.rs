@@ -21,12 +21,19 @@
 //! written: each batch's keys are noted and its bytes dropped, as the real
 //! path drops them once sent, so a dry run holds no more than a real one;
 //! the dry publish counts those objects as to be put.
+//!
+//! The stored bytes of what was made are also kept, up to [`KEEP_BYTES`],
+//! for the stable tree: the changed keys it gets are these artifacts, and
+//! a body kept is one object read back from the archive less per key (on
+//! S3 a GET before each PUT). Past the budget the stable tree reads the
+//! rest from the archive, as it would anyway.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::CutoverError;
@@ -43,6 +50,11 @@ const QUEUE: usize = 2;
 /// stops waiting for it.
 pub const SLACK: usize = 4;
 
+/// Stored bytes of the artifacts made that are kept for the stable tree,
+/// at most: all of a busiest-hour CDMX corte (about 22 MB), most of a
+/// national one (about 300 MB), a fraction of a first corte.
+pub const KEEP_BYTES: usize = 256 << 20;
+
 /// What a streamed render made, and what it cost each target.
 pub struct Streamed {
     pub rendered: Rendered,
@@ -53,6 +65,9 @@ pub struct Streamed {
     /// The manifest keys of what was made: a dry run only (the bytes are
     /// dropped; see [`crate::publish::Corte::dropped`]).
     pub dropped: HashSet<String>,
+    /// Stored bytes of archive objects made (by archive key), at most
+    /// [`KEEP_BYTES`] in all; none for a dry run.
+    pub kept: HashMap<String, Bytes>,
 }
 
 /// Renders with `opts` and puts every batch on `targets` (see the
@@ -78,6 +93,7 @@ pub fn render_into(
             rendered,
             targets,
             dropped,
+            kept: HashMap::new(),
         });
     }
     let handle = tokio::runtime::Handle::current();
@@ -95,11 +111,19 @@ pub fn render_into(
             }
         })
         .collect();
+    let mut kept = HashMap::new();
+    let mut kept_bytes = 0usize;
     let rendered = crate::site::render_batches(snapshot, results, opts, &mut |artifacts| {
         if *shutdown.borrow() {
             return Err("a shutdown was requested".into());
         }
         let batch = Batch::from_artifacts(artifacts)?;
+        for o in batch.objects() {
+            if kept_bytes + o.bytes.len() <= KEEP_BYTES && !kept.contains_key(&o.key) {
+                kept_bytes += o.bytes.len();
+                kept.insert(o.key.clone(), o.bytes.clone());
+            }
+        }
         offer(&handle, &mut queues, &batch);
         Ok(())
     });
@@ -127,6 +151,7 @@ pub fn render_into(
         rendered,
         targets: out,
         dropped: HashSet::new(),
+        kept,
     })
 }
 
