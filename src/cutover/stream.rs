@@ -111,19 +111,13 @@ pub fn render_into(
             }
         })
         .collect();
-    let mut kept = HashMap::new();
-    let mut kept_bytes = 0usize;
+    let mut kept = Kept::new(KEEP_BYTES);
     let rendered = crate::site::render_batches(snapshot, results, opts, &mut |artifacts| {
         if *shutdown.borrow() {
             return Err("a shutdown was requested".into());
         }
         let batch = Batch::from_artifacts(artifacts)?;
-        for o in batch.objects() {
-            if kept_bytes + o.bytes.len() <= KEEP_BYTES && !kept.contains_key(&o.key) {
-                kept_bytes += o.bytes.len();
-                kept.insert(o.key.clone(), o.bytes.clone());
-            }
-        }
+        kept.take(&batch);
         offer(&handle, &mut queues, &batch);
         Ok(())
     });
@@ -151,8 +145,38 @@ pub fn render_into(
         rendered,
         targets: out,
         dropped: HashSet::new(),
-        kept,
+        kept: kept.bodies,
     })
+}
+
+/// The stored bytes of archive objects made, kept for the stable tree up
+/// to a budget: the first that fit are kept, the rest are not (the stable
+/// tree reads those from the archive).
+struct Kept {
+    bodies: HashMap<String, Bytes>,
+    bytes: usize,
+    budget: usize,
+}
+
+impl Kept {
+    fn new(budget: usize) -> Kept {
+        Kept {
+            bodies: HashMap::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// Keeps what fits of `batch` (a shared reference to its bytes, not a
+    /// copy).
+    fn take(&mut self, batch: &Batch) {
+        for o in batch.objects() {
+            if self.bytes + o.bytes.len() <= self.budget && !self.bodies.contains_key(&o.key) {
+                self.bytes += o.bytes.len();
+                self.bodies.insert(o.key.clone(), o.bytes.clone());
+            }
+        }
+    }
 }
 
 /// One target's side of the stream.
@@ -246,6 +270,53 @@ mod tests {
         let tx = q.tx.as_ref().expect("open");
         for _ in 0..QUEUE {
             tx.try_send(Batch::default()).expect("room");
+        }
+    }
+
+    #[test]
+    fn what_is_made_is_kept_up_to_the_budget_and_once() {
+        let artifact = |key: &str, body: &str| {
+            let mut a = crate::site::Artifact::new(
+                key.to_string(),
+                body.as_bytes().to_vec(),
+                crate::published::manifest::CacheClass::Short,
+            );
+            a.seal();
+            a
+        };
+        let json = |n: usize| format!("{{\"n\":{}}}", "9".repeat(n));
+        let first = Batch::from_artifacts([
+            artifact("api/a.json", &json(10)),
+            // The same bytes under another key: one archive object.
+            artifact("api/b.json", &json(10)),
+        ])
+        .expect("a batch");
+        let second = Batch::from_artifacts([
+            artifact("api/c.json", &json(30)),
+            artifact("api/d.json", &json(1)),
+        ])
+        .expect("a batch");
+        let size = |b: &Batch| {
+            b.objects()
+                .iter()
+                .map(|o| o.bytes.len())
+                .collect::<Vec<_>>()
+        };
+        let a = size(&first)[0];
+        let smaller = size(&second).into_iter().min().unwrap_or(0);
+        let mut kept = Kept::new(a + smaller);
+        kept.take(&first);
+        kept.take(&first);
+        assert_eq!(kept.bodies.len(), 1, "one object, kept once");
+        assert_eq!(kept.bytes, a);
+        kept.take(&second);
+        // Only the smaller of the second batch's objects still fits.
+        assert_eq!(kept.bodies.len(), 2);
+        assert!(kept.bytes <= kept.budget);
+        for o in first.objects().iter().chain(second.objects()) {
+            if let Some(b) = kept.bodies.get(&o.key) {
+                assert_eq!(b, &o.bytes, "{}: the bytes put on the archive", o.key);
+            }
         }
     }
 
